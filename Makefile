@@ -1,0 +1,63 @@
+# Entry points of the suite. `make help` lists them; set-up happens on first use.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
+KERNEL := helpers
+DATA ?= data/sample
+UNIT ?= SIM
+LANG_REPORT ?= vi
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip==26.3
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (helpers)" >/dev/null
+	@touch $(STAMP)
+
+$(LAB_STAMP): $(STAMP)
+	@$(PY) -m pip install --quiet -e '.[dev,lab]'
+	@touch $(LAB_STAMP)
+
+.PHONY: help
+help: ## List every target with what it does
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: setup
+setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, register the Jupyter kernel
+
+.PHONY: report
+report: $(STAMP) ## Render the term-table report from the default data into reports/ (LANG_REPORT=vi|en)
+	@$(PY) -m helpers report --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite (unit tests, notebook runs, data checks)
+	@$(PY) -m pytest
+
+.PHONY: validate
+validate: $(STAMP) ## Check every table in DATA (default data/sample) against its contract
+	@$(PY) -m helpers validate $(DATA)
+
+.PHONY: check-published
+check-published: $(STAMP) ## Recompute every stated percentage in data/published and list mismatches
+	@$(PY) -m helpers check-published
+
+.PHONY: data
+data: $(STAMP) ## Regenerate the synthetic default province in data/sample (seeded, deterministic)
+	@$(PY) -m helpers synth --out data/sample
+
+.PHONY: lab
+lab: $(LAB_STAMP) ## Open JupyterLab on notebooks/ with the project's kernel
+	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+.PHONY: clean
+clean: ## Remove rendered reports (keeps the example screenshot)
+	@find reports -mindepth 1 ! -name 'example*' ! -name '.gitkeep' ! -name README.md -delete
+
+.PHONY: distclean
+distclean: clean ## Remove reports and the .venv
+	@rm -rf $(VENV)

@@ -1,0 +1,166 @@
+"""``python -m helpers <command>``: a thin layer over the package's functions, which tests call directly.
+
+Exit codes: 0 success; 1 a notebook or the program failed; 2 the data or the parameters are wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from helpers import truth
+from helpers.contracts import CONTRACTS, ContractError, Problem
+from helpers.paths import REPO_ROOT, notebooks_dir, reports_root, sample_dir
+from helpers.text import LANGUAGES, both, t
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+TERM_TABLE_NOTEBOOK = "01-term-table.ipynb"
+
+
+def _print_problems(problems: list[Problem], limit: int) -> None:
+    for problem in problems[:limit]:
+        print(problem, file=sys.stderr)
+    if len(problems) > limit:
+        print(both("cli.more", n=len(problems) - limit), file=sys.stderr)
+    print(both("cli.problems", n=len(problems)), file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from helpers.datasets import validate_paths
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(both("cli.no_path", path=path), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problems = validate_paths(args.paths, args.table)
+    if problems:
+        _print_problems(problems, args.max_problems)
+        return EXIT_BAD_INPUT
+    print(both("cli.valid", paths=", ".join(str(p) for p in args.paths)))
+    return EXIT_OK
+
+
+def cmd_check_published(args: argparse.Namespace) -> int:
+    from helpers.published import check_figures, format_check, load_figures
+
+    result = check_figures(load_figures(args.paths or None))
+    print(format_check(result, args.lang, only_mismatches=args.only_mismatches))
+    mismatches = int((result["verdict"] == "mismatch").sum())
+    return EXIT_FAILED if (args.strict and mismatches) else EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from helpers.synth import generate, to_csv_text, write_sample
+
+    if args.check:
+        for name, frame in generate(args.seed).tables.items():
+            path = args.out / f"{name}.csv"
+            if not path.exists() or path.read_text(encoding="utf-8") != to_csv_text(frame):
+                print(both("cli.synth_differs", file=path, seed=args.seed), file=sys.stderr)
+                return EXIT_FAILED
+        print(both("cli.synth_same", folder=args.out, seed=args.seed))
+        return EXIT_OK
+    written = write_sample(args.out, args.seed)
+    print(both("cli.synth_written", n=len(written), folder=args.out))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from helpers.datasets import load_dataset
+    from helpers.render import render
+
+    load_dataset(args.data)  # bad data stops here, before any notebook runs
+    parameters = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms,
+                  "kinds": args.kinds, "language": args.language}
+    out = args.out or reports_root() / f"term-table-{args.unit}-{args.language}.html"
+    rendered = render(notebooks_dir() / TERM_TABLE_NOTEBOOK, parameters, out, t("report.title", args.language))
+    print(both("cli.report_written", path=rendered.html))
+    return EXIT_OK
+
+
+def repo_relative(path: Path) -> str:
+    """A path as the report records it: relative to the repository when inside it, so reports do not carry
+    machine-specific paths."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(resolved)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback on errors")
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=both("cli.description"),
+                                     parents=[common])
+    parser.set_defaults(debug=False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add = sub.add_parser
+
+    def sub_add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        return add(name, parents=[common], **kwargs)
+
+    sub.add_parser = sub_add_parser  # every command accepts --debug too
+
+    p = sub.add_parser("validate", help="check data files or folders against their contracts",
+                       description="Check CSV/XLSX/Parquet files, or whole data folders, against the written "
+                                   "contracts. Exit 0 when valid, 2 with one message per problem otherwise.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a data file or a data folder")
+    p.add_argument("--table", choices=sorted(CONTRACTS), help="which table a file holds (default: from its "
+                   "name, else from its headers)")
+    p.add_argument("--max-problems", type=int, default=200, help="print at most this many problems (default 200)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("check-published", help="recompute every stated percentage in the published figures",
+                       description="Recompute the stated percentages, percent changes, plan attainments and totals "
+                                   "of data/published/figures*.csv (or the given files) and list mismatches.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="figures files (default: data/published)")
+    p.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the listing (default vi)")
+    p.add_argument("--only-mismatches", action="store_true", help="list only the figures that do not match")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any figure does not match")
+    p.set_defaults(func=cmd_check_published)
+
+    p = sub.add_parser("synth", help="generate the synthetic default province",
+                       description="Generate the seeded synthetic province (members, annual counts, survey, "
+                                   "units, targets) calibrated to the published Tây Ninh figures.")
+    p.add_argument("--out", type=Path, default=sample_dir(), help="output folder (default data/sample)")
+    p.add_argument("--seed", type=int, default=truth.SEED, help=f"random seed (default {truth.SEED})")
+    p.add_argument("--check", action="store_true", help="compare the folder with what the generator makes; "
+                   "exit 1 if any file differs")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("report", help="render the term-table report to HTML",
+                       description="Validate the data, execute notebooks/01-term-table.ipynb with papermill and "
+                                   "render it to one HTML file in reports/ with no code visible.")
+    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
+    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM, the synthetic province)")
+    p.add_argument("--terms", nargs="+", default=list(truth.TERMS), help="terms to compare, oldest first")
+    p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit to count")
+    p.add_argument("--language", choices=LANGUAGES, default="vi", help="report language (default vi)")
+    p.add_argument("--out", type=Path, help="output HTML file (default reports/term-table-UNIT-LANG.html)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ContractError as err:
+        if args.debug:
+            traceback.print_exc()
+        _print_problems(err.problems, getattr(args, "max_problems", 200))
+        return EXIT_BAD_INPUT
+    except Exception as err:  # noqa: BLE001 - the command line reports, it does not crash
+        if args.debug:
+            traceback.print_exc()
+        from helpers.render import NotebookFailed, ParameterError
+
+        if isinstance(err, ParameterError):
+            print(err, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if isinstance(err, NotebookFailed):
+            print(err, file=sys.stderr)
+            return EXIT_FAILED
+        print(both("cli.unexpected", error=f"{type(err).__name__}: {err}"), file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,148 @@
+"""Load a data folder or single files under their contracts: the one way data enters the suite.
+
+A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``survey`` and ``targets``, each as
+CSV, XLSX or Parquet. When member-level records are given the annual counts are derived from them.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.contracts import CONTRACTS, Contract, ContractError, Problem, enforce, header_aliases, header_key
+from helpers.counts import annual_counts_from_members
+from helpers.readers import SUFFIXES, read_text_table
+
+DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The typed tables of one data folder; ``annual_counts`` is always present (given or derived)."""
+
+    folder: Path
+    units: pd.DataFrame
+    annual_counts: pd.DataFrame
+    members: pd.DataFrame | None
+    survey: pd.DataFrame | None
+    targets: pd.DataFrame | None
+    files: tuple[Path, ...]
+    counts_derived: bool
+    simulated: bool
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def detect_table(path: Path, headers: list[str]) -> str | None:
+    """The table a file holds: by its name (``members.csv``), else by which contract's required headers it has."""
+    stem = path.stem.lower()
+    for table in CONTRACTS:
+        if stem == table or stem.startswith(f"{table}-") or stem.startswith(f"{table}_"):
+            return table
+    keys = {header_key(h) for h in headers}
+    best, best_share = None, 0.0
+    for table, contract in CONTRACTS.items():
+        aliases = header_aliases(contract)
+        present = {aliases[k] for k in keys if k in aliases}
+        required = [f.name for f in contract.fields if f.required]
+        share = sum(name in present for name in required) / len(required)
+        if share > best_share:
+            best, best_share = table, share
+    return best if best_share >= 0.5 else None
+
+
+def load_table(path: Path, table: str | None = None) -> pd.DataFrame:
+    """Read one file and enforce its contract; raises :class:`ContractError` naming file, row and column."""
+    shown = _display(path)
+    try:
+        raw = read_text_table(path)
+    except Exception as err:  # any reader failure becomes one clear problem, not a traceback
+        raise ContractError([Problem(shown, "unreadable", detail={"error": str(err).splitlines()[0]})]) from err
+    table = table or detect_table(path, list(raw.frame.columns))
+    if table is None:
+        raise ContractError([Problem(shown, "unknown_table", detail={"tables": ", ".join(CONTRACTS)})])
+    return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row)
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The data files in a folder, by the table their name says they hold."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in SUFFIXES and path.stem in DATA_TABLES:
+            found.setdefault(path.stem, path)
+    return found
+
+
+def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_row: int) -> list[Problem]:
+    unknown = ~frame["unit_code"].isin(units["unit_code"])
+    return [Problem(_display(path), "unknown_unit", column="unit_code", row=int(i) + first_row,
+                    value=str(frame.at[i, "unit_code"])) for i in frame.index[unknown]]
+
+
+def load_dataset(folder: Path) -> Dataset:
+    """Load every table of a data folder, check the unit codes across tables, derive the annual counts."""
+    folder = Path(folder)
+    files = table_files(folder)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for table, path in files.items():
+        try:
+            tables[table] = load_table(path, table)
+        except ContractError as err:
+            problems.extend(err.problems)
+    for required in ("units",):
+        if required not in files:
+            problems.append(Problem(_display(folder / f"{required}.csv"), "unreadable",
+                                    detail={"error": "missing / không có tệp"}))
+    if "members" not in files and "annual_counts" not in files:
+        problems.append(Problem(_display(folder / "annual_counts.csv"), "unreadable",
+                                detail={"error": "need annual_counts or members / cần annual_counts hoặc members"}))
+    if problems:
+        raise ContractError(problems)
+    units = tables["units"]
+    for table in ("members", "annual_counts", "survey", "targets"):
+        if table in tables:
+            first_row = 1 if files[table].suffix == ".parquet" else 2
+            problems.extend(_unknown_units(tables[table], units, files[table], first_row))
+    if problems:
+        raise ContractError(problems)
+    members = tables.get("members")
+    derived = members is not None
+    counts = annual_counts_from_members(members) if derived else tables["annual_counts"]
+    info = dataset_info(folder)
+    return Dataset(folder, units, counts, members, tables.get("survey"), tables.get("targets"),
+                   tuple(files.values()), derived, bool(info.get("simulated", False)))
+
+
+def dataset_info(folder: Path) -> dict:
+    """The folder's ``dataset.toml`` (name, whether the data is simulated), or nothing for a user's folder."""
+    path = Path(folder) / "dataset.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def validate_paths(paths: list[Path], table: str | None = None) -> list[Problem]:
+    """Every problem in the given files and folders (a folder is checked as a whole data set)."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            if path.is_dir():
+                load_dataset(path)
+            else:
+                load_table(path, table)
+        except ContractError as err:
+            problems.extend(err.problems)
+    return problems
+
+
+def contract_for(table: str) -> Contract:
+    return CONTRACTS[table]

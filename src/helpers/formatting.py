@@ -1,0 +1,31 @@
+"""Numbers and percentages as a Vietnamese (``37,66%``, ``45.000``) or English reader expects them, via Babel."""
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+
+
+def number(value: float | int | None, lang: str = "vi", decimals: int = 0) -> str:
+    """A count or a measure with a fixed number of decimals; an empty cell for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def percent(value: float | None, lang: str = "vi", decimals: int = 2) -> str:
+    """A percentage written the way the source documents write it: ``37,66%``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return number(value, lang, decimals) + "%"
+
+
+def signed_percent(value: float | None, lang: str = "vi", decimals: int = 2) -> str:
+    """A percent change with its sign: ``+37,66%`` / ``−12,50%``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return sign + percent(abs(value), lang, decimals)

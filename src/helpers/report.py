@@ -1,0 +1,156 @@
+"""The term-table report: each section as escaped HTML, in the reader's language, for the notebook to display."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import __version__
+from helpers.counts import counts_for_unit, descendants
+from helpers.datasets import Dataset, load_dataset
+from helpers.formatting import number, percent, signed_percent
+from helpers.paths import REPO_ROOT
+from helpers.plots import figure_html, term_bars
+from helpers.provenance import git_commit, input_hashes, library_versions
+from helpers.tables import html_table
+from helpers.terms import Terms, load_terms, term_table
+from helpers.text import t
+
+SECTIONS = ("terms", "rule", "appendix")
+
+
+def resolve_data_path(data_path: str | Path) -> Path:
+    """A data folder given relative to the repository (as notebooks do) or absolute."""
+    path = Path(data_path)
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def change_phrase(change: float | None, lang: str) -> str:
+    """'tăng 37,66%' / 'up 37.66%' as the seeds phrase a percent change."""
+    if change is None or pd.isna(change):
+        return ""
+    if round(change, 2) == 0:
+        return t("report.terms.same", lang)
+    return t(f"report.terms.{'up' if change > 0 else 'down'}", lang, pct=percent(abs(change), lang))
+
+
+def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str]:
+    """One sentence per term in the seeds' form: '424 đảng viên bị xóa tên (tăng 37,66%) và …'."""
+    sentences = []
+    joiner = " và " if lang == "vi" else " and "
+    for i, row in table.iterrows():
+        if not row["complete"]:
+            sentences.append(t("report.terms.incomplete", lang, term=row["term"].replace("-", "–"),
+                               observed=row["years_observed"], years=row["last_year"] - row["first_year"] + 1))
+            continue
+        has_change = i > 0 and pd.notna(row[f"{kinds[0]}_change_pct"])
+        parts = []
+        for kind in kinds:
+            fields = {"count": number(row[kind], lang), "kind": t(f"report.kind.{kind}", lang)}
+            if has_change:
+                parts.append(t("report.terms.part_change", lang,
+                               change=change_phrase(row[f"{kind}_change_pct"], lang), **fields))
+            else:
+                parts.append(t("report.terms.part", lang, **fields))
+        key = "report.terms.sentence" if has_change else "report.terms.sentence_first"
+        previous = table.loc[i - 1, "term"].replace("-", "–") if i > 0 else ""
+        sentences.append(t(key, lang, term=row["term"].replace("-", "–"), parts=joiner.join(parts),
+                           previous=previous))
+    return sentences
+
+
+@dataclass(frozen=True)
+class TermReport:
+    """Everything the term-table notebook shows, computed once from validated data."""
+
+    dataset: Dataset
+    terms: Terms
+    unit: str
+    unit_name: str
+    table: pd.DataFrame
+    kinds: list[str]
+    lang: str
+    parameters: dict
+
+    @classmethod
+    def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str,
+              province: str | None = None) -> "TermReport":
+        """Load and check the data, then build the term table for ``unit`` over ``terms``."""
+        dataset = load_dataset(resolve_data_path(data_path))
+        all_terms = load_terms()
+        province = province or _province_of(dataset.units, unit)
+        province_terms = all_terms.for_province(province)
+        yearly = counts_for_unit(dataset.annual_counts, dataset.units, unit)
+        table = term_table(yearly, province_terms, kinds, labels=terms)
+        row = dataset.units.loc[dataset.units["unit_code"] == unit].iloc[0]
+        n_sub = len(descendants(dataset.units, unit)) - 1
+        name = (t("report.unit_with_descendants", language, name=row["name"], n=n_sub) if n_sub else row["name"])
+        parameters = {"data_path": str(data_path), "unit": unit, "terms": terms, "kinds": kinds,
+                      "language": language}
+        return cls(dataset, all_terms, unit, name, table, kinds, language, parameters)
+
+    # --- sections -------------------------------------------------------------------------------------------
+    def header(self) -> str:
+        lang, years = self.lang, self.dataset.annual_counts["year"]
+        parts = []
+        if self.dataset.simulated:
+            parts.append(f'<div class="sim-banner" role="note">{_esc(t("report.simulated_banner", lang))}</div>')
+        parts.append(f"<h1>{_esc(t('report.title', lang))}</h1>")
+        first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
+        parts.append(f'<p class="subtitle">{_esc(t("report.subtitle", lang, unit=self.unit_name, first=first.replace("-", "–"), last=last.replace("-", "–")))}</p>')
+        parts.append(f'<p class="period">{_esc(t("report.data_period", lang, first_year=int(years.min()), last_year=int(years.max())))}</p>')
+        links = "".join(f'<li><a href="#{s}">{_esc(t(f"report.section.{s}", lang))}</a></li>' for s in SECTIONS)
+        parts.append(f'<nav class="toc"><p>{_esc(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
+        return "\n".join(parts)
+
+    def terms_section(self) -> str:
+        lang = self.lang
+        sentences = "".join(f"<p>{_esc(s)}</p>" for s in term_sentences(self.table, self.kinds, lang))
+        shown = self.table.assign(years=[f"{a}–{b}" for a, b in zip(self.table["first_year"], self.table["last_year"])],
+                                  term=self.table["term"].str.replace("-", "–"))
+        headers = {"term": t("report.terms.col_term", lang), "years": t("report.terms.col_years", lang)}
+        formats = {}
+        for kind in [*self.kinds, "total"]:
+            name = t("report.terms.col_total", lang) if kind == "total" else t(f"codes.exit_kind.{kind}", lang)
+            headers[kind] = name
+            headers[f"{kind}_change_pct"] = f"{name}: {t('report.terms.col_change', lang)}"
+            formats[kind] = lambda v, lang=lang: number(v, lang)
+            formats[f"{kind}_change_pct"] = lambda v, lang=lang: signed_percent(None if pd.isna(v) else float(v), lang)
+        table = html_table(shown, formats, headers, caption=t("report.terms.caption", lang),
+                           note=t("report.terms.note", lang))
+        summary = " ".join(term_sentences(self.table, self.kinds, lang))
+        figure = figure_html(term_bars(self.table, self.kinds, lang), t("report.terms.figure_alt", lang, summary=summary),
+                             t("report.terms.figure_caption", lang))
+        return f'<h2 id="terms">{_esc(t("report.section.terms", lang))}</h2>{sentences}{table}{figure}'
+
+    def rule_section(self) -> str:
+        return (f'<h2 id="rule">{_esc(t("report.section.rule", self.lang))}</h2>'
+                f"<p>{_esc(self.terms.rule(self.lang))}</p>")
+
+    def appendix(self) -> str:
+        lang = self.lang
+        counts_note = t("report.appendix.counts_derived" if self.dataset.counts_derived else "report.appendix.counts_given", lang)
+        hashes = pd.DataFrame(list(input_hashes(list(self.dataset.files)).items()), columns=["file", "sha"])
+        files = html_table(hashes, {}, {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)})
+        params = "".join(f"<li><code>{_esc(k)}</code> = {_esc(v)}</li>" for k, v in self.parameters.items())
+        libs = ", ".join(f"{_esc(k)} {_esc(v)}" for k, v in library_versions().items() if k != "helpers")
+        return (f'<h2 id="appendix">{_esc(t("report.section.appendix", lang))}</h2>'
+                f"<p>{_esc(t('report.appendix.files', lang))} {_esc(counts_note)}</p>{files}"
+                f"<p>{_esc(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
+                f"<p>{_esc(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"
+                f"<p>{_esc(t('report.appendix.libraries', lang))}: {libs}</p>")
+
+
+def _province_of(units: pd.DataFrame, unit: str) -> str:
+    """The province-level ancestor of a unit (the unit itself if it is a province)."""
+    by_code = units.set_index("unit_code")
+    code = unit
+    while by_code.at[code, "level"] != "province" and pd.notna(by_code.at[code, "parent_code"]):
+        code = by_code.at[code, "parent_code"]
+    return code

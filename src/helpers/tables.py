@@ -1,0 +1,27 @@
+"""Tables for the report: values formatted for the reader's language, every cell HTML-escaped."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+
+def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]], headers: dict[str, str],
+               caption: str | None = None, note: str | None = None) -> str:
+    """An HTML table of the columns named in ``headers``, each formatted by ``formats`` (default ``str``)."""
+    shown = pd.DataFrame({headers[c]: frame[c].map(formats.get(c, str)) for c in headers})
+    body = shown.to_html(index=False, escape=True, border=0, classes="report-table", na_rep="–")
+    parts = ['<div class="table-wrap">']
+    if caption:
+        parts.append(f'<p class="table-caption">{_escape(caption)}</p>')
+    parts.append(body)
+    if note:
+        parts.append(f'<p class="table-note">{_escape(note)}</p>')
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

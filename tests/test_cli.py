@@ -1,0 +1,79 @@
+"""The command line: help for every command, exit codes, and messages naming file, row and column."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.cli import build_parser
+from helpers.paths import sample_dir
+
+COMMANDS = ("validate", "check-published", "synth", "report")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_prints_help(run_cli, command: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([command, "--help"])
+    assert exit_.value.code == 0
+
+
+def test_validate_default_data_exits_zero(run_cli) -> None:
+    code, out, err = run_cli("validate", sample_dir())
+    assert code == 0, err
+    assert "Dữ liệu hợp lệ" in out and "Data is valid" in out
+
+
+def test_validate_missing_column_exits_two_and_names_it(run_cli, tmp_path: Path) -> None:
+    frame = pd.read_csv(sample_dir() / "annual_counts.csv", dtype=str)
+    broken = tmp_path / "annual_counts.csv"
+    frame.drop(columns=["removed"]).to_csv(broken, index=False)
+    code, out, err = run_cli("validate", broken)
+    assert code == 2
+    assert "cột removed" in err and "column removed" in err
+    assert "Traceback" not in err
+
+
+def test_validate_broken_folder_lists_each_problem(run_cli, sample_copy: Path) -> None:
+    counts = pd.read_csv(sample_copy / "annual_counts.csv", dtype=str)
+    original = counts.loc[4, "removed"]
+    counts.loc[4, "removed"] = "-1"
+    counts.loc[7, "unit_code"] = "D99"
+    counts.to_csv(sample_copy / "annual_counts.csv", index=False)
+    code, _, err = run_cli("validate", sample_copy)
+    assert code == 2
+    assert "dòng 6, cột removed: giá trị '-1'" in err          # pandas row 4 is file row 6
+    assert "dòng 9, cột unit_code: giá trị 'D99'" not in err  # contract problems stop before cross-table checks
+    counts.loc[4, "removed"] = original
+    counts.to_csv(sample_copy / "annual_counts.csv", index=False)
+    code, _, err = run_cli("validate", sample_copy)
+    assert code == 2
+    assert "dòng 9, cột unit_code: giá trị 'D99'" in err
+
+
+def test_validate_nonexistent_path(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("validate", tmp_path / "nothing.csv")
+    assert code == 2 and "nothing.csv" in err
+
+
+def test_check_published_lists_the_seed_mismatch(run_cli) -> None:
+    code, out, _ = run_cli("check-published", "--only-mismatches")
+    assert code == 0
+    assert "TN-2016-2020-leavers_hamlet_branch" in out
+    code, _, _ = run_cli("check-published", "--strict")
+    assert code == 1
+
+
+def test_synth_check_confirms_committed_sample(run_cli) -> None:
+    code, out, err = run_cli("synth", "--check")
+    assert code == 0, err
+
+
+def test_report_refuses_bad_data_before_running_anything(run_cli, sample_copy: Path, tmp_path: Path) -> None:
+    (sample_copy / "units.csv").write_text("unit_code,name\nSIM,x\n", encoding="utf-8")
+    out_file = tmp_path / "reports" / "r.html"
+    code, _, err = run_cli("report", "--data", sample_copy, "--out", out_file)
+    assert code == 2
+    assert "level" in err
+    assert not out_file.parent.exists()

@@ -1,0 +1,123 @@
+"""Notebooks are thin and clean, run under papermill on the default data, and render a report with no code."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers.paths import notebooks_dir, sample_dir
+from helpers.render import ParameterError, check_parameters, render
+from helpers.text import t
+
+NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
+TERM_TABLE = notebooks_dir() / "01-term-table.ipynb"
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def test_there_are_notebooks_named_in_reading_order() -> None:
+    assert NOTEBOOKS
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb", path.name), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path: Path) -> None:
+    for cell in _cells(path):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_literal_parameters_cell(path: Path) -> None:
+    tagged = [c for c in _cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    source = "".join(tagged[0]["source"])
+    for node in ast.parse(source).body:
+        assert isinstance(node, ast.AnnAssign), "parameters are annotated assignments"
+        ast.literal_eval(node.value)  # literal defaults only
+    for line in source.splitlines():
+        assert "  # " in line, f"parameter without a comment: {line}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_holds_no_logic(path: Path) -> None:
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        banned = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While)
+        assert not any(isinstance(node, banned) for node in ast.walk(tree)), "move logic into src/helpers/"
+        assert len("".join(cell["source"]).splitlines()) <= 6
+
+
+def test_unknown_or_mistyped_parameters_are_refused() -> None:
+    with pytest.raises(ParameterError, match="unit_name"):
+        check_parameters(TERM_TABLE, {"unit_name": "SIM"})
+    with pytest.raises(ParameterError, match="terms"):
+        check_parameters(TERM_TABLE, {"terms": "2015-2020"})
+    check_parameters(TERM_TABLE, {"unit": "D03", "terms": ["2015-2020"]})
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("reports")
+    pages = {}
+    for lang in ("vi", "en"):
+        params = {"data_path": str(sample_dir()), "unit": "SIM", "language": lang}
+        result = render(TERM_TABLE, params, out / f"{lang}.html", t("report.title", lang), work_dir=out)
+        pages[lang] = result.html.read_text(encoding="utf-8")
+    return pages
+
+
+@pytest.mark.slow
+def test_report_shows_the_seed_term_table_in_vietnamese(rendered) -> None:
+    page = rendered["vi"]
+    assert "424 đảng viên bị xóa tên (tăng 37,66%)" in page
+    assert "238 đảng viên xin ra khỏi Đảng (tăng 98,33%)" in page
+    assert "<td>+37,66%</td>" in page and "<td>+98,33%</td>" in page
+    assert "DỮ LIỆU MÔ PHỎNG" in page
+    assert t("report.section.rule", "vi") in page and "2016–2020" in page
+
+
+@pytest.mark.slow
+def test_report_in_english(rendered) -> None:
+    page = rendered["en"]
+    assert '<html lang="en">' in page
+    assert "424 members were removed from the rolls (up 37.66%)" in page
+    assert "SIMULATED DATA" in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_report_has_no_code_scripts_or_external_requests(rendered, lang: str) -> None:
+    page = rendered[lang]
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "TermReport" not in page and "import " not in page  # no code
+    assert "In [" not in page and "Traceback" not in page
+    assert not re.search(r"SIM\d{6}", page)  # no member identifiers
+    assert page.count("<img") == page.count('alt="') >= 1
+
+
+@pytest.mark.slow
+def test_report_for_a_subordinate_unit(tmp_path: Path) -> None:
+    params = {"data_path": str(sample_dir()), "unit": "D06", "terms": ["2015-2020", "2020-2025"]}
+    page = render(TERM_TABLE, params, tmp_path / "d06.html", "D06", work_dir=tmp_path).html.read_text(encoding="utf-8")
+    assert "Châu Thành Tây" in page and "2010–2015" not in page.split("<nav")[0]
+
+
+@pytest.mark.slow
+def test_failing_notebook_writes_no_report(tmp_path: Path) -> None:
+    from helpers.render import NotebookFailed
+
+    html = tmp_path / "reports" / "x.html"
+    with pytest.raises(NotebookFailed) as err:
+        render(TERM_TABLE, {"data_path": str(sample_dir()), "unit": "NOPE"}, html, "x", work_dir=tmp_path)
+    assert "NOPE" in str(err.value) and err.value.executed.exists()
+    assert not html.exists() and not html.parent.exists()
