@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
 from helpers.paths import REPO_ROOT, templates_dir
@@ -20,6 +21,13 @@ from helpers.text import both
 
 KERNEL_NAME = "helpers"  # registered by `make setup`; falls back to the running Python's own kernel
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """Talks to the kernel over local IPC sockets instead of TCP: nothing listens on a port during a run."""
+
+    def __init__(self, **kwargs):
+        super().__init__(transport="ipc", **kwargs)
 
 
 class ParameterError(ValueError):
@@ -72,7 +80,7 @@ def execute(notebook: Path, parameters: dict, executed: Path) -> nbformat.Notebo
     try:
         return papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
                                           kernel_name=kernel_name(), cwd=str(REPO_ROOT), progress_bar=False,
-                                          log_output=False)
+                                          log_output=False, kernel_manager_class=LocalKernelManager)
     except papermill.PapermillExecutionError as err:
         raise NotebookFailed(both("render.cell_failed", notebook=notebook.name, cell=err.exec_count,
                                   error=f"{err.ename}: {err.evalue}", executed=str(executed)), executed) from err
