@@ -77,3 +77,18 @@ def test_report_refuses_bad_data_before_running_anything(run_cli, sample_copy: P
     assert code == 2
     assert "level" in err
     assert not out_file.parent.exists()
+
+
+def test_report_refuses_unknown_unit(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("report", "--unit", "D99", "--out", tmp_path / "r.html")
+    assert code == 2 and "D99" in err and "SIM" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_check_published_bad_file_exits_two(run_cli, tmp_path: Path) -> None:
+    from helpers.published import COLUMNS
+
+    path = tmp_path / "figures-x.csv"
+    path.write_text(",".join(COLUMNS) + "\nX-1,000,X,2020,removed,,abc,người,none,,,,,\"q\"\n", encoding="utf-8")
+    code, _, err = run_cli("check-published", path)
+    assert code == 2 and "figures-x.csv" in err and "abc" in err

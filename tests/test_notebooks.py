@@ -121,3 +121,17 @@ def test_failing_notebook_writes_no_report(tmp_path: Path) -> None:
         render(TERM_TABLE, {"data_path": str(sample_dir()), "unit": "NOPE"}, html, "x", work_dir=tmp_path)
     assert "NOPE" in str(err.value) and err.value.executed.exists()
     assert not html.exists() and not html.parent.exists()
+
+
+@pytest.mark.slow
+def test_two_runs_give_byte_identical_html(rendered, tmp_path: Path) -> None:
+    params = {"data_path": str(sample_dir()), "unit": "SIM", "language": "vi"}
+    again = render(TERM_TABLE, params, tmp_path / "again.html", t("report.title", "vi"), work_dir=tmp_path)
+    assert again.html.read_text(encoding="utf-8") == rendered["vi"]
+
+
+@pytest.mark.slow
+def test_every_table_and_figure_caption_says_simulated(rendered) -> None:
+    captions = re.findall(r'<p class="table-caption">(.*?)</p>|<figcaption>(.*?)</figcaption>', rendered["vi"])
+    assert len(captions) >= 2
+    assert all("DỮ LIỆU MÔ PHỎNG" in (a or b) for a, b in captions)

@@ -154,4 +154,4 @@ def test_default_province_size(province) -> None:
     counts = province_counts(province.tables["annual_counts"])
     assert 44_000 <= counts.loc[counts["year"] == 2025, "members_end"].item() <= 47_000
     branches = province.tables["members"].groupby("branch_id")["branch_type"].first().value_counts()
-    assert branches.min() >= 150  # a few hundred branches of each type
+    assert branches.min() >= 200  # a few hundred branches of each type

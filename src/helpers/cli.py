@@ -71,7 +71,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from helpers.datasets import load_dataset
     from helpers.render import render
 
-    load_dataset(args.data)  # bad data stops here, before any notebook runs
+    dataset = load_dataset(args.data)  # bad data stops here, before any notebook runs
+    if args.unit not in set(dataset.units["unit_code"]):
+        print(both("cli.unknown_unit", unit=args.unit, known=", ".join(dataset.units["unit_code"])), file=sys.stderr)
+        return EXIT_BAD_INPUT
     parameters = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms,
                   "kinds": args.kinds, "language": args.language}
     out = args.out or reports_root() / f"term-table-{args.unit}-{args.language}.html"
@@ -154,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the command line reports, it does not crash
         if args.debug:
             traceback.print_exc()
+        from helpers.published import FiguresError
         from helpers.render import NotebookFailed, ParameterError
 
-        if isinstance(err, ParameterError):
+        if isinstance(err, (ParameterError, FiguresError)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(err, NotebookFailed):

@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 
 from helpers.codes import label  # noqa: E402
 from helpers.formatting import number  # noqa: E402
+from helpers.text import t  # noqa: E402
 
 STYLE = {
     "font.family": "DejaVu Sans",  # ships with matplotlib and covers Vietnamese diacritics
@@ -28,7 +29,13 @@ STYLE = {
 PALETTE = {"removed": "#b03a2e", "asked_to_leave": "#2e6fb0", "expelled": "#7d6608", "total": "#555555"}
 
 
-def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi") -> plt.Figure:
+def mark_simulated(fig: plt.Figure, lang: str) -> None:
+    """Write 'simulated data' inside the figure, so the image says so even when copied out of the report."""
+    fig.text(0.99, 0.01, t("report.simulated_tag", lang), ha="right", va="bottom", fontsize=8, color="#8c1c13",
+             alpha=0.8)
+
+
+def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi", simulated: bool = False) -> plt.Figure:
     """Grouped bars: each kind of exit per term, with the count written on each bar."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -40,10 +47,12 @@ def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi") -> plt.Fi
                           label=label("exit_kind", kind, lang))
             ax.bar_label(bars, labels=[number(v, lang) for v in values], padding=2, fontsize=9)
         ax.set_xticks(range(len(table)), [t.replace("-", "–") for t in table["term"]])
-        ax.set_ylabel("Số đảng viên" if lang == "vi" else "Members")
+        ax.set_ylabel(t("report.axis.members", lang))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
         ax.legend(frameon=False, loc="upper left")
         fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
     return fig
 
 

@@ -122,12 +122,18 @@ class TermReport:
             headers[f"{kind}_change_pct"] = f"{name}: {t('report.terms.col_change', lang)}"
             formats[kind] = lambda v, lang=lang: number(v, lang)
             formats[f"{kind}_change_pct"] = lambda v, lang=lang: signed_percent(None if pd.isna(v) else float(v), lang)
-        table = html_table(shown, formats, headers, caption=t("report.terms.caption", lang),
+        table = html_table(shown, formats, headers, caption=self._caption("report.terms.caption"),
                            note=t("report.terms.note", lang))
         summary = " ".join(term_sentences(self.table, self.kinds, lang))
-        figure = figure_html(term_bars(self.table, self.kinds, lang), t("report.terms.figure_alt", lang, summary=summary),
-                             t("report.terms.figure_caption", lang))
+        figure = figure_html(term_bars(self.table, self.kinds, lang, self.dataset.simulated),
+                             t("report.terms.figure_alt", lang, summary=summary),
+                             self._caption("report.terms.figure_caption"))
         return f'<h2 id="terms">{_esc(t("report.section.terms", lang))}</h2>{sentences}{table}{figure}'
+
+    def _caption(self, key: str) -> str:
+        """A table or figure caption; on simulated data it says so, so a copied table still carries the warning."""
+        caption = t(key, self.lang)
+        return f"{caption} ({t('report.simulated_tag', self.lang)})" if self.dataset.simulated else caption
 
     def rule_section(self) -> str:
         return (f'<h2 id="rule">{_esc(t("report.section.rule", self.lang))}</h2>'

@@ -101,7 +101,7 @@ UNITS = (
     ("D08", "Huyện Trảng Lớn (mô phỏng)", 0.07, 1.0),
     ("D09", "Đảng bộ Khối cơ quan và doanh nghiệp (mô phỏng)", 0.13, 1.0),
 )
-BRANCHES_PER_TYPE = {"hamlet": 620, "agency": 300, "public_service": 320, "enterprise": 210, "armed_forces": 150}
+BRANCHES_PER_TYPE = {"hamlet": 620, "agency": 300, "public_service": 320, "enterprise": 210, "armed_forces": 200}
 
 INITIAL_MEMBERS = 36_500   # on the rolls on 1 January 2011; with the flows below about 45,000 by 2025
 ADMISSIONS_PER_YEAR = 1_250
