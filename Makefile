@@ -11,6 +11,8 @@ KERNEL := helpers
 DATA ?= data/sample
 UNIT ?= SIM
 LANG_REPORT ?= vi
+# JupyterLab refuses to start as root (containers, CI machines) unless told to.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,7 +54,7 @@ data: $(STAMP) ## Regenerate the synthetic default province in data/sample (seed
 
 .PHONY: lab
 lab: $(LAB_STAMP) ## Open JupyterLab on notebooks/ with the project's kernel
-	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 .PHONY: clean
 clean: ## Remove rendered reports (keeps the example screenshot)
