@@ -33,8 +33,13 @@ help: ## List every target with what it does
 setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, register the Jupyter kernel
 
 .PHONY: report
-report: $(STAMP) ## Render the term-table report from the default data into reports/ (LANG_REPORT=vi|en)
-	@$(PY) -m helpers report --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+report: $(STAMP) ## Render the reports (term table, trends) from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
+	@$(PY) -m helpers report --notebook term-table --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+	@$(PY) -m helpers report --notebook trends --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+
+.PHONY: trends
+trends: $(STAMP) ## Print the per-term table and annual percent changes for UNIT in DATA
+	@$(PY) -m helpers trends --data $(DATA) --unit $(UNIT)
 
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite (unit tests, notebook runs, data checks)

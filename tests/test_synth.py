@@ -82,6 +82,8 @@ def test_published_reason_shares_are_exact(leavers_2016_2020: pd.DataFrame) -> N
 def test_planted_trend_is_as_written_and_meets_the_term_totals(province) -> None:
     for kind in ("removed", "asked_to_leave"):
         assert province.trends[kind].apc == pytest.approx(truth.PLANTED_APC[kind], abs=1e-4)
+        assert province.trends[kind].intercept == pytest.approx(truth.PLANTED_LOG_RATE_2011[kind], abs=1e-6)
+        assert synth.planted_trend(kind).apc == pytest.approx(truth.PLANTED_APC[kind], abs=1e-9)
         schedule = province.schedule[kind]
         for term, years in synth.TERM_YEARS.items():
             assert schedule.loc[list(years)].sum() == truth.TERM_TOTALS[kind][term]

@@ -15,7 +15,8 @@ from helpers.paths import REPO_ROOT, notebooks_dir, reports_root, sample_dir
 from helpers.text import LANGUAGES, both, t
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-TERM_TABLE_NOTEBOOK = "01-term-table.ipynb"
+NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb"}
+FORMATS = ("table", "csv", "json")
 
 
 def _print_problems(problems: list[Problem], limit: int) -> None:
@@ -67,20 +68,70 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _checked_series(args: argparse.Namespace):
+    """Load the data under its contracts and check the unit's series; None (after a message) if the unit is unknown."""
+    from helpers.counts import counts_for_unit
     from helpers.datasets import load_dataset
-    from helpers.render import render
+    from helpers.trends import check_series
 
     dataset = load_dataset(args.data)  # bad data stops here, before any notebook runs
     if args.unit not in set(dataset.units["unit_code"]):
         print(both("cli.unknown_unit", unit=args.unit, known=", ".join(dataset.units["unit_code"])), file=sys.stderr)
+        return None
+    return check_series(counts_for_unit(dataset.annual_counts, dataset.units, args.unit), args.unit)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from helpers.render import declared_parameters, render
+
+    if _checked_series(args) is None:
         return EXIT_BAD_INPUT
-    parameters = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms,
-                  "kinds": args.kinds, "language": args.language}
-    out = args.out or reports_root() / f"term-table-{args.unit}-{args.language}.html"
-    rendered = render(notebooks_dir() / TERM_TABLE_NOTEBOOK, parameters, out, t("report.title", args.language))
+    notebook = notebooks_dir() / NOTEBOOKS[args.notebook]
+    offered = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms, "kinds": args.kinds,
+               "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year}
+    declared = declared_parameters(notebook)
+    parameters = {k: v for k, v in offered.items() if k in declared}
+    out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
+    rendered = render(notebook, parameters, out, t("report.title", args.language))
     print(both("cli.report_written", path=rendered.html))
     return EXIT_OK
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    import json
+
+    from helpers.trend_report import TrendReport
+
+    if _checked_series(args) is None:
+        return EXIT_BAD_INPUT
+    report = TrendReport.build(str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct,
+                               args.last_year, "vi")
+    terms = report.base.table
+    apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
+    if args.format == "json":
+        tables = {"unit": args.unit, "terms": terms, "apc": apc, "knot_tests": report.knots_tested}
+        print(json.dumps({k: (v.to_dict("records") if hasattr(v, "to_dict") else v) for k, v in tables.items()},
+                         ensure_ascii=False, indent=1, default=_json_value))
+    elif args.format == "csv":
+        print(terms.to_csv(index=False, lineterminator="\n"), end="")
+        print()
+        print(apc.to_csv(index=False, lineterminator="\n"), end="")
+    else:
+        print(terms.to_string(index=False))
+        print()
+        print(apc.round(4).to_string(index=False))
+    return EXIT_OK
+
+
+def _json_value(value):
+    """NumPy and pandas scalars as plain JSON values (missing values as null)."""
+    import math
+
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is getattr(__import__("pandas"), "NA"):
+        return None
+    return value
 
 
 def repo_relative(path: Path) -> str:
@@ -132,16 +183,31 @@ def build_parser() -> argparse.ArgumentParser:
                    "exit 1 if any file differs")
     p.set_defaults(func=cmd_synth)
 
-    p = sub.add_parser("report", help="render the term-table report to HTML",
-                       description="Validate the data, execute notebooks/01-term-table.ipynb with papermill and "
-                                   "render it to one HTML file in reports/ with no code visible.")
-    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
-    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM, the synthetic province)")
-    p.add_argument("--terms", nargs="+", default=list(truth.TERMS), help="terms to compare, oldest first")
-    p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit to count")
+    def analysis_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
+        p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM, the synthetic province)")
+        p.add_argument("--terms", nargs="+", default=list(truth.TERMS), help="terms to analyse, oldest first")
+        p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit to count")
+        p.add_argument("--target-change-pct", type=float, default=-1.0,
+                       help="required reduction against the previous term in %% (default: from targets.csv)")
+        p.add_argument("--last-year", type=int, default=0, help="ignore data after this year (default: use all)")
+
+    p = sub.add_parser("report", help="render a report notebook to HTML",
+                       description="Validate the data, execute a notebook with papermill and render it to one HTML "
+                                   "file in reports/ with no code visible.")
+    analysis_options(p)
+    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="trends",
+                   help="which report: the term table alone, or the trends analysis (default)")
     p.add_argument("--language", choices=LANGUAGES, default="vi", help="report language (default vi)")
-    p.add_argument("--out", type=Path, help="output HTML file (default reports/term-table-UNIT-LANG.html)")
+    p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
+                       description="Fit the segmented trend model for a unit and print the per-term totals with their "
+                                   "percent change and the annual percent change of each term with its 95% CI.")
+    analysis_options(p)
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.set_defaults(func=cmd_trends)
     return parser
 
 
@@ -159,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         from helpers.published import FiguresError
         from helpers.render import NotebookFailed, ParameterError
+        from helpers.trends import TrendError
 
-        if isinstance(err, (ParameterError, FiguresError)):
+        if isinstance(err, (ParameterError, FiguresError, TrendError)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(err, NotebookFailed):

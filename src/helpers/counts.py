@@ -58,8 +58,27 @@ def descendants(units: pd.DataFrame, unit_code: str) -> list[str]:
     return found
 
 
-def counts_for_unit(counts: pd.DataFrame, units: pd.DataFrame, unit_code: str) -> pd.DataFrame:
-    """Yearly counts of a unit, summed over the unit and its subordinate units."""
+def predecessors(units: pd.DataFrame, unit_code: str) -> list[str]:
+    """Units that were merged into ``unit_code``, directly or through a chain of successors."""
+    found, frontier = [], [unit_code]
+    while frontier:
+        merged = units.loc[units["successor_code"].isin(frontier), "unit_code"].tolist()
+        frontier = [c for c in merged if c not in found]
+        found += frontier
+    return found
+
+
+def series_units(units: pd.DataFrame, unit_code: str) -> list[str]:
+    """Every unit whose counts make up the series of ``unit_code``: it, its predecessors, and all below them."""
     if unit_code not in set(units["unit_code"]):
         raise KeyError(unit_code)
-    return province_counts(counts[counts["unit_code"].isin(descendants(units, unit_code))])
+    members = []
+    for code in [unit_code, *predecessors(units, unit_code)]:
+        members += [c for c in descendants(units, code) if c not in members]
+    return members
+
+
+def counts_for_unit(counts: pd.DataFrame, units: pd.DataFrame, unit_code: str) -> pd.DataFrame:
+    """Yearly counts of a unit, summed over the unit, its subordinate units and the units merged into it, so a
+    2025 merger or the end of the district level does not break the series."""
+    return province_counts(counts[counts["unit_code"].isin(series_units(units, unit_code))])

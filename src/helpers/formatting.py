@@ -13,7 +13,7 @@ def number(value: float | int | None, lang: str = "vi", decimals: int = 0) -> st
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+    return format_decimal(value, format=pattern, locale=LOCALES[lang]).replace("-", "−")  # a true minus sign
 
 
 def percent(value: float | None, lang: str = "vi", decimals: int = 2) -> str:

@@ -71,6 +71,7 @@ class TermReport:
 
     dataset: Dataset
     terms: Terms
+    province: str
     unit: str
     unit_name: str
     table: pd.DataFrame
@@ -80,32 +81,36 @@ class TermReport:
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str,
-              province: str | None = None) -> "TermReport":
+              last_year: int = 0) -> "TermReport":
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         dataset = load_dataset(resolve_data_path(data_path))
         all_terms = load_terms()
-        province = province or _province_of(dataset.units, unit)
+        province = _province_of(dataset.units, unit)
         province_terms = all_terms.for_province(province)
         yearly = counts_for_unit(dataset.annual_counts, dataset.units, unit)
+        if last_year:
+            yearly = yearly[yearly["year"] <= last_year]
         table = term_table(yearly, province_terms, kinds, labels=terms)
         row = dataset.units.loc[dataset.units["unit_code"] == unit].iloc[0]
         n_sub = len(descendants(dataset.units, unit)) - 1
         name = (t("report.unit_with_descendants", language, name=row["name"], n=n_sub) if n_sub else row["name"])
         parameters = {"data_path": str(data_path), "unit": unit, "terms": terms, "kinds": kinds,
                       "language": language}
-        return cls(dataset, all_terms, unit, name, table, kinds, language, parameters)
+        return cls(dataset, all_terms, province, unit, name, table, kinds, language, parameters)
 
     # --- sections -------------------------------------------------------------------------------------------
-    def header(self) -> str:
-        lang, years = self.lang, self.dataset.annual_counts["year"]
+    def header(self, sections: tuple[str, ...] = SECTIONS, prefix: str = "report.section") -> str:
+        """Banner (simulated data), title, unit and terms, data period, and a linked table of contents."""
+        lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
         if self.dataset.simulated:
             parts.append(f'<div class="sim-banner" role="note">{_esc(t("report.simulated_banner", lang))}</div>')
         parts.append(f"<h1>{_esc(t('report.title', lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
         parts.append(f'<p class="subtitle">{_esc(t("report.subtitle", lang, unit=self.unit_name, first=first.replace("-", "–"), last=last.replace("-", "–")))}</p>')
-        parts.append(f'<p class="period">{_esc(t("report.data_period", lang, first_year=int(years.min()), last_year=int(years.max())))}</p>')
-        links = "".join(f'<li><a href="#{s}">{_esc(t(f"report.section.{s}", lang))}</a></li>' for s in SECTIONS)
+        last = int(years["first_year"].iloc[-1] + self.table["years_observed"].iloc[-1] - 1)
+        parts.append(f'<p class="period">{_esc(t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=last))}</p>')
+        links = "".join(f'<li><a href="#{s}">{_esc(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
         parts.append(f'<nav class="toc"><p>{_esc(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
         return "\n".join(parts)
 

@@ -72,6 +72,18 @@ def solve_trend(exposure: pd.Series, totals: dict[str, int], first_apc: float) -
     return Trend(float(intercept), tuple(float(s) for s in slopes))
 
 
+def planted_trend(kind: str) -> Trend:
+    """The planted trend of one kind of exit, from the constants in :mod:`helpers.truth`."""
+    slopes = tuple(float(np.log1p(a / 100)) for a in truth.PLANTED_APC[kind])
+    return Trend(truth.PLANTED_LOG_RATE_2011[kind], slopes)
+
+
+def poisson_replicates(exposure: pd.Series, kind: str, replicates: int, seed: int = truth.SEED) -> np.ndarray:
+    """Poisson draws of annual counts from the planted trend (replicates × years), for coverage checks."""
+    mean = exposure.to_numpy(dtype=float) * np.exp(planted_trend(kind).log_rate(exposure.index.to_numpy()))
+    return np.random.default_rng([seed, 5]).poisson(mean, size=(replicates, len(mean)))
+
+
 def integer_schedule(expected: pd.Series) -> pd.Series:
     """Round expected annual counts to integers whose sum over each term equals the term's rounded total."""
     out = pd.Series(0, index=expected.index, dtype=int)

@@ -31,6 +31,8 @@ PLANTED_APC = {
     "removed": (4.0, 5.4742, -26.6260),
     "asked_to_leave": (8.0, 15.5948, -27.0581),
 }
+# log rate per member in 2011 (the intercept of the same solved trend), for simulating from the planted model.
+PLANTED_LOG_RATE_2011 = {"removed": -6.511385, "asked_to_leave": -7.535165}
 
 # Published counts behind every share the Tây Ninh project states for 2015-2020 leavers (base 662).
 PUBLISHED_LEAVER_COUNTS_2015_2020 = {

@@ -1,0 +1,121 @@
+"""The segmented trend model against exact series, the generator's planted truth, and reference implementations."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers import synth, truth
+from helpers.counts import counts_for_unit
+from helpers.terms import load_terms
+from helpers.trends import (MIN_YEARS_PER_TERM, TrendError, check_series, fit_trend, mann_kendall, rates,
+                            term_spans)
+
+TERMS = ["2010-2015", "2015-2020", "2020-2025"]
+
+
+@pytest.fixture(scope="module")
+def sim_terms() -> pd.DataFrame:
+    return load_terms().for_province("SIM")
+
+
+def exact_series(factors=(1.5, 0.75, 1.25), exposure_growth=2.0) -> pd.DataFrame:
+    """Counts and exposure whose rate grows by exactly ``factors`` a year in each term (knots 2015, 2020)."""
+    years = np.arange(2011, 2026)
+    steps = [factors[0]] * 4 + [factors[1]] * 5 + [factors[2]] * 5
+    rate = 2.0 ** -6 * np.concatenate([[1.0], np.cumprod(steps)])
+    exposure = 2.0 ** 30 * exposure_growth ** (years - 2011)
+    return pd.DataFrame({"year": years, "members_start": exposure, "x": rate * exposure})
+
+
+def test_noise_free_series_returns_the_exact_apcs(sim_terms) -> None:
+    data = exact_series()
+    fit = fit_trend(data, "x", term_spans(data["year"], sim_terms, TERMS))
+    apc = fit.apc()
+    assert apc["apc"].to_numpy() == pytest.approx([50.0, -25.0, 25.0], abs=1e-6)
+    assert fit.family == "poisson" and fit.dispersion == pytest.approx(0, abs=1e-9)
+    # the exposure offset is respected: doubling members every year does not leak into the rate's trend
+    tests = fit.knot_tests()
+    assert tests["slope_change"].to_numpy() == pytest.approx([np.log(0.75) - np.log(1.5), np.log(1.25) - np.log(0.75)])
+
+
+def test_aapc_weights_segments_by_their_years(sim_terms) -> None:
+    data = exact_series()
+    fit = fit_trend(data, "x", term_spans(data["year"], sim_terms, TERMS))
+    # 2013→2018: 2 intervals at ×1.5 and 3 at ×0.75
+    expected = 100 * (np.exp((2 * np.log(1.5) + 3 * np.log(0.75)) / 5) - 1)
+    assert fit.aapc(2013, 2018)["apc"] == pytest.approx(expected, abs=1e-6)
+    assert fit.aapc(2011, 2025)["apc"] == pytest.approx(100 * (np.exp((4 * np.log(1.5) + 5 * np.log(0.75) + 5 * np.log(1.25)) / 14) - 1), abs=1e-6)
+
+
+def test_default_data_recovers_the_planted_apcs_within_their_intervals(sample, sim_terms) -> None:
+    yearly = rates(check_series(counts_for_unit(sample.annual_counts, sample.units, "SIM"), "SIM"),
+                   ["removed", "asked_to_leave"])
+    spans = term_spans(yearly["year"], sim_terms, TERMS)
+    for kind in ("removed", "asked_to_leave"):
+        apc = fit_trend(yearly, kind, spans).apc()
+        for row, planted in zip(apc.itertuples(), truth.PLANTED_APC[kind]):
+            assert row.apc_low <= planted <= row.apc_high, (kind, row.term)
+            assert row.apc == pytest.approx(planted, abs=1.0), (kind, row.term)
+
+
+def test_confidence_intervals_cover_the_planted_apc_about_95_percent(sample, sim_terms) -> None:
+    yearly = counts_for_unit(sample.annual_counts, sample.units, "SIM")
+    exposure = yearly.set_index("year")["members_start"].astype(float)
+    spans = term_spans(yearly["year"], sim_terms, TERMS)
+    covered = []
+    for kind in ("removed", "asked_to_leave"):
+        draws = synth.poisson_replicates(exposure, kind, replicates=300)
+        for counts in draws:
+            data = pd.DataFrame({"year": exposure.index, "members_start": exposure.to_numpy(), "x": counts})
+            apc = fit_trend(data, "x", spans).apc()
+            planted = np.array(truth.PLANTED_APC[kind])
+            covered.append((apc["apc_low"].to_numpy() <= planted) & (planted <= apc["apc_high"].to_numpy()))
+    coverage = pd.DataFrame(covered)
+    assert 0.92 <= coverage.to_numpy().mean() <= 0.98
+    assert ((coverage.mean() >= 0.90) & (coverage.mean() <= 0.99)).all()  # each term, 600 intervals
+
+
+def test_short_term_is_reported_not_fitted(sim_terms) -> None:
+    data = exact_series().query("year <= 2022")  # 2020-2025 has two years
+    spans = term_spans(data["year"], sim_terms, TERMS)
+    apc = fit_trend(data, "x", spans).apc().set_index("term")
+    assert not apc.loc["2020-2025", "fitted"] and pd.isna(apc.loc["2020-2025", "apc"])
+    assert apc.loc["2020-2025", "years_observed"] == 2 < MIN_YEARS_PER_TERM
+    assert apc.loc["2015-2020", "apc"] == pytest.approx(-25.0, abs=1e-6)  # the 2021-2022 points do not bend it
+    with pytest.raises(TrendError, match="3"):
+        fit_trend(data.query("year >= 2020"), "x", term_spans(data.query("year >= 2020")["year"], sim_terms, ["2020-2025"]))
+
+
+@pytest.mark.parametrize(("frame", "message"), [
+    (pd.DataFrame({"year": [2016, 2017, 2019], "members_start": [10, 10, 10]}), "2018"),
+    (pd.DataFrame({"year": [2016, 2016], "members_start": [10, 10]}), "2016"),
+    (pd.DataFrame({"year": [2016, 2017], "members_start": [10, 0]}), "2017"),
+    (pd.DataFrame({"year": [], "members_start": []}), "X"),
+])
+def test_bad_series_get_a_clear_message(frame: pd.DataFrame, message: str) -> None:
+    with pytest.raises(TrendError, match=message) as err:
+        check_series(frame, "X")
+    assert " / " in str(err.value)  # Vietnamese / English
+
+
+def test_years_out_of_order_are_sorted_not_refused() -> None:
+    frame = pd.DataFrame({"year": [2018, 2016, 2017], "members_start": [3, 1, 2]})
+    assert check_series(frame, "X")["members_start"].tolist() == [1, 2, 3]
+
+
+def test_mann_kendall_and_sen_against_scipy() -> None:
+    rng = np.random.default_rng(7)
+    yearly = pd.DataFrame({"year": range(2011, 2026), "r": 2 + 0.1 * np.arange(15) + rng.normal(0, 0.3, 15)})
+    row = mann_kendall(yearly, "r").iloc[0]
+    tau = stats.kendalltau(yearly["year"], yearly["r"])
+    assert row["tau"] == pytest.approx(tau.statistic, abs=1e-12)
+    assert row["sen_slope"] == pytest.approx(stats.theilslopes(yearly["r"], yearly["year"]).slope, abs=1e-12)
+    assert row["trend"] == "increasing" and row["p_value"] < 0.01
+
+
+def test_rates_per_thousand() -> None:
+    out = rates(pd.DataFrame({"year": [2020], "members_start": [2000], "removed": [3], "asked_to_leave": [1]}),
+                ["removed", "asked_to_leave"])
+    assert out.loc[0, "removed_rate"] == 1.5 and out.loc[0, "total_rate"] == 2.0
