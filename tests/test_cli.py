@@ -92,3 +92,60 @@ def test_check_published_bad_file_exits_two(run_cli, tmp_path: Path) -> None:
     path.write_text(",".join(COLUMNS) + "\nX-1,000,X,2020,removed,,abc,người,none,,,,,\"q\"\n", encoding="utf-8")
     code, _, err = run_cli("check-published", path)
     assert code == 2 and "figures-x.csv" in err and "abc" in err
+
+
+def _exact_folder(tmp_path: Path, last_year: int = 2025) -> Path:
+    """An annual-counts file (province TN) whose rate grows exactly ×1.1, ×0.8, ×1.05 a year per term."""
+    import numpy as np
+
+    folder = tmp_path / "exact"
+    folder.mkdir()
+    (folder / "units.csv").write_text("unit_code,name,parent_code,level,valid_from,valid_to,successor_code\n"
+                                      "TN,Tây Ninh (test),,province,2008-01-01,,\n", encoding="utf-8")
+    years = np.arange(2011, last_year + 1)
+    steps = [1.1] * 4 + [0.8] * 5 + [1.05] * 5
+    # Counts must be whole numbers (the contract says so): at 10^12 a year, rounding moves a rate by < 1e-12.
+    counts = [int(round(c)) for c in 10**12 * np.concatenate([[1.0], np.cumprod(steps)])[: years.size]]
+    pd.DataFrame({"unit_code": "TN", "year": years, "members_start": 10**15, "removed": counts,
+                  "asked_to_leave": 0}).to_csv(folder / "annual_counts.csv", index=False)
+    return folder
+
+
+def test_trends_command_returns_known_apcs_from_a_noise_free_file(run_cli, tmp_path: Path) -> None:
+    import json
+
+    folder = _exact_folder(tmp_path)
+    code, out, err = run_cli("trends", "--data", folder, "--unit", "TN", "--kinds", "removed", "--format", "json")
+    assert code == 0, err
+    apc = pd.DataFrame(json.loads(out)["apc"]).query("series == 'removed'")
+    assert apc["apc"].tolist() == pytest.approx([10.0, -20.0, 5.0], abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_trends_command_formats(run_cli, fmt: str) -> None:
+    code, out, _ = run_cli("trends", "--format", fmt)
+    assert code == 0
+    assert "424" in out and "2015-2020" in out and "apc" in out
+
+
+def test_trends_command_reports_a_one_year_term_as_not_fitted(run_cli) -> None:
+    import json
+
+    code, out, _ = run_cli("trends", "--last-year", "2021", "--format", "json")
+    assert code == 0
+    apc = pd.DataFrame(json.loads(out)["apc"]).set_index(["series", "term"])
+    assert not apc.loc[("total", "2020-2025"), "fitted"] and pd.isna(apc.loc[("total", "2020-2025"), "apc"])
+
+
+def test_trends_command_bad_inputs(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path)
+    counts = pd.read_csv(folder / "annual_counts.csv")
+    counts[counts["year"] != 2018].to_csv(folder / "annual_counts.csv", index=False)
+    code, _, err = run_cli("trends", "--data", folder, "--unit", "TN")
+    assert code == 2 and "2018" in err and "Traceback" not in err
+    counts.assign(members_start=lambda d: d["members_start"].where(d["year"] != 2016, 0)).to_csv(
+        folder / "annual_counts.csv", index=False)
+    code, _, err = run_cli("trends", "--data", folder, "--unit", "TN")
+    assert code == 2 and "2016" in err
+    code, _, err = run_cli("trends", "--terms", "2020-2025", "--last-year", "2021")
+    assert code == 2 and "3" in err
