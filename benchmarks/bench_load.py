@@ -7,23 +7,13 @@ Prints a Markdown table; copy it into benchmarks/RESULTS.md with the date and ma
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import pandas as pd
 
 from helpers.counts import annual_counts_from_members
 from helpers.datasets import load_dataset, load_table
 from helpers.paths import sample_dir
-
-
-def best_of(repeat: int, func) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import best_of
 
 
 def main() -> None:

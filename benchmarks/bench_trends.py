@@ -8,7 +8,6 @@ over-dispersion rule, the per-term APCs with intervals and the knot tests.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import statsmodels.api as sm
@@ -16,20 +15,12 @@ import statsmodels.api as sm
 from helpers.counts import counts_for_unit, descendants
 from helpers.datasets import load_dataset
 from helpers.paths import sample_dir
+from timing import best_of
 from helpers.terms import load_terms
 from helpers.trends import check_series, design, fit_trend, term_spans
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 SERIES = ("removed", "asked_to_leave")
-
-
-def best_of(repeat: int, func) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -48,24 +48,24 @@ def province_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return counts.groupby("year", as_index=False)[numeric].sum(min_count=1)
 
 
-def descendants(units: pd.DataFrame, unit_code: str) -> list[str]:
-    """The unit and every unit below it in the parent hierarchy."""
-    found, frontier = [unit_code], [unit_code]
+def _reachable(units: pd.DataFrame, start: str, link: str) -> list[str]:
+    """Units reached from ``start`` by following ``link`` (a column naming another unit) backwards, repeatedly."""
+    found, frontier = [], [start]
     while frontier:
-        children = units.loc[units["parent_code"].isin(frontier), "unit_code"].tolist()
-        frontier = [c for c in children if c not in found]
+        linked = units.loc[units[link].isin(frontier), "unit_code"].tolist()
+        frontier = [c for c in linked if c not in found and c != start]
         found += frontier
     return found
+
+
+def descendants(units: pd.DataFrame, unit_code: str) -> list[str]:
+    """The unit and every unit below it in the parent hierarchy."""
+    return [unit_code, *_reachable(units, unit_code, "parent_code")]
 
 
 def predecessors(units: pd.DataFrame, unit_code: str) -> list[str]:
     """Units that were merged into ``unit_code``, directly or through a chain of successors."""
-    found, frontier = [], [unit_code]
-    while frontier:
-        merged = units.loc[units["successor_code"].isin(frontier), "unit_code"].tolist()
-        frontier = [c for c in merged if c not in found]
-        found += frontier
-    return found
+    return _reachable(units, unit_code, "successor_code")
 
 
 def series_units(units: pd.DataFrame, unit_code: str) -> list[str]:
