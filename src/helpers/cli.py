@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 a notebook or the program failed; 2 the data or the par
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python from failing again at exit
+        return EXIT_OK
     except ContractError as err:
         if args.debug:
             traceback.print_exc()

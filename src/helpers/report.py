@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import __version__
-from helpers.counts import counts_for_unit, descendants
+from helpers.counts import counts_for_unit, descendants, predecessors
 from helpers.datasets import Dataset, load_dataset
 from helpers.formatting import number, percent, signed_percent
 from helpers.paths import REPO_ROOT
@@ -85,7 +85,7 @@ class TermReport:
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         dataset = load_dataset(resolve_data_path(data_path))
         all_terms = load_terms()
-        province = _province_of(dataset.units, unit)
+        province = _province_with_terms(all_terms, dataset.units, _province_of(dataset.units, unit))
         province_terms = all_terms.for_province(province)
         yearly = counts_for_unit(dataset.annual_counts, dataset.units, unit)
         if last_year:
@@ -156,6 +156,14 @@ class TermReport:
                 f"<p>{_esc(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
                 f"<p>{_esc(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"
                 f"<p>{_esc(t('report.appendix.libraries', lang))}: {libs}</p>")
+
+
+def _province_with_terms(terms: Terms, units: pd.DataFrame, province: str) -> str:
+    """The province whose congress terms apply: itself, or for a province formed by a merger, a predecessor."""
+    for code in [province, *predecessors(units, province)]:
+        if (terms.table["province_code"] == code).any():
+            return code
+    return province  # for_province then says no terms are configured for it
 
 
 def _province_of(units: pd.DataFrame, unit: str) -> str:

@@ -74,6 +74,11 @@ def term_table(counts: pd.DataFrame, terms: pd.DataFrame, kinds: list[str], labe
                "years_observed": int(part["year"].nunique()), "complete": set(part["year"]) == set(years)}
         for kind in [*kinds, "total"]:
             row[kind] = int(part[kind].sum()) if not part.empty else pd.NA
+        if "members_start" in part and not part.empty:
+            # average annual rate per 1,000 members: exits over member-years (members at the start of each year)
+            row["member_years"] = int(part["members_start"].sum())
+            for kind in [*kinds, "total"]:
+                row[f"{kind}_rate"] = row[kind] / row["member_years"] * 1000
         rows.append(row)
     table = pd.DataFrame(rows)
     for kind in [*kinds, "total"]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.codes import label
-from helpers.counts import counts_for_unit, descendants, predecessors, series_units
+from helpers.counts import counts_for_unit, predecessors, series_units
 from helpers.formatting import number, percent
 from helpers.funnel import funnel_curves, funnel_table
 from helpers.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
@@ -96,8 +96,8 @@ class TrendReport:
         knots_tested = pd.concat([fit.knot_tests() for fit in fits.values()], ignore_index=True)
         mk = pd.concat([mann_kendall(yearly, f"{s}_rate", spans) for s in fits], ignore_index=True)
 
-        children = [c for c in descendants(data.units, unit) if c != unit
-                    and data.units.set_index("unit_code").at[c, "parent_code"] == unit]
+        parents = {unit, *predecessors(data.units, unit)}
+        children = data.units.loc[data.units["parent_code"].isin(parents), "unit_code"].tolist()
         units_table = units_curves = units_years = None
         if len(children) >= 2:
             last_span = next(s for s in reversed(spans) if s.fitted)
@@ -125,7 +125,9 @@ class TrendReport:
         lang, y = self.lang, self.yearly
         parts = [f'<h2 id="annual">{_esc(t("trends.report.section.annual", lang))}</h2>']
         if self.merged_from:
-            parts.append(f"<p>{_esc(t('trends.report.merged', lang, unit=self.base.unit, units=', '.join(self.merged_from)))}</p>")
+            names = self.base.dataset.units.set_index("unit_code")["name"]
+            merged = ", ".join(names[code] for code in self.merged_from)
+            parts.append(f"<p>{_esc(t('trends.report.merged', lang, unit=names[self.base.unit], units=merged))}</p>")
         for span in self.spans:
             part = y[y["year"].between(span.first_year, span.last_year)]
             if part.empty:
