@@ -211,6 +211,7 @@ CONTRACTS: dict[str, Contract] = {
             Field("respondent_id", aliases=("ma phieu",)),
             Field("respondent_type", "code", domain="respondent_type", aliases=("doi tuong",)),
             Field("unit_code"),
+            Field("branch_id", required=False, nullable=True),
             Field("branch_type", "code", nullable=True, domain="branch_type"),
             Field("year", "int", min=1930, max=2100),
             *_ratings("cause"),

@@ -9,7 +9,8 @@ COUNT_COLUMNS = ("members_start", "admitted", "transferred_in", "transferred_out
                  "expelled", "died", "other_exit", "members_end")
 
 
-def annual_counts_from_members(members: pd.DataFrame, years: range | None = None) -> pd.DataFrame:
+def annual_counts_from_members(members: pd.DataFrame, years: range | None = None, by: str = "unit_code",
+                               ) -> pd.DataFrame:
     """Stock at the start and end of each year and every flow during it, per unit, from one row per member.
 
     A member is on the rolls from ``entry_date`` (or from before the data period when ``entry_kind`` is
@@ -26,11 +27,11 @@ def annual_counts_from_members(members: pd.DataFrame, years: range | None = None
     in_from = entry_year.where(members["entry_kind"] != "on_roll", first - 1).fillna(first - 1).astype(int)
     out_after = exit_year.fillna(10_000).astype(int)
     rows = []
-    for unit, idx in members.groupby("unit_code", sort=True).groups.items():
+    for unit, idx in members.groupby(by, sort=True).groups.items():
         m_in, m_out = in_from.loc[idx], out_after.loc[idx]
         kind, entry = members.loc[idx, "exit_kind"], members.loc[idx, "entry_kind"]
         for year in years:
-            row = {"unit_code": unit, "year": year,
+            row = {by: unit, "year": year,
                    "members_start": int(((m_in < year) & (m_out >= year)).sum()),
                    "admitted": int(((entry == "admitted") & (m_in == year)).sum()),
                    "transferred_in": int(((entry == "transferred_in") & (m_in == year)).sum())}
@@ -38,8 +39,8 @@ def annual_counts_from_members(members: pd.DataFrame, years: range | None = None
                 row[k] = int(((kind == k) & (m_out == year)).sum())
             row["members_end"] = int(((m_in <= year) & (m_out > year)).sum())
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=["unit_code", "year", *COUNT_COLUMNS])
-    return frame.astype({c: "Int64" for c in ["year", *COUNT_COLUMNS]}).astype({"unit_code": "string"})
+    frame = pd.DataFrame(rows, columns=[by, "year", *COUNT_COLUMNS])
+    return frame.astype({c: "Int64" for c in ["year", *COUNT_COLUMNS]}).astype({by: "string"})
 
 
 def province_counts(counts: pd.DataFrame) -> pd.DataFrame:

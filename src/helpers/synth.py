@@ -130,12 +130,18 @@ def _branches() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _assign_branches(rng: np.random.Generator, people: pd.DataFrame, branches: pd.DataFrame) -> np.ndarray:
+def _assign_branches(rng: np.random.Generator, people: pd.DataFrame, branches: pd.DataFrame,
+                     weight: pd.Series | None = None) -> np.ndarray:
+    """A branch of each person's unit and type: uniformly, or in proportion to ``weight`` (default 1 per branch)."""
     out = np.empty(len(people), dtype=object)
     groups = branches.groupby(["unit_code", "branch_type"])["branch_id"].apply(list).to_dict()
     for key, idx in people.groupby(["unit_code", "branch_type"]).groups.items():
-        ids = groups[key]
-        out[people.index.get_indexer(idx)] = np.array(ids, dtype=object)[rng.integers(0, len(ids), len(idx))]
+        ids = np.array(groups[key], dtype=object)
+        p = None
+        if weight is not None:
+            w = weight.reindex(ids).fillna(1.0).to_numpy(dtype=float)
+            p = w / w.sum()
+        out[people.index.get_indexer(idx)] = ids[rng.choice(len(ids), len(idx), p=p)]
     return out
 
 
@@ -296,33 +302,63 @@ def _unit_stock(members: pd.DataFrame) -> pd.DataFrame:
 
 # --- the survey ----------------------------------------------------------------------------------------------
 
-def _survey(seed: int, branches: pd.DataFrame, leavers: pd.DataFrame) -> pd.DataFrame:
+def simulate_ratings(n: int, seed: int | list[int], matched: dict[int, float] | None = None,
+                     nonresponse: float = truth.SURVEY_NONRESPONSE) -> pd.DataFrame:
+    """Ratings 1-5 of the 7 cause groups and the 7 solution groups for ``n`` respondents.
+
+    Latent normal scores are cut at ``truth.LIKERT_CUTS``; cause k and solution k have latent correlation
+    ``matched[k]`` (default: the planted ones; all zeros give null data), every unmatched pair 0.
+    """
+    rng = np.random.default_rng(seed)
+    matched = truth.MATCHED_LATENT_CORRELATION if matched is None else matched
+    cuts = np.array(truth.LIKERT_CUTS)
+    columns = {}
+    for k in range(1, 8):
+        rho = matched[k]
+        solution = rng.standard_normal(n)
+        cause = truth.CAUSE_LATENT_MEAN[k] + rho * solution + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+        columns[f"cause_{k}"] = 1 + np.searchsorted(cuts, cause)
+        columns[f"solution_{k}"] = 1 + np.searchsorted(cuts, solution)
+    order = [f"cause_{k}" for k in range(1, 8)] + [f"solution_{k}" for k in range(1, 8)]
+    ratings = pd.DataFrame(columns)[order].astype("Int64")
+    return ratings.mask(rng.random(ratings.shape) < nonresponse) if nonresponse else ratings
+
+
+def _branch_survey(seed: int, branches: pd.DataFrame) -> pd.DataFrame:
+    """The surveyed branches with their ratings (complete, before non-response is applied)."""
     rng = np.random.default_rng([seed, 3])
-    n_branch = truth.SURVEY_RESPONDENTS["branch"]
-    n_former = truth.SURVEY_RESPONDENTS["former_member"]
-    picked = branches.iloc[rng.choice(len(branches), n_branch, replace=False)]
+    n = truth.SURVEY_RESPONDENTS["branch"]
+    picked = branches.iloc[np.sort(rng.choice(len(branches), n, replace=False))].reset_index(drop=True)
+    ratings = simulate_ratings(n, [seed, 3, 1], nonresponse=0)
+    return pd.concat([picked, ratings], axis=1)
+
+
+def _survey(seed: int, surveyed: pd.DataFrame, leavers: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng([seed, 7])
+    n_branch, n_former = len(surveyed), truth.SURVEY_RESPONDENTS["former_member"]
     term2 = leavers[leavers["exit_date"].dt.year.isin(TERM_YEARS["2015-2020"])]
-    former = term2.iloc[rng.choice(len(term2), n_former, replace=False)]
+    former = term2.iloc[np.sort(rng.choice(len(term2), n_former, replace=False))]
     frame = pd.DataFrame({
         "respondent_id": [f"KS-CB{i:03d}" for i in range(1, n_branch + 1)]
         + [f"KS-DV{i:03d}" for i in range(1, n_former + 1)],
         "respondent_type": ["branch"] * n_branch + ["former_member"] * n_former,
-        "unit_code": list(picked["unit_code"]) + list(former["unit_code"]),
-        "branch_type": list(picked["branch_type"]) + list(former["branch_type"]),
+        "unit_code": list(surveyed["unit_code"]) + list(former["unit_code"]),
+        "branch_id": list(surveyed["branch_id"]) + [None] * n_former,  # former members stay unlinkable
+        "branch_type": list(surveyed["branch_type"]) + list(former["branch_type"]),
         "year": truth.SURVEY_YEAR,
     })
-    n = len(frame)
-    cuts = np.array(truth.LIKERT_CUTS)
-    for k in range(1, 8):
-        rho = truth.MATCHED_LATENT_CORRELATION[k]
-        solution = rng.standard_normal(n)
-        cause = truth.CAUSE_LATENT_MEAN[k] + rho * solution + np.sqrt(1 - rho**2) * rng.standard_normal(n)
-        frame[f"cause_{k}"] = 1 + np.searchsorted(cuts, cause)
-        frame[f"solution_{k}"] = 1 + np.searchsorted(cuts, solution)
     order = [f"cause_{k}" for k in range(1, 8)] + [f"solution_{k}" for k in range(1, 8)]
-    ratings = frame[order].astype("Int64")
-    ratings = ratings.mask(rng.random(ratings.shape) < 0.02)  # item non-response
-    return pd.concat([frame.drop(columns=order), ratings], axis=1)
+    ratings = pd.concat([surveyed[order], simulate_ratings(n_former, [seed, 7, 1], nonresponse=0)],
+                        ignore_index=True)
+    ratings = ratings.mask(rng.random(ratings.shape) < truth.SURVEY_NONRESPONSE)  # item non-response
+    return pd.concat([frame, ratings], axis=1)
+
+
+def branch_weights(surveyed: pd.DataFrame) -> pd.Series:
+    """Relative rate of later exits in each surveyed branch under the planted solution effects (centred at 3)."""
+    log_rr = sum(np.log(truth.BRANCH_SOLUTION_RATE_RATIO[k]) * (surveyed[f"solution_{k}"].astype(float) - 3)
+                 for k in range(1, 8))
+    return pd.Series(np.exp(log_rr).to_numpy(), index=surveyed["branch_id"].to_numpy())
 
 
 # --- reference tables ------------------------------------------------------------------------------------------
@@ -378,10 +414,15 @@ def generate(seed: int = truth.SEED) -> SyntheticProvince:
         exposure = _stock_by_year(pd.concat([base, leavers], ignore_index=True))
     members = pd.concat([base, leavers], ignore_index=True)
     members["branch_id"] = _assign_branches(np.random.default_rng([seed, 4]), members, branches)
+    # Members leaving after the survey are placed in branches by the planted solution effects.
+    surveyed = _branch_survey(seed, branches)
+    late = members["exit_kind"].isin(ATTRITION_EXITS) & (members["exit_date"].dt.year > truth.SURVEY_YEAR)
+    members.loc[late, "branch_id"] = _assign_branches(np.random.default_rng([seed, 6]), members[late], branches,
+                                                      branch_weights(surveyed))
     members = members.sort_values(["admission_date", "unit_code", "branch_id"], kind="stable").reset_index(drop=True)
     members["member_id"] = [f"SIM{i:06d}" for i in range(1, len(members) + 1)]
     members = members[MEMBER_COLUMNS]
-    survey = _survey(seed, branches, members[members["exit_kind"].isin(ATTRITION_EXITS)])
+    survey = _survey(seed, surveyed, members[members["exit_kind"].isin(ATTRITION_EXITS)])
     tables = {
         "units": _units(),
         "members": members,
