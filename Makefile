@@ -33,9 +33,10 @@ help: ## List every target with what it does
 setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, register the Jupyter kernel
 
 .PHONY: report
-report: $(STAMP) ## Render the reports (term table, trends) from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
-	@$(PY) -m helpers report --notebook term-table --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
-	@$(PY) -m helpers report --notebook trends --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+report: $(STAMP) ## Render every report notebook from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
+	@for nb in term-table trends who-leaves causes; do \
+		$(PY) -m helpers report --notebook $$nb --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT) || exit $$?; \
+	done
 
 .PHONY: trends
 trends: $(STAMP) ## Print the per-term table and annual percent changes for UNIT in DATA

@@ -149,3 +149,36 @@ def test_trends_command_bad_inputs(run_cli, tmp_path: Path) -> None:
     assert code == 2 and "2016" in err
     code, _, err = run_cli("trends", "--terms", "2020-2025", "--last-year", "2021")
     assert code == 2 and "3" in err
+
+
+def test_profiles_command_withholds_small_counts_consistently(run_cli) -> None:
+    import json
+
+    code, out, err = run_cli("profiles", "--format", "json")
+    assert code == 0, err
+    rows = pd.DataFrame(json.loads(out)["profiles"])
+    for _, row in rows.iterrows():
+        kinds = [row["removed"], row["asked_to_leave"]]
+        shown = [v for v in kinds if v is not None and not pd.isna(v)]
+        assert all(v == 0 or v >= 10 for v in shown)
+        # exactly one hidden kind with a visible total would give it away
+        if row["leavers"] is not None and not pd.isna(row["leavers"]):
+            assert len(shown) != 1
+    age = rows[(rows["attribute"] == "age_18_40") & (rows["category"] == "yes")].iloc[0]
+    assert age["leavers"] == 478
+
+
+def test_causes_command_prints_every_table(run_cli) -> None:
+    import json
+
+    code, out, err = run_cli("causes", "--format", "json")
+    assert code == 0, err
+    tables = json.loads(out)
+    assert set(tables) == {"causes", "ratings", "correlations", "matched_pair_test", "branch_model"}
+    assert len(tables["correlations"]) == 49 and tables["matched_pair_test"][0]["permutations"] == 5040
+
+
+def test_profiles_on_aggregated_data_says_it_needs_members(run_cli, sample_copy: Path) -> None:
+    (sample_copy / "members.csv").unlink()
+    code, _, err = run_cli("profiles", "--data", sample_copy)
+    assert code == 2 and "members" in err and "Traceback" not in err

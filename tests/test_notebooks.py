@@ -175,3 +175,17 @@ def test_trends_report_in_english(trends_pages) -> None:
     page = trends_pages["en"]
     assert "In the 2015–2020 term, the rate of members who were removed from the rolls rose by 5.4% a year on average (95% CI: 0.9–10.2%)." in page
     assert "Target not met" in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "must_show"), [
+    ("03-who-leaves.ipynb", ["478/662 (chiếm 72,21%)", "Tỷ số (KTC 95%)", "Kaplan–Meier", "89,86%"]),
+    ("04-causes-solutions.ipynb", ["Spearman", "5.040", "Holm", "không phải bằng chứng"]),
+])
+def test_who_leaves_and_causes_notebooks_render(tmp_path: Path, name: str, must_show: list[str]) -> None:
+    params = {"data_path": str(sample_dir()), "unit": "SIM", "language": "vi"}
+    page = render(notebooks_dir() / name, params, tmp_path / "r.html", "r", work_dir=tmp_path).html.read_text(encoding="utf-8")
+    for text in must_show:
+        assert text in page, text
+    assert "<script" not in page.lower() and not re.search(r"SIM\d{6}", page)
+    assert "DỮ LIỆU MÔ PHỎNG" in page and page.count("<img") == page.count('alt="')

@@ -10,13 +10,16 @@ import sys
 import traceback
 from pathlib import Path
 
+import pandas as pd
+
 from helpers import truth
 from helpers.contracts import CONTRACTS, ContractError, Problem
 from helpers.paths import REPO_ROOT, notebooks_dir, reports_root, sample_dir
 from helpers.text import LANGUAGES, both, t
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb"}
+NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
+             "causes": "04-causes-solutions.ipynb"}
 FORMATS = ("table", "csv", "json")
 
 
@@ -124,6 +127,67 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """Profile tables of the chosen term, with counts under the threshold withheld (the output may be shared)."""
+    from helpers.profiles import ATTRIBUTES, association
+    from helpers.who_report import WhoLeavesReport, withheld_profile
+
+    report = WhoLeavesReport.build(str(args.data), args.unit, [args.term], args.term, args.kinds, args.threshold, "vi")
+    rows, tests = [], []
+    for attribute in ATTRIBUTES:
+        rows.append(withheld_profile(report.tables[attribute], args.kinds, args.threshold)[0])
+        result = association(report.tables[attribute])
+        tests.append({"attribute": attribute, "chi2": result.chi2, "dof": result.dof, "p_value": result.p_value,
+                      "cramers_v_corrected": result.cramers_v_corrected})
+    profiles = pd.concat(rows, ignore_index=True)[["attribute", "category", *args.kinds, "leavers", "leaver_share",
+                                                   "member_share", "ratio", "ratio_low", "ratio_high"]]
+    _print_tables({"profiles": profiles, "tests": pd.DataFrame(tests), "adjusted": report.adjusted}, args.format)
+    return EXIT_OK
+
+
+def cmd_causes(args: argparse.Namespace) -> int:
+    """Cause groups among leavers (suppressed), survey ratings, the 7 × 7 correlations, the matched-pair test and the
+    branch model."""
+    from helpers.causes_report import CausesReport, _cause_counts
+    from helpers.suppression import suppress
+
+    report = CausesReport.build(str(args.data), args.unit, args.terms, args.method, args.respondent_type,
+                                args.threshold, "vi")
+    counts = _cause_counts(report.causes)
+    hidden = suppress(counts.astype(int), args.threshold).hidden
+    causes = counts.astype(object).where(~hidden, None).reset_index()
+    result = report.correlation
+    pairs = pd.DataFrame([{"cause": i, "solution": j, "r": result.r.loc[i, j], "ci_low": result.ci_low.loc[i, j],
+                           "ci_high": result.ci_high.loc[i, j], "n": int(result.n.loc[i, j]), "p": result.p.loc[i, j],
+                           "p_holm": result.p_holm.loc[i, j], "p_bh": result.p_bh.loc[i, j]}
+                          for i in result.r.index for j in result.r.columns])
+    test = report.matched
+    matched = pd.DataFrame([{"statistic": test.statistic, "mean_matched": test.mean_matched,
+                             "mean_unmatched": test.mean_unmatched, "p_one_sided_negative": test.p_one_sided_negative,
+                             "p_two_sided": test.p_two_sided, "permutations": test.n_permutations}])
+    _print_tables({"causes": causes, "ratings": report.ratings, "correlations": pairs, "matched_pair_test": matched,
+                   "branch_model": report.branch_model}, args.format)
+    return EXIT_OK
+
+
+def _print_tables(tables: dict, fmt: str) -> None:
+    """Print named tables as aligned text, CSV blocks separated by a blank line, or one JSON object."""
+    import json
+
+    if fmt == "json":
+        print(json.dumps({k: v.to_dict("records") for k, v in tables.items()}, ensure_ascii=False, indent=1,
+                         default=_json_value))
+        return
+    for i, (name, frame) in enumerate(tables.items()):
+        if i:
+            print()
+        if fmt == "csv":
+            print(frame.to_csv(index=False, lineterminator="\n"), end="")
+        else:
+            print(f"# {name}")
+            print(frame.round(4).to_string(index=False))
+
+
 def _json_value(value):
     """NumPy and pandas scalars as plain JSON values (missing values as null)."""
     import math
@@ -203,6 +267,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("profiles", help="print who leaves against the membership, for one term",
+                       description="Profile the leavers of one term against the membership (member-years): shares, "
+                                   "over-representation ratios with 95% CI, chi-square tests, the adjusted model. "
+                                   "Counts under the threshold are withheld.")
+    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder with members (default data/sample)")
+    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM)")
+    p.add_argument("--term", default="2015-2020", help="the term whose leavers are profiled (default 2015-2020)")
+    p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit counted")
+    p.add_argument("--threshold", type=int, default=10, help="withhold counts below this (default 10)")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.set_defaults(func=cmd_profiles)
+
+    p = sub.add_parser("causes", help="print cause groups, survey ratings, cause × solution correlations",
+                       description="Cause groups of leavers (counts under the threshold withheld), survey ratings, "
+                                   "the 7 × 7 cause × solution correlations with Holm and Benjamini-Hochberg "
+                                   "adjustment, the exact matched-pair permutation test and the branch-level model.")
+    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder with members and survey")
+    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM)")
+    p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms whose leavers are counted")
+    p.add_argument("--method", choices=("spearman", "kendall"), default="spearman", help="rank correlation")
+    p.add_argument("--respondent-type", choices=("all", "branch", "former_member"), default="all")
+    p.add_argument("--threshold", type=int, default=10, help="withhold counts below this (default 10)")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.set_defaults(func=cmd_causes)
+
     p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
                        description="Fit the segmented trend model for a unit and print the per-term totals with their "
                                    "percent change and the annual percent change of each term with its 95% CI.")
@@ -229,9 +318,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         from helpers.published import FiguresError
         from helpers.render import NotebookFailed, ParameterError
+        from helpers.causes_report import CausesError
         from helpers.trends import TrendError
+        from helpers.who_report import ProfilesError
 
-        if isinstance(err, (ParameterError, FiguresError, TrendError)):
+        if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(err, NotebookFailed):

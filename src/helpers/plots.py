@@ -163,3 +163,32 @@ def projection_bars(baseline: float, allowed: float, observed: float, expected: 
         if simulated:
             mark_simulated(fig, lang)
     return fig
+
+
+def ratio_forest(labels: list[str], ratio: list[float], low: list[float], high: list[float], lang: str = "vi",
+                 simulated: bool = False) -> plt.Figure:
+    """Over-representation ratios with 95% intervals on a log scale; 1 (equal shares) is marked."""
+    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
+        fig, ax = plt.subplots(figsize=(7, 0.5 * len(labels) + 1.2))
+        ys = list(range(len(labels)))[::-1]
+        for y, r, lo, hi in zip(ys, ratio, low, high):
+            ax.errorbar(r, y, xerr=[[r - lo], [hi - r]], fmt="o", color=PALETTE["removed"], capsize=3)
+        ax.axvline(1, color="#333333", linewidth=0.8)
+        ax.set_xscale("log")
+        ticks = [v for v in (0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20) if min(low) / 1.5 <= v <= max(high) * 1.5]
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0)))
+        ax.set_yticks(ys, [textwrap_label(label_text) for label_text in labels])
+        ax.set_xlabel(t("report.axis.ratio", lang))
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
+
+
+def textwrap_label(text: str, width: int = 38) -> str:
+    """Wrap a long category label onto several lines for an axis."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))

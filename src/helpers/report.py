@@ -137,7 +137,9 @@ class TermReport:
 
     def _caption(self, key: str) -> str:
         """A table or figure caption; on simulated data it says so, so a copied table still carries the warning."""
-        caption = t(key, self.lang)
+        return self._caption_text(t(key, self.lang))
+
+    def _caption_text(self, caption: str) -> str:
         return f"{caption} ({t('report.simulated_tag', self.lang)})" if self.dataset.simulated else caption
 
     def rule_section(self) -> str:
