@@ -92,7 +92,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     notebook = notebooks_dir() / NOTEBOOKS[args.notebook]
     offered = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms, "kinds": args.kinds,
-               "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year}
+               "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year,
+               "suppression_threshold": args.threshold}
     declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
     out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
@@ -248,9 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "exit 1 if any file differs")
     p.set_defaults(func=cmd_synth)
 
-    def analysis_options(p: argparse.ArgumentParser) -> None:
+    def data_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
         p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM, the synthetic province)")
+
+    def shared_output_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--threshold", type=int, default=10, help="withhold counts below this (default 10)")
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+
+    def analysis_options(p: argparse.ArgumentParser) -> None:
+        data_options(p)
         p.add_argument("--terms", nargs="+", default=list(truth.TERMS), help="terms to analyse, oldest first")
         p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit to count")
         p.add_argument("--target-change-pct", type=float, default=-1.0,
@@ -261,8 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate the data, execute a notebook with papermill and render it to one HTML "
                                    "file in reports/ with no code visible.")
     analysis_options(p)
-    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="trends",
-                   help="which report: the term table alone, or the trends analysis (default)")
+    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="trends", help="which report (default trends)")
+    p.add_argument("--threshold", type=int, default=10, help="hide counts below this in shared tables (default 10)")
     p.add_argument("--language", choices=LANGUAGES, default="vi", help="report language (default vi)")
     p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
     p.set_defaults(func=cmd_report)
@@ -271,25 +279,21 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Profile the leavers of one term against the membership (member-years): shares, "
                                    "over-representation ratios with 95% CI, chi-square tests, the adjusted model. "
                                    "Counts under the threshold are withheld.")
-    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder with members (default data/sample)")
-    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM)")
+    data_options(p)
     p.add_argument("--term", default="2015-2020", help="the term whose leavers are profiled (default 2015-2020)")
     p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit counted")
-    p.add_argument("--threshold", type=int, default=10, help="withhold counts below this (default 10)")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    shared_output_options(p)
     p.set_defaults(func=cmd_profiles)
 
     p = sub.add_parser("causes", help="print cause groups, survey ratings, cause × solution correlations",
                        description="Cause groups of leavers (counts under the threshold withheld), survey ratings, "
                                    "the 7 × 7 cause × solution correlations with Holm and Benjamini-Hochberg "
                                    "adjustment, the exact matched-pair permutation test and the branch-level model.")
-    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder with members and survey")
-    p.add_argument("--unit", default=truth.PROVINCE_CODE, help="unit code (default SIM)")
+    data_options(p)
     p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms whose leavers are counted")
     p.add_argument("--method", choices=("spearman", "kendall"), default="spearman", help="rank correlation")
     p.add_argument("--respondent-type", choices=("all", "branch", "former_member"), default="all")
-    p.add_argument("--threshold", type=int, default=10, help="withhold counts below this (default 10)")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    shared_output_options(p)
     p.set_defaults(func=cmd_causes)
 
     p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
