@@ -33,7 +33,11 @@ help: ## List every target with what it does
 setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, register the Jupyter kernel
 
 .PHONY: report
-report: $(STAMP) ## Render every report notebook from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
+report: $(STAMP) ## Render the committee report from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
+	@$(PY) -m helpers report --notebook committee --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+
+.PHONY: analyses
+analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes) on its own into reports/
 	@for nb in term-table trends who-leaves causes; do \
 		$(PY) -m helpers report --notebook $$nb --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT) || exit $$?; \
 	done

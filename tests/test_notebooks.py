@@ -189,3 +189,13 @@ def test_who_leaves_and_causes_notebooks_render(tmp_path: Path, name: str, must_
         assert text in page, text
     assert "<script" not in page.lower() and not re.search(r"SIM\d{6}", page)
     assert "DỮ LIỆU MÔ PHỎNG" in page and page.count("<img") == page.count('alt="')
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_reads_every_parameter(path: Path) -> None:
+    """papermill silently drops a parameter line it cannot parse (an '=' in a comment does it)."""
+    from helpers.render import declared_parameters
+
+    tagged = [c for c in _cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])][0]
+    names = [node.target.id for node in ast.parse("".join(tagged["source"])).body]
+    assert list(declared_parameters(path)) == names

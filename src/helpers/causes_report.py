@@ -11,10 +11,10 @@ from helpers.causes import (CorrelationResult, MatchedPairTest, branch_model_sen
                             cause_distribution, cause_solution_sentences, correlations, matched_pair_test,
                             rating_summary)
 from helpers.causes_figures import correlation_heatmap
-from helpers.counts import annual_counts_from_members, series_units
+from helpers.counts import annual_counts_from_members, members_as_of, series_units
 from helpers.formatting import number, percent
 from helpers.plots import figure_html
-from helpers.report import TermReport
+from helpers.report import Heading, TermReport
 from helpers.suppression import note, shown_table, suppress
 from helpers.tables import html_table
 from helpers.terms import term_years
@@ -51,19 +51,19 @@ class CausesReport:
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], method: str, respondent_type: str, threshold: int,
-              language: str) -> "CausesReport":
-        base = TermReport.build(data_path, unit, terms, ["removed", "asked_to_leave"], language)
+              language: str, base: TermReport | None = None) -> "CausesReport":
+        base = base or TermReport.build(data_path, unit, terms, ["removed", "asked_to_leave"], language)
         data = base.dataset
         if data.members is None or data.survey is None:
             raise CausesError(both("causes_report.error.needs_tables"))
         units = series_units(data.units, unit)
-        members = data.members[data.members["unit_code"].isin(units)]
+        members = members_as_of(data.members[data.members["unit_code"].isin(units)], base.last_year)
         survey = data.survey[data.survey["unit_code"].isin(units)]
         province_terms = base.terms.for_province(base.province)
         years = range(term_years(province_terms, terms[0]).start, term_years(province_terms, terms[-1]).stop)
         who = None if respondent_type == "all" else respondent_type
         correlation = correlations(survey, method, who)
-        last_year = int(base.table["first_year"].iloc[-1] + base.table["years_observed"].iloc[-1] - 1)
+        last_year = base.last_year
         survey_year = int(survey["year"].max())
         branch_years = range(survey_year + 1, last_year + 1)
         surveyed = members[members["branch_id"].isin(survey["branch_id"].dropna())]  # only these enter the model
@@ -75,10 +75,10 @@ class CausesReport:
     def header(self) -> str:
         return self.base.header(SECTIONS, "causes_report.section")
 
-    def causes_section(self) -> str:
+    def causes_section(self, heading: Heading | None = None) -> str:
         """Cause group recorded for each member who left, by kind: suppressed counts, then shares in words."""
         lang, dist = self.lang, self.causes
-        parts = [f'<h2 id="causes">{_esc(t("causes_report.section.causes", lang))}</h2>']
+        parts = [self.base.heading("causes", t("causes_report.section.causes", lang), heading)]
         wide = _cause_counts(dist)
         wide.index = [f"{k}. {t(f'codes.cause_group.{k}', lang)}" for k in wide.index]
         wide.columns = [t(f"codes.exit_kind.{c}", lang) for c in wide.columns]
@@ -95,10 +95,10 @@ class CausesReport:
         parts.append(html_table(shown, {}, {c: c for c in shown.columns}, caption=caption, note=note(hidden, lang)))
         return "".join(parts)
 
-    def ratings_section(self) -> str:
+    def ratings_section(self, heading: Heading | None = None) -> str:
         """Mean rating and share rating 4-5 of each cause and solution group, per respondent type."""
         lang, summary = self.lang, self.ratings
-        parts = [f'<h2 id="ratings">{_esc(t("causes_report.section.ratings", lang))}</h2>']
+        parts = [self.base.heading("ratings", t("causes_report.section.ratings", lang), heading)]
         for rtype, part in summary[summary["respondent_type"] != "all"].groupby("respondent_type", sort=False):
             causes = part[part["item"] == "cause"].sort_values("mean", ascending=False)
             best = causes.iloc[0]
@@ -115,18 +115,18 @@ class CausesReport:
                                 note=t("causes_report.ratings_note", lang)))
         return "".join(parts)
 
-    def correlations_section(self) -> str:
+    def correlations_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        parts = [f'<h2 id="correlations">{_esc(t("causes_report.section.correlations", lang))}</h2>']
+        parts = [self.base.heading("correlations", t("causes_report.section.correlations", lang), heading)]
         parts += [f"<p>{_esc(s)}</p>" for s in cause_solution_sentences(self.correlation, self.matched, lang)]
         fig = correlation_heatmap(self.correlation, lang, self.base.dataset.simulated)
         parts.append(figure_html(fig, t("causes_report.heatmap_alt", lang),
                                  self.base._caption_text(t("causes_report.heatmap_caption", lang))))
         return "".join(parts)
 
-    def branches_section(self) -> str:
+    def branches_section(self, heading: Heading | None = None) -> str:
         lang, model = self.lang, self.branch_model
-        parts = [f'<h2 id="branches">{_esc(t("causes_report.section.branches", lang))}</h2>']
+        parts = [self.base.heading("branches", t("causes_report.section.branches", lang), heading)]
         parts += [f"<p>{_esc(s)}</p>" for s in branch_model_sentences(model, lang)]
         shown = model.assign(group=[f"{k}. {t(f'codes.cause_group.{k}', lang)}" for k in model["group"]])
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
@@ -137,13 +137,13 @@ class CausesReport:
         parts.append(html_table(shown, {"rate_ratio": fmt, "ci_low": fmt, "ci_high": fmt}, headers, caption=caption))
         return "".join(parts)
 
-    def methods_section(self) -> str:
+    def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         items = [t(f"causes_report.methods.{k}", lang) for k in ("correlation", "adjustment", "permutation", "branch",
                                                                  "association")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         body = "".join(f"<li>{_esc(i)}</li>" for i in items)
-        return f'<h2 id="methods">{_esc(t("causes_report.section.methods", lang))}</h2><ul>{body}</ul>'
+        return f'{self.base.heading("methods", t("causes_report.section.methods", lang), heading)}<ul>{body}</ul>'
 
     def appendix(self) -> str:
         return self.base.appendix()

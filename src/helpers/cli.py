@@ -19,7 +19,7 @@ from helpers.text import LANGUAGES, both, t
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
-             "causes": "04-causes-solutions.ipynb"}
+             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb"}
 FORMATS = ("table", "csv", "json")
 
 
@@ -88,12 +88,20 @@ def _checked_series(args: argparse.Namespace):
 def cmd_report(args: argparse.Namespace) -> int:
     from helpers.render import declared_parameters, render
 
-    if _checked_series(args) is None:
+    from helpers.committee import check_parameters
+
+    check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
+    series = _checked_series(args)
+    if series is None:
+        return EXIT_BAD_INPUT
+    last = int(series["year"].max())
+    if args.year > last:
+        print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
         return EXIT_BAD_INPUT
     notebook = notebooks_dir() / NOTEBOOKS[args.notebook]
     offered = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms, "kinds": args.kinds,
                "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year,
-               "suppression_threshold": args.threshold}
+               "suppression_threshold": args.threshold, "year": args.year}
     declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
     out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
@@ -269,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate the data, execute a notebook with papermill and render it to one HTML "
                                    "file in reports/ with no code visible.")
     analysis_options(p)
-    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="trends", help="which report (default trends)")
+    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="committee",
+                   help="which report (default: the committee report)")
+    p.add_argument("--year", type=int, default=0, help="last year the committee report covers (default: the data's)")
     p.add_argument("--threshold", type=int, default=10, help="hide counts below this in shared tables (default 10)")
     p.add_argument("--language", choices=LANGUAGES, default="vi", help="report language (default vi)")
     p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
@@ -323,10 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.published import FiguresError
         from helpers.render import NotebookFailed, ParameterError
         from helpers.causes_report import CausesError
+        from helpers.committee import ParameterProblem
         from helpers.trends import TrendError
         from helpers.who_report import ProfilesError
 
-        if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError)):
+        if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError, ParameterProblem)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(err, NotebookFailed):

@@ -83,3 +83,14 @@ def counts_for_unit(counts: pd.DataFrame, units: pd.DataFrame, unit_code: str) -
     """Yearly counts of a unit, summed over the unit, its subordinate units and the units merged into it, so a
     2025 merger or the end of the district level does not break the series."""
     return province_counts(counts[counts["unit_code"].isin(series_units(units, unit_code))])
+
+
+def members_as_of(members: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The registry as it stood at the end of ``year``: later entries dropped, later exits not yet happened."""
+    end = pd.Timestamp(year=year, month=12, day=31)
+    kept = members[members["admission_date"].le(end) & (members["entry_date"].isna() | members["entry_date"].le(end))]
+    later = kept["exit_date"] > end
+    out = kept.copy()
+    for column in ("exit_date", "exit_kind", "exit_reason", "cause_group"):
+        out[column] = out[column].mask(later)
+    return out

@@ -114,6 +114,7 @@ def render(notebook: Path, parameters: dict, html_path: Path, title: str, work_d
     The executed notebook goes to ``work_dir`` (a temporary folder by default), never into ``reports/``.
     """
     work_dir = Path(work_dir or tempfile.mkdtemp(prefix="helpers-run-"))
+    work_dir.mkdir(parents=True, exist_ok=True)
     executed_path = work_dir / f"{notebook.stem}.executed.ipynb"
     nb = execute(notebook, parameters, executed_path)
     write_atomic(html_path, to_html(nb, title, parameters.get("language", "vi")))

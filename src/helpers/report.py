@@ -66,6 +66,15 @@ def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A section heading chosen by the composing report: anchor id, text and level (2 = h2)."""
+
+    anchor: str
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
 class TermReport:
     """Everything the term-table notebook shows, computed once from validated data."""
 
@@ -108,13 +117,13 @@ class TermReport:
         parts.append(f"<h1>{_esc(t('report.title', lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
         parts.append(f'<p class="subtitle">{_esc(t("report.subtitle", lang, unit=self.unit_name, first=first.replace("-", "–"), last=last.replace("-", "–")))}</p>')
-        last = int(years["first_year"].iloc[-1] + self.table["years_observed"].iloc[-1] - 1)
+        last = self.last_year
         parts.append(f'<p class="period">{_esc(t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=last))}</p>')
         links = "".join(f'<li><a href="#{s}">{_esc(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
         parts.append(f'<nav class="toc"><p>{_esc(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
         return "\n".join(parts)
 
-    def terms_section(self) -> str:
+    def terms_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         sentences = "".join(f"<p>{_esc(s)}</p>" for s in term_sentences(self.table, self.kinds, lang))
         shown = self.table.assign(years=[f"{a}–{b}" for a, b in zip(self.table["first_year"], self.table["last_year"])],
@@ -133,7 +142,17 @@ class TermReport:
         figure = figure_html(term_bars(self.table, self.kinds, lang, self.dataset.simulated),
                              t("report.terms.figure_alt", lang, summary=summary),
                              self._caption("report.terms.figure_caption"))
-        return f'<h2 id="terms">{_esc(t("report.section.terms", lang))}</h2>{sentences}{table}{figure}'
+        return f'{self.heading("terms", t("report.section.terms", lang), heading)}{sentences}{table}{figure}'
+
+    @property
+    def last_year(self) -> int:
+        """The last calendar year the report covers (the data's, or the one asked for)."""
+        return int(self.table["first_year"].iloc[-1] + self.table["years_observed"].iloc[-1] - 1)
+
+    def heading(self, anchor: str, text: str, override: Heading | None = None) -> str:
+        """The section's own heading, or the one the composing report gives it."""
+        h = override or Heading(anchor, text)
+        return f'<h{h.level} id="{_esc(h.anchor)}">{_esc(h.text)}</h{h.level}>'
 
     def _caption(self, key: str) -> str:
         """A table or figure caption; on simulated data it says so, so a copied table still carries the warning."""
@@ -142,18 +161,18 @@ class TermReport:
     def _caption_text(self, caption: str) -> str:
         return f"{caption} ({t('report.simulated_tag', self.lang)})" if self.dataset.simulated else caption
 
-    def rule_section(self) -> str:
-        return (f'<h2 id="rule">{_esc(t("report.section.rule", self.lang))}</h2>'
+    def rule_section(self, heading: Heading | None = None) -> str:
+        return (self.heading("rule", t("report.section.rule", self.lang), heading) +
                 f"<p>{_esc(self.terms.rule(self.lang))}</p>")
 
-    def appendix(self) -> str:
+    def appendix(self, heading: Heading | None = None) -> str:
         lang = self.lang
         counts_note = t("report.appendix.counts_derived" if self.dataset.counts_derived else "report.appendix.counts_given", lang)
         hashes = pd.DataFrame(list(input_hashes(list(self.dataset.files)).items()), columns=["file", "sha"])
         files = html_table(hashes, {}, {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)})
         params = "".join(f"<li><code>{_esc(k)}</code> = {_esc(v)}</li>" for k, v in self.parameters.items())
         libs = ", ".join(f"{_esc(k)} {_esc(v)}" for k, v in library_versions().items() if k != "helpers")
-        return (f'<h2 id="appendix">{_esc(t("report.section.appendix", lang))}</h2>'
+        return (self.heading("appendix", t("report.section.appendix", lang), heading) +
                 f"<p>{_esc(t('report.appendix.files', lang))} {_esc(counts_note)}</p>{files}"
                 f"<p>{_esc(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
                 f"<p>{_esc(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"

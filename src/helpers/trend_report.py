@@ -12,7 +12,7 @@ from helpers.formatting import number, percent
 from helpers.funnel import funnel_curves, funnel_table
 from helpers.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
 from helpers.projection import Projection, Target, project_term
-from helpers.report import TermReport
+from helpers.report import Heading, TermReport
 from helpers.tables import html_table
 from helpers.terms import term_years
 from helpers.text import t
@@ -82,9 +82,9 @@ class TrendReport:
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], target_change_pct: float,
-              last_year: int, language: str) -> "TrendReport":
+              last_year: int, language: str, base: TermReport | None = None) -> "TrendReport":
         """Check the series, fit each kind and their total, compare units, project the last term to its target."""
-        base = TermReport.build(data_path, unit, terms, kinds, language, last_year)
+        base = base or TermReport.build(data_path, unit, terms, kinds, language, last_year)
         data, province_terms = base.dataset, base.terms.for_province(base.province)
         yearly = counts_for_unit(data.annual_counts, data.units, unit)
         if last_year:
@@ -121,9 +121,9 @@ class TrendReport:
     def terms_section(self) -> str:
         return self.base.terms_section()
 
-    def annual_section(self) -> str:
+    def annual_section(self, heading: Heading | None = None) -> str:
         lang, y = self.lang, self.yearly
-        parts = [f'<h2 id="annual">{_esc(t("trends.report.section.annual", lang))}</h2>']
+        parts = [self.base.heading("annual", t("trends.report.section.annual", lang), heading)]
         if self.merged_from:
             names = self.base.dataset.units.set_index("unit_code")["name"]
             merged = ", ".join(names[code] for code in self.merged_from)
@@ -150,9 +150,9 @@ class TrendReport:
                                 note=t("trends.report.rate_note", lang)))
         return "".join(parts)
 
-    def apc_section(self) -> str:
+    def apc_section(self, heading: Heading | None = None) -> str:
         lang, kinds = self.lang, self.base.kinds
-        parts = [f'<h2 id="apc">{_esc(t("trends.report.section.apc", lang))}</h2>']
+        parts = [self.base.heading("apc", t("trends.report.section.apc", lang), heading)]
         for row in self.apc.to_dict("records"):
             parts.append(f"<p>{_esc(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang))}</p>")
         for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
@@ -177,9 +177,9 @@ class TrendReport:
                                 caption=self.base._caption("trends.report.apc_table")))
         return "".join(parts)
 
-    def units_section(self) -> str:
+    def units_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        parts = [f'<h2 id="units">{_esc(t("trends.report.section.units", lang))}</h2>']
+        parts = [self.base.heading("units", t("trends.report.section.units", lang), heading)]
         if self.units_table is None:
             parts.append(f"<p>{_esc(t('trends.report.units_none', lang))}</p>")
             return "".join(parts)
@@ -204,9 +204,9 @@ class TrendReport:
         parts.append(html_table(table, formats, headers, caption=self.base._caption("trends.report.units_table")))
         return "".join(parts)
 
-    def target_section(self) -> str:
+    def target_section(self, heading: Heading | None = None) -> str:
         lang, p = self.lang, self.projection
-        parts = [f'<h2 id="target">{_esc(t("trends.report.section.target", lang))}</h2>']
+        parts = [self.base.heading("target", t("trends.report.section.target", lang), heading)]
         if p is None:
             parts.append(f"<p>{_esc(t('trends.report.no_target', lang))}</p>")
             return "".join(parts)
@@ -225,7 +225,7 @@ class TrendReport:
         parts.append(figure_html(fig, t("trends.report.target_alt", lang, **fields), self.base._caption("trends.report.target_caption")))
         return "".join(parts)
 
-    def methods_section(self) -> str:
+    def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         items = [t(f"trends.report.methods.{key}", lang, minimum=MIN_YEARS_PER_TERM,
                    threshold=number(DISPERSION_THRESHOLD, lang, 1))
@@ -233,7 +233,7 @@ class TrendReport:
                              "funnel", "limits")]
         items.append(self.base.terms.rule(lang))
         body = "".join(f"<li>{_esc(item)}</li>" for item in items)
-        return f'<h2 id="methods">{_esc(t("trends.report.section.methods", lang))}</h2><ul>{body}</ul>'
+        return f'{self.base.heading("methods", t("trends.report.section.methods", lang), heading)}<ul>{body}</ul>'
 
     def appendix(self) -> str:
         return self.base.appendix()

@@ -12,12 +12,12 @@ import pandas as pd
 
 from helpers.codes import label
 from helpers.cohorts import CohortDifference, cohort_difference, retention_table
-from helpers.counts import series_units
+from helpers.counts import members_as_of, series_units
 from helpers.formatting import number, percent
 from helpers.plots import figure_html, ratio_forest
 from helpers.profiles import (ATTRIBUTES, SEED_GROUPS, adjusted_rate_ratios, association, member_years,
                               profile_table, reasons_table)
-from helpers.report import TermReport
+from helpers.report import Heading, TermReport
 from helpers.suppression import Suppressed, note, shown_table, suppress
 from helpers.tables import html_table
 from helpers.terms import term_years
@@ -67,12 +67,13 @@ class WhoLeavesReport:
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], profile_term: str, kinds: list[str],
-              threshold: int, language: str) -> "WhoLeavesReport":
-        base = TermReport.build(data_path, unit, terms, kinds, language)
+              threshold: int, language: str, base: TermReport | None = None) -> "WhoLeavesReport":
+        base = base or TermReport.build(data_path, unit, terms, kinds, language)
         data = base.dataset
         if data.members is None:
             raise ProfilesError(both("profiles.error.no_members"))
-        members = data.members[data.members["unit_code"].isin(series_units(data.units, unit))]
+        members = members_as_of(data.members[data.members["unit_code"].isin(series_units(data.units, unit))],
+                                base.last_year)
         province_terms = base.terms.for_province(base.province)
         py = member_years(members, term_years(province_terms, profile_term))
         tables = {a: profile_table(py, a, kinds) for a in ATTRIBUTES}
@@ -105,9 +106,9 @@ class WhoLeavesReport:
             out.append(f"{first}, {second}")
         return out
 
-    def profiles_section(self) -> str:
+    def profiles_section(self, heading: Heading | None = None, detailed: tuple[str, ...] = DETAILED) -> str:
         lang = self.lang
-        parts = [f'<h2 id="profiles">{_esc(t("profiles.section.profiles", lang))}</h2>']
+        parts = [self.base.heading("profiles", t("profiles.section.profiles", lang), heading)]
         parts += [f"<p>{_esc(s)}</p>" for s in self.seed_sentences()]
         seed_rows = [self.tables[a].set_index("category").loc[c] for a, c in SEED_GROUPS.items()]
         fig = ratio_forest([t(f"profiles.seed_group.{a}", lang) for a in SEED_GROUPS], [r["ratio"] for r in seed_rows],
@@ -115,11 +116,11 @@ class WhoLeavesReport:
                            self.base.dataset.simulated)
         parts.append(figure_html(fig, t("profiles.ratio_figure_alt", lang),
                                  self.base._caption_text(t("profiles.ratio_figure_caption", lang, term=self.term.replace("-", "–")))))
-        for n, attribute in enumerate(DETAILED, start=1):
-            parts.append(self.profile_table_html(attribute, n))
+        for attribute in detailed:
+            parts.append(self.profile_table_html(attribute))
         return "".join(parts)
 
-    def profile_table_html(self, attribute: str, n: int) -> str:
+    def profile_table_html(self, attribute: str) -> str:
         """One attribute: leavers per kind (suppressed), shares and ratio (hidden with their count), the test."""
         lang, table = self.lang, self.tables[attribute]
         kinds = self.base.kinds
@@ -142,15 +143,15 @@ class WhoLeavesReport:
         sentence = t("profiles.chi2", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
                      chi2=number(test.chi2, lang, 1), dof=test.dof, p=_p(test.p_value, lang),
                      v=number(test.cramers_v_corrected, lang, 3))
-        caption = t("profiles.profile_caption", lang, n=n, attribute=t(f"profiles.attribute.{attribute}", lang),
+        caption = t("profiles.profile_caption", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
                     term=self.term.replace("-", "–"))
         return html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base._caption_text(caption),
                           note=f"{sentence} {note(hidden, lang)} {t('profiles.member_years_note', lang)}")
 
     # --- section 2 ------------------------------------------------------------------------------------------
-    def adjusted_section(self) -> str:
+    def adjusted_section(self, heading: Heading | None = None) -> str:
         lang, fit = self.lang, self.adjusted
-        parts = [f'<h2 id="adjusted">{_esc(t("profiles.section.adjusted", lang))}</h2>']
+        parts = [self.base.heading("adjusted", t("profiles.section.adjusted", lang), heading)]
         clear = fit[fit["low"] > 1]
         if clear.empty:
             parts.append(f"<p>{_esc(t('profiles.adjusted_none', lang))}</p>")
@@ -166,18 +167,18 @@ class WhoLeavesReport:
         headers = {"category": t("profiles.col_category", lang), "reference": t("profiles.col_reference", lang),
                    "rate_ratio": t("profiles.col_rate_ratio", lang), "low": t("profiles.col_low", lang),
                    "high": t("profiles.col_high", lang)}
-        caption = t("profiles.adjusted_caption", lang, n=len(DETAILED) + 1, term=self.term.replace("-", "–"))
+        caption = t("profiles.adjusted_caption", lang, term=self.term.replace("-", "–"))
         parts.append(html_table(shown, {"rate_ratio": fmt, "low": fmt, "high": fmt}, headers,
                                 caption=self.base._caption_text(caption)))
         return "".join(parts)
 
     # --- section 3 and 4 ------------------------------------------------------------------------------------
-    def cohorts_section(self) -> str:
+    def cohorts_section(self, heading: Heading | None = None) -> str:
         """Retention at 1, 3 and 5 years per admission cohort: two sentences, the cohort test, and a table."""
         from helpers.cohorts import difference_sentence, retention_sentences
 
         lang, table = self.lang, self.cohorts
-        parts = [f'<h2 id="cohorts">{_esc(t("profiles.section.cohorts", lang))}</h2>']
+        parts = [self.base.heading("cohorts", t("profiles.section.cohorts", lang), heading)]
         sentences = retention_sentences(table, lang)
         five = table[(table["horizon"] == 5) & table["retained"].notna()]["cohort"]
         chosen = [int(five.min()), int(five.max())] if not five.empty else []
@@ -190,7 +191,7 @@ class WhoLeavesReport:
         formats = {"cohort": str, "admitted": lambda v: number(v, lang)}
         formats |= {h: (lambda v: "–" if v is None or pd.isna(v) else ("x" if v == "x" else percent(100 * v, lang, 1)))
                     for h in headers if h not in ("cohort", "admitted")}
-        caption = self.base._caption_text(t("profiles.cohort_caption", lang, n=len(DETAILED) + 2))
+        caption = self.base._caption_text(t("profiles.cohort_caption", lang))
         parts.append(html_table(wide.reset_index(), formats, headers, caption=caption,
                                 note=f"{sentences[-1]} {t('profiles.cohort_note', lang, threshold=self.threshold)}"))
         return "".join(parts)
@@ -206,9 +207,9 @@ class WhoLeavesReport:
         wide.insert(0, "admitted", table.groupby("cohort")["admitted"].first())
         return wide
 
-    def reasons_section(self) -> str:
+    def reasons_section(self, heading: Heading | None = None) -> str:
         lang, reasons = self.lang, self.reasons
-        parts = [f'<h2 id="reasons">{_esc(t("profiles.section.reasons", lang))}</h2>']
+        parts = [self.base.heading("reasons", t("profiles.section.reasons", lang), heading)]
         for r in reasons.sort_values(["term", "exit_kind", "count"], ascending=[True, True, False]).itertuples():
             if r.count >= self.threshold and r.share >= 0.2:
                 parts.append(f"<p>{_esc(t('profiles.reason_sentence', lang, term=r.term.replace('-', '–'), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))}</p>")
@@ -218,17 +219,17 @@ class WhoLeavesReport:
         hidden = suppress(wide.astype(int), self.threshold)
         shown = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         shown = shown.reset_index(names=t("profiles.col_reason", lang))
-        caption = t("profiles.reasons_caption", lang, n=len(DETAILED) + 2)
+        caption = t("profiles.reasons_caption", lang)
         parts.append(html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base._caption_text(caption),
                                 note=note(hidden, lang)))
         return "".join(parts)
 
-    def methods_section(self) -> str:
+    def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         items = [t(f"profiles.methods.{k}", lang) for k in ("member_years", "ratio", "chi2", "adjusted")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         body = "".join(f"<li>{_esc(i)}</li>" for i in items)
-        return f'<h2 id="methods">{_esc(t("profiles.section.methods", lang))}</h2><ul>{body}</ul>'
+        return f'{self.base.heading("methods", t("profiles.section.methods", lang), heading)}<ul>{body}</ul>'
 
     def appendix(self) -> str:
         return self.base.appendix()
