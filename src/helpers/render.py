@@ -16,6 +16,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
+from helpers.fonts import embedded_font_css
 from helpers.paths import REPO_ROOT, templates_dir
 from helpers.text import both
 
@@ -90,7 +91,7 @@ def to_html(nb: nbformat.NotebookNode, title: str, language: str) -> str:
     """Outputs only, in the report template; metadata carries the title and language to the template."""
     nb.metadata["helpers"] = {"title": title, "language": language}
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(templates_dir())])
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"font_css": embedded_font_css()})
     return body
 
 

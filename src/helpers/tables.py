@@ -11,7 +11,9 @@ def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]],
     """An HTML table of the columns named in ``headers``, each formatted by ``formats`` (default ``str``)."""
     shown = pd.DataFrame({headers[c]: frame[c].map(formats.get(c, str)) for c in headers})
     body = shown.to_html(index=False, escape=True, border=0, classes="report-table", na_rep="–")
-    parts = ['<div class="table-wrap">']
+    # A wide table scrolls inside this box; tabindex and a label let keyboard and screen-reader users reach it.
+    label = _escape(caption or ", ".join(headers.values()))
+    parts = [f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">']
     if caption:
         parts.append(f'<p class="table-caption">{_escape(caption)}</p>')
     parts.append(body)
