@@ -29,6 +29,12 @@ def _conda_pins() -> dict[str, str]:
         if isinstance(dep, str) and "=" in dep and not dep.startswith("python="):
             name, version = dep.split("=", 1)
             pins[name.lower()] = version
+        elif isinstance(dep, dict):  # the pip: list, for packages conda-forge lacks at the pinned version
+            for spec in dep.get("pip", []):
+                if "==" in spec:
+                    name, version = spec.split("==", 1)
+                    assert name.lower() not in pins, f"{name} is listed twice in environment.yml"
+                    pins[name.lower()] = version
     return pins
 
 

@@ -28,7 +28,9 @@ class LocalKernelManager(AsyncKernelManager):
     """Talks to the kernel over local IPC sockets instead of TCP: nothing listens on a port during a run."""
 
     def __init__(self, **kwargs):
-        super().__init__(transport="ipc", **kwargs)
+        # Each kernel gets its own socket folder, so reports can render side by side without sharing names.
+        sockets = Path(tempfile.mkdtemp(prefix="helpers-kernel-")) / "kernel"
+        super().__init__(transport="ipc", ip=str(sockets), **kwargs)
 
 
 class ParameterError(ValueError):
