@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --upgrade pip==26.3
 	@$(PY) -m pip install --quiet -e '.[dev]'
 	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (helpers)" >/dev/null
+	@mkdir -p data/raw
 	@touch $(STAMP)
 
 $(LAB_STAMP): $(STAMP)
