@@ -113,7 +113,9 @@ class TermReport:
         lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
         if self.dataset.simulated:
-            parts.append(f'<div class="sim-banner" role="note">{_esc(t("report.simulated_banner", lang))}</div>')
+            parts.append(f'<div class="sim-banner" role="note"><span class="banner-long">'
+                         f'{_esc(t("report.simulated_banner", lang))}</span><span class="banner-short">'
+                         f'{_esc(t("report.simulated_banner_short", lang))}</span></div>')
         parts.append(f"<h1>{_esc(t('report.title', lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
         parts.append(f'<p class="subtitle">{_esc(t("report.subtitle", lang, unit=self.unit_name, first=first.replace("-", "–"), last=last.replace("-", "–")))}</p>')
