@@ -18,7 +18,7 @@ from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
 from helpers.codes import ATTRITION_EXITS
-from helpers.formatting import number, percent
+from helpers.formatting import number, percent, p_value
 from helpers.text import DEFAULT_LANGUAGE, t
 from helpers.trends import DISPERSION_THRESHOLD
 
@@ -277,9 +277,6 @@ def format_coefficient(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
     return number(0.0 if abs(value) < 0.005 else value, lang, 2)
 
 
-def _p(p: float, lang: str) -> str:
-    return t("causes.p_small", lang) if p < 0.001 else t("causes.p_equals", lang, p=number(p, lang, 3))
-
 
 def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, lang: str = DEFAULT_LANGUAGE,
                              ) -> list[str]:
@@ -297,7 +294,7 @@ def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, l
         direction = t("causes.corr.negative" if row.r < 0 else "causes.corr.positive", lang)
         out.append(t(f"causes.corr.pair_{key}", lang, k=row.group, cause=t(f"codes.cause_group.{row.group}", lang),
                      method=method, r=fmt(row.r), low=fmt(row.ci_low), high=fmt(row.ci_high), n=number(row.n, lang),
-                     p_holm=_p(row.p_holm, lang), direction=direction))
+                     p_holm=p_value(row.p_holm, lang), direction=direction))
     off = ~np.eye(7, dtype=bool) & (result.p_holm.to_numpy() < ALPHA)
     if off.any():
         pairs = ", ".join(f"({i + 1}, {j + 1})" for i, j in zip(*np.nonzero(off)))
@@ -306,7 +303,7 @@ def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, l
         out.append(t("causes.corr.unmatched_none", lang))
     out.append(t("causes.perm.sentence", lang, matched=fmt(test.mean_matched), unmatched=fmt(test.mean_unmatched),
                  stat=fmt(test.statistic), permutations=number(test.n_permutations, lang),
-                 p_one=_p(test.p_one_sided_negative, lang), p_two=_p(test.p_two_sided, lang)))
+                 p_one=p_value(test.p_one_sided_negative, lang), p_two=p_value(test.p_two_sided, lang)))
     out.append(t("causes.perm." + ("stands_out" if test.p_one_sided_negative < ALPHA else "no_stand_out"), lang))
     out.append(t("causes.caution", lang))
     return out
@@ -335,6 +332,6 @@ def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) ->
             key = "unclear"
         out.append(t(f"causes.branch.{key}", lang, k=row.group, solution=t(f"codes.cause_group.{row.group}", lang),
                      ratio=number(row.rate_ratio, lang, 2), low=number(row.ci_low, lang, 2),
-                     high=number(row.ci_high, lang, 2), change=change, p=_p(row.p_value, lang)))
+                     high=number(row.ci_high, lang, 2), change=change, p=p_value(row.p_value, lang)))
     out.append(t("causes.caution", lang))
     return out

@@ -2,8 +2,8 @@
 correlations, the matched-pair test, and the branch-level association with later exits."""
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -14,9 +14,9 @@ from helpers.causes_figures import correlation_heatmap
 from helpers.counts import annual_counts_from_members, members_as_of, series_units
 from helpers.formatting import number, percent
 from helpers.plots import figure_html
-from helpers.report import Heading, TermReport
+from helpers.report import AnalysisReport, Heading, TermReport
 from helpers.suppression import note, shown_table, suppress
-from helpers.tables import html_table
+from helpers.tables import escape, html_table
 from helpers.terms import term_years
 from helpers.text import both, t
 
@@ -28,15 +28,12 @@ class CausesError(ValueError):
     """The causes analysis needs the member-level registry and the survey."""
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 @dataclass(frozen=True)
-class CausesReport:
+class CausesReport(AnalysisReport):
     """Everything the causes-and-solutions notebook shows, computed once."""
 
-    base: TermReport
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    SECTION_KEYS: ClassVar[str] = "causes_report.section"
     causes: pd.DataFrame
     ratings: pd.DataFrame
     correlation: CorrelationResult
@@ -44,10 +41,6 @@ class CausesReport:
     branch_model: pd.DataFrame
     branch_years: range
     threshold: int
-
-    @property
-    def lang(self) -> str:
-        return self.base.lang
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], method: str, respondent_type: str, threshold: int,
@@ -72,9 +65,6 @@ class CausesReport:
         return cls(base, cause_distribution(members, years), rating_summary(survey), correlation,
                    matched_pair_test(correlation.r), model, branch_years, threshold)
 
-    def header(self) -> str:
-        return self.base.header(SECTIONS, "causes_report.section")
-
     def causes_section(self, heading: Heading | None = None) -> str:
         """Cause group recorded for each member who left, by kind: suppressed counts, then shares in words."""
         lang, dist = self.lang, self.causes
@@ -88,7 +78,7 @@ class CausesReport:
         top = [f"{name} ({percent(100 * v / totals.sum(), lang)})" for name, v in order.head(3).items()
                if v >= self.threshold]
         if top:
-            parts.append(f"<p>{_esc(t('causes_report.top_causes', lang, causes='; '.join(top)))}</p>")
+            parts.append(f"<p>{escape(t('causes_report.top_causes', lang, causes='; '.join(top)))}</p>")
         shown = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         shown = shown.reset_index(names=t("causes_report.col_group", lang))
         caption = self.base._caption_text(t("causes_report.causes_caption", lang))
@@ -102,7 +92,7 @@ class CausesReport:
         for rtype, part in summary[summary["respondent_type"] != "all"].groupby("respondent_type", sort=False):
             causes = part[part["item"] == "cause"].sort_values("mean", ascending=False)
             best = causes.iloc[0]
-            parts.append(f"<p>{_esc(t('causes_report.ratings_sentence', lang, who=t(f'codes.respondent_type.{rtype}', lang), n=number(int(part['n'].max()), lang), k=int(best['group']), cause=t(f'codes.cause_group.{int(best.group)}', lang), mean=number(best['mean'], lang, 2), share=percent(100 * best['share_4_5'], lang, 1)))}</p>")
+            parts.append(f"<p>{escape(t('causes_report.ratings_sentence', lang, who=t(f'codes.respondent_type.{rtype}', lang), n=number(int(part['n'].max()), lang), k=int(best['group']), cause=t(f'codes.cause_group.{int(best.group)}', lang), mean=number(best['mean'], lang, 2), share=percent(100 * best['share_4_5'], lang, 1)))}</p>")
         wide = summary[summary["respondent_type"] != "all"].pivot_table(index="group", columns=["respondent_type", "item"],
                                                                          values="mean")
         wide.columns = [f"{t(f'codes.respondent_type.{r}', lang)}: {t(f'causes_report.item.{i}', lang)}"
@@ -118,7 +108,7 @@ class CausesReport:
     def correlations_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         parts = [self.base.heading("correlations", t("causes_report.section.correlations", lang), heading)]
-        parts += [f"<p>{_esc(s)}</p>" for s in cause_solution_sentences(self.correlation, self.matched, lang)]
+        parts += [f"<p>{escape(s)}</p>" for s in cause_solution_sentences(self.correlation, self.matched, lang)]
         fig = correlation_heatmap(self.correlation, lang, self.base.dataset.simulated)
         parts.append(figure_html(fig, t("causes_report.heatmap_alt", lang),
                                  self.base._caption_text(t("causes_report.heatmap_caption", lang))))
@@ -127,7 +117,7 @@ class CausesReport:
     def branches_section(self, heading: Heading | None = None) -> str:
         lang, model = self.lang, self.branch_model
         parts = [self.base.heading("branches", t("causes_report.section.branches", lang), heading)]
-        parts += [f"<p>{_esc(s)}</p>" for s in branch_model_sentences(model, lang)]
+        parts += [f"<p>{escape(s)}</p>" for s in branch_model_sentences(model, lang)]
         shown = model.assign(group=[f"{k}. {t(f'codes.cause_group.{k}', lang)}" for k in model["group"]])
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
         headers = {"group": t("causes_report.col_solution", lang), "rate_ratio": t("causes_report.col_rate_ratio", lang),
@@ -142,11 +132,8 @@ class CausesReport:
         items = [t(f"causes_report.methods.{k}", lang) for k in ("correlation", "adjustment", "permutation", "branch",
                                                                  "association")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        body = "".join(f"<li>{_esc(i)}</li>" for i in items)
+        body = "".join(f"<li>{escape(i)}</li>" for i in items)
         return f'{self.base.heading("methods", t("causes_report.section.methods", lang), heading)}<ul>{body}</ul>'
-
-    def appendix(self) -> str:
-        return self.base.appendix()
 
 
 def _cause_counts(dist: pd.DataFrame) -> pd.DataFrame:

@@ -73,15 +73,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _checked_series(args: argparse.Namespace):
-    """Load the data under its contracts and check the unit's series; None (after a message) if the unit is unknown."""
+    """Load the data under its contracts, check the unit and its series: bad input stops before any notebook runs."""
     from helpers.counts import counts_for_unit
-    from helpers.datasets import load_dataset
+    from helpers.datasets import check_unit, load_dataset
     from helpers.trends import check_series
 
-    dataset = load_dataset(args.data)  # bad data stops here, before any notebook runs
-    if args.unit not in set(dataset.units["unit_code"]):
-        print(both("cli.unknown_unit", unit=args.unit, known=", ".join(dataset.units["unit_code"])), file=sys.stderr)
-        return None
+    dataset = load_dataset(args.data)
+    check_unit(dataset, args.unit)
     return check_series(counts_for_unit(dataset.annual_counts, dataset.units, args.unit), args.unit)
 
 
@@ -92,8 +90,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
     series = _checked_series(args)
-    if series is None:
-        return EXIT_BAD_INPUT
     last = int(series["year"].max())
     if args.year > last:
         print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
@@ -111,28 +107,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
-    import json
-
     from helpers.trend_report import TrendReport
 
-    if _checked_series(args) is None:
-        return EXIT_BAD_INPUT
     report = TrendReport.build(str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct,
                                args.last_year, "vi")
-    terms = report.base.table
     apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
-    if args.format == "json":
-        tables = {"unit": args.unit, "terms": terms, "apc": apc, "knot_tests": report.knots_tested}
-        print(json.dumps({k: (v.to_dict("records") if hasattr(v, "to_dict") else v) for k, v in tables.items()},
-                         ensure_ascii=False, indent=1, default=_json_value))
-    elif args.format == "csv":
-        print(terms.to_csv(index=False, lineterminator="\n"), end="")
-        print()
-        print(apc.to_csv(index=False, lineterminator="\n"), end="")
-    else:
-        print(terms.to_string(index=False))
-        print()
-        print(apc.round(4).to_string(index=False))
+    _print_tables({"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested}, args.format)
     return EXIT_OK
 
 
@@ -198,14 +178,10 @@ def _print_tables(tables: dict, fmt: str) -> None:
 
 
 def _json_value(value):
-    """NumPy and pandas scalars as plain JSON values (missing values as null)."""
-    import math
-
-    if hasattr(value, "item"):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is getattr(__import__("pandas"), "NA"):
+    """NumPy and pandas scalars as plain JSON values, missing values as null."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
-    return value
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def repo_relative(path: Path) -> str:
@@ -334,10 +310,12 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.render import NotebookFailed, ParameterError
         from helpers.causes_report import CausesError
         from helpers.committee import ParameterProblem
+        from helpers.datasets import UnknownUnit
         from helpers.trends import TrendError
         from helpers.who_report import ProfilesError
 
-        if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError, ParameterProblem)):
+        if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError, ParameterProblem,
+                            UnknownUnit)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(err, NotebookFailed):

@@ -15,7 +15,7 @@ import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from helpers.formatting import number, percent
+from helpers.formatting import number, percent, p_value
 from helpers.text import t
 
 REMOVED, ASKED, OTHER_EXIT, CENSORED = 1, 2, 3, 0
@@ -186,9 +186,6 @@ def _span(years: float, lang: str) -> str:
     return t(key, lang, years=number(years, lang, 0 if float(years).is_integer() else 1))
 
 
-def _p(p: float, lang: str) -> str:
-    return f"p < {number(0.001, lang, 3)}" if p < 0.001 else f"p = {number(p, lang, 3)}"
-
 
 def retention_sentences(table: pd.DataFrame, lang: str = "vi") -> list[str]:
     """One sentence per cohort at the longest horizon it has been followed, and a note on the method, for the report."""
@@ -214,4 +211,4 @@ def difference_sentence(result: CohortDifference, lang: str = "vi") -> str:
     """The log-rank result in words: whether cohorts differ at the 5% level, with the statistic and p-value."""
     key = "cohorts.sentence.differ" if result.p_value < 0.05 else "cohorts.sentence.same"
     return t(key, lang, first=result.cohorts[0], last=result.cohorts[-1],
-             statistic=number(result.statistic, lang, 1), df=result.degrees_of_freedom, p=_p(result.p_value, lang))
+             statistic=number(result.statistic, lang, 1), df=result.degrees_of_freedom, p=p_value(result.p_value, lang))

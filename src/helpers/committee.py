@@ -2,7 +2,6 @@
 order and wording of a provincial analysis (shared/report-outline.md), with parameters checked before any work."""
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,7 +11,8 @@ from helpers.codes import ATTRITION_EXITS
 from helpers.formatting import number, percent
 from helpers.published import check_figures, load_figures
 from helpers.report import Heading, TermReport, term_sentences
-from helpers.tables import html_table
+from helpers.tables import escape, html_table
+from helpers.terms import term_label
 from helpers.text import LANGUAGES, both, t
 from helpers.trend_report import TrendReport, apc_sentence, series_phrase
 from helpers.who_report import WhoLeavesReport
@@ -45,9 +45,6 @@ def check_parameters(unit: str, year: int, terms: list[str], target_change_pct: 
     if problems:
         raise ParameterProblem("\n".join(problems))
 
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 @dataclass(frozen=True)
@@ -108,11 +105,11 @@ class CommitteeReport:
             sentences.append(t("committee.summary.units", lang, units=names))
         p = self.trends.projection
         if p is not None:
-            sentences.append(t(f"committee.summary.target.{p.status}", lang, term=p.term.replace("-", "–"),
+            sentences.append(t(f"committee.summary.target.{p.status}", lang, term=term_label(p.term),
                                allowed=number(p.target.allowed, lang), observed=number(p.observed_total, lang),
                                expected=number(p.expected_total, lang), low=number(p.low, lang),
                                high=number(p.high, lang)))
-        body = "".join(f"<li>{_esc(s)}</li>" for s in sentences)
+        body = "".join(f"<li>{escape(s)}</li>" for s in sentences)
         return f'{self._h("summary", 2)}<ul class="summary">{body}</ul>'
 
     def basis(self) -> str:
@@ -120,17 +117,17 @@ class CommitteeReport:
         lang, data = self.lang, self.base.dataset
         counts = {name: len(frame) for name, frame in (("members", data.members), ("survey", data.survey),
                                                          ("units", data.units)) if frame is not None}
-        kinds = "".join(f"<li><strong>{_esc(t(f'codes.exit_kind.{k}', lang))}</strong>: "
-                        f"{_esc(t(f'committee.definition.{k}', lang))}</li>" for k in ("removed", "asked_to_leave",
+        kinds = "".join(f"<li><strong>{escape(t(f'codes.exit_kind.{k}', lang))}</strong>: "
+                        f"{escape(t(f'committee.definition.{k}', lang))}</li>" for k in ("removed", "asked_to_leave",
                                                                                       "expelled", "transferred_out"))
         verdicts = self.published["verdict"].value_counts()
         quality = t("committee.basis.quality", lang, members=number(counts.get("members", 0), lang),
                     survey=number(counts.get("survey", 0), lang), units=number(counts.get("units", 0), lang),
                     consistent=int(verdicts.get("consistent", 0)), implied=int(verdicts.get("implied", 0)),
                     mismatch=int(verdicts.get("mismatch", 0)))
-        return (f'{self._h("basis", 2)}<p>{_esc(t("committee.basis.purpose", lang))}</p>'
-                f'<p>{_esc(t("committee.basis.data", lang, first=int(self.base.table["first_year"].iloc[0]), last=self.base.last_year))}</p>'
-                f"<ul>{kinds}</ul><p>{_esc(self.base.terms.rule(lang))}</p><p>{_esc(quality)}</p>")
+        return (f'{self._h("basis", 2)}<p>{escape(t("committee.basis.purpose", lang))}</p>'
+                f'<p>{escape(t("committee.basis.data", lang, first=int(self.base.table["first_year"].iloc[0]), last=self.base.last_year))}</p>'
+                f"<ul>{kinds}</ul><p>{escape(self.base.terms.rule(lang))}</p><p>{escape(quality)}</p>")
 
     def situation(self) -> str:
         """Part II: numbers per term, year by year and the trend, who left, reasons, units side by side."""
@@ -169,7 +166,7 @@ class CommitteeReport:
                                   mismatch=len(mismatches)))
         provenance = self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3))
         return (f'{self._h("appendix", 2)}{methods}'
-                f'<h3 id="published">{_esc(t("committee.appendix.published", lang))}</h3>{check}{provenance}')
+                f'<h3 id="published">{escape(t("committee.appendix.published", lang))}</h3>{check}{provenance}')
 
     def _h(self, anchor: str, level: int) -> str:
-        return f'<h{level} id="{anchor}">{_esc(t(f"committee.part.{anchor}", self.lang))}</h{level}>'
+        return f'<h{level} id="{anchor}">{escape(t(f"committee.part.{anchor}", self.lang))}</h{level}>'

@@ -64,6 +64,15 @@ def descendants(units: pd.DataFrame, unit_code: str) -> list[str]:
     return [unit_code, *_reachable(units, unit_code, "parent_code")]
 
 
+def ancestors(units: pd.DataFrame, unit_code: str) -> list[str]:
+    """The unit and every unit above it, nearest first."""
+    parents = units.set_index("unit_code")["parent_code"]
+    chain = [unit_code]
+    while pd.notna(parents.get(chain[-1])) and parents[chain[-1]] not in chain:
+        chain.append(parents[chain[-1]])
+    return chain
+
+
 def predecessors(units: pd.DataFrame, unit_code: str) -> list[str]:
     """Units that were merged into ``unit_code``, directly or through a chain of successors."""
     return _reachable(units, unit_code, "successor_code")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.contracts import CONTRACTS, Contract, ContractError, Problem, enforce, header_aliases, header_key
+from helpers.contracts import CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key
 from helpers.counts import annual_counts_from_members
 from helpers.readers import SUFFIXES, read_text_table
+from helpers.text import both
 
 DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets")
 
@@ -69,6 +70,16 @@ def load_table(path: Path, table: str | None = None) -> pd.DataFrame:
     if table is None:
         raise ContractError([Problem(shown, "unknown_table", detail={"tables": ", ".join(CONTRACTS)})])
     return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row)
+
+
+class UnknownUnit(ValueError):
+    """A unit code that is not in the units table; the message lists the codes that are (vi / en)."""
+
+
+def check_unit(dataset: Dataset, unit: str) -> None:
+    """Refuse a unit the data does not have, before any analysis runs on it."""
+    if unit not in set(dataset.units["unit_code"]):
+        raise UnknownUnit(both("cli.unknown_unit", unit=unit, known=", ".join(dataset.units["unit_code"])))
 
 
 def table_files(folder: Path) -> dict[str, Path]:
@@ -143,6 +154,3 @@ def validate_paths(paths: list[Path], table: str | None = None) -> list[Problem]
             problems.extend(err.problems)
     return problems
 
-
-def contract_for(table: str) -> Contract:
-    return CONTRACTS[table]

@@ -23,6 +23,11 @@ def percent(value: float | None, lang: str = "vi", decimals: int = 2) -> str:
     return number(value, lang, decimals) + "%"
 
 
+def p_value(p: float, lang: str = "vi") -> str:
+    """A p-value as reports write it: 'p < 0,001' below a thousandth, else 'p = 0,123'."""
+    return f"p < {number(0.001, lang, 3)}" if p < 0.001 else f"p = {number(p, lang, 3)}"
+
+
 def signed_percent(value: float | None, lang: str = "vi", decimals: int = 2) -> str:
     """A percent change with its sign: ``+37,66%`` / ``−12,50%``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -17,6 +17,12 @@ def data_root() -> Path:
     return Path(os.environ.get("HELPERS_DATA_ROOT", REPO_ROOT / "data")).resolve()
 
 
+def resolve_data_path(data_path: str | Path) -> Path:
+    """A data folder given relative to the repository (as notebooks do) or absolute."""
+    path = Path(data_path)
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
 def reports_root() -> Path:
     """Folder where rendered reports are written."""
     return Path(os.environ.get("HELPERS_REPORTS_ROOT", REPO_ROOT / "reports")).resolve()

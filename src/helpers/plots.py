@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 
 from helpers.codes import label  # noqa: E402
 from helpers.formatting import number  # noqa: E402
+from helpers.terms import term_label
 from helpers.text import t  # noqa: E402
 
 STYLE = {
@@ -46,7 +47,7 @@ def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi", simulated
             bars = ax.bar(xs, values, width=width, color=PALETTE.get(kind, "#888888"),
                           label=label("exit_kind", kind, lang))
             ax.bar_label(bars, labels=[number(v, lang) for v in values], padding=2, fontsize=9)
-        ax.set_xticks(range(len(table)), [t.replace("-", "–") for t in table["term"]])
+        ax.set_xticks(range(len(table)), [term_label(t) for t in table["term"]])
         ax.set_ylabel(t("report.axis.members", lang))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
         ax.legend(frameon=False, loc="upper left")
@@ -108,7 +109,7 @@ def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> 
             ax.errorbar(row.apc, y, xerr=[[row.apc - row.apc_low], [row.apc_high - row.apc]], fmt="o",
                         color=colour, capsize=3)
         ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_yticks(ys, [f"{row.term.replace('-', '–')} · {_series_label(row.series, lang)}" for row in shown.itertuples()])
+        ax.set_yticks(ys, [f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()])
         ax.set_xlabel(t("report.axis.apc", lang))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang) + "%"))
         fig.tight_layout()

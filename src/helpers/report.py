@@ -1,34 +1,25 @@
 """The term-table report: each section as escaped HTML, in the reader's language, for the notebook to display."""
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from helpers import __version__
-from helpers.counts import counts_for_unit, descendants, predecessors
-from helpers.datasets import Dataset, load_dataset
+from helpers.counts import ancestors, counts_for_unit, descendants, predecessors
+from helpers.datasets import Dataset, check_unit, load_dataset
 from helpers.formatting import number, percent, signed_percent
-from helpers.paths import REPO_ROOT
+from helpers.paths import resolve_data_path
 from helpers.plots import figure_html, term_bars
 from helpers.provenance import git_commit, input_hashes, library_versions
-from helpers.tables import html_table
-from helpers.terms import Terms, load_terms, term_table
+from helpers.tables import escape, html_table
+from helpers.terms import Terms, load_terms, term_table, term_label
 from helpers.text import t
 
 SECTIONS = ("terms", "rule", "appendix")
 
 
-def resolve_data_path(data_path: str | Path) -> Path:
-    """A data folder given relative to the repository (as notebooks do) or absolute."""
-    path = Path(data_path)
-    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def change_phrase(change: float | None, lang: str) -> str:
@@ -46,7 +37,7 @@ def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str
     joiner = " và " if lang == "vi" else " and "
     for i, row in table.iterrows():
         if not row["complete"]:
-            sentences.append(t("report.terms.incomplete", lang, term=row["term"].replace("-", "–"),
+            sentences.append(t("report.terms.incomplete", lang, term=term_label(row["term"]),
                                observed=row["years_observed"], years=row["last_year"] - row["first_year"] + 1))
             continue
         has_change = i > 0 and pd.notna(row[f"{kinds[0]}_change_pct"])
@@ -59,8 +50,8 @@ def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str
             else:
                 parts.append(t("report.terms.part", lang, **fields))
         key = "report.terms.sentence" if has_change else "report.terms.sentence_first"
-        previous = table.loc[i - 1, "term"].replace("-", "–") if i > 0 else ""
-        sentences.append(t(key, lang, term=row["term"].replace("-", "–"), parts=joiner.join(parts),
+        previous = term_label(table.loc[i - 1, "term"]) if i > 0 else ""
+        sentences.append(t(key, lang, term=term_label(row["term"]), parts=joiner.join(parts),
                            previous=previous))
     return sentences
 
@@ -93,6 +84,7 @@ class TermReport:
               last_year: int = 0) -> "TermReport":
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         dataset = load_dataset(resolve_data_path(data_path))
+        check_unit(dataset, unit)
         all_terms = load_terms()
         province = _province_with_terms(all_terms, dataset.units, _province_of(dataset.units, unit))
         province_terms = all_terms.for_province(province)
@@ -114,22 +106,22 @@ class TermReport:
         parts = []
         if self.dataset.simulated:
             parts.append(f'<div class="sim-banner" role="note"><span class="banner-long">'
-                         f'{_esc(t("report.simulated_banner", lang))}</span><span class="banner-short">'
-                         f'{_esc(t("report.simulated_banner_short", lang))}</span></div>')
-        parts.append(f"<h1>{_esc(t('report.title', lang))}</h1>")
+                         f'{escape(t("report.simulated_banner", lang))}</span><span class="banner-short">'
+                         f'{escape(t("report.simulated_banner_short", lang))}</span></div>')
+        parts.append(f"<h1>{escape(t('report.title', lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
-        parts.append(f'<p class="subtitle">{_esc(t("report.subtitle", lang, unit=self.unit_name, first=first.replace("-", "–"), last=last.replace("-", "–")))}</p>')
+        parts.append(f'<p class="subtitle">{escape(t("report.subtitle", lang, unit=self.unit_name, first=term_label(first), last=term_label(last)))}</p>')
         last = self.last_year
-        parts.append(f'<p class="period">{_esc(t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=last))}</p>')
-        links = "".join(f'<li><a href="#{s}">{_esc(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
-        parts.append(f'<nav class="toc"><p>{_esc(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
+        parts.append(f'<p class="period">{escape(t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=last))}</p>')
+        links = "".join(f'<li><a href="#{s}">{escape(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
+        parts.append(f'<nav class="toc"><p>{escape(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
         return "\n".join(parts)
 
     def terms_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        sentences = "".join(f"<p>{_esc(s)}</p>" for s in term_sentences(self.table, self.kinds, lang))
+        sentences = "".join(f"<p>{escape(s)}</p>" for s in term_sentences(self.table, self.kinds, lang))
         shown = self.table.assign(years=[f"{a}–{b}" for a, b in zip(self.table["first_year"], self.table["last_year"])],
-                                  term=self.table["term"].str.replace("-", "–"))
+                                  term=self.table["term"].map(term_label))
         headers = {"term": t("report.terms.col_term", lang), "years": t("report.terms.col_years", lang)}
         formats = {}
         for kind in [*self.kinds, "total"]:
@@ -154,7 +146,7 @@ class TermReport:
     def heading(self, anchor: str, text: str, override: Heading | None = None) -> str:
         """The section's own heading, or the one the composing report gives it."""
         h = override or Heading(anchor, text)
-        return f'<h{h.level} id="{_esc(h.anchor)}">{_esc(h.text)}</h{h.level}>'
+        return f'<h{h.level} id="{escape(h.anchor)}">{escape(h.text)}</h{h.level}>'
 
     def _caption(self, key: str) -> str:
         """A table or figure caption; on simulated data it says so, so a copied table still carries the warning."""
@@ -165,20 +157,40 @@ class TermReport:
 
     def rule_section(self, heading: Heading | None = None) -> str:
         return (self.heading("rule", t("report.section.rule", self.lang), heading) +
-                f"<p>{_esc(self.terms.rule(self.lang))}</p>")
+                f"<p>{escape(self.terms.rule(self.lang))}</p>")
 
     def appendix(self, heading: Heading | None = None) -> str:
         lang = self.lang
         counts_note = t("report.appendix.counts_derived" if self.dataset.counts_derived else "report.appendix.counts_given", lang)
         hashes = pd.DataFrame(list(input_hashes(list(self.dataset.files)).items()), columns=["file", "sha"])
         files = html_table(hashes, {}, {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)})
-        params = "".join(f"<li><code>{_esc(k)}</code> = {_esc(v)}</li>" for k, v in self.parameters.items())
-        libs = ", ".join(f"{_esc(k)} {_esc(v)}" for k, v in library_versions().items() if k != "helpers")
+        params = "".join(f"<li><code>{escape(k)}</code> = {escape(v)}</li>" for k, v in self.parameters.items())
+        libs = ", ".join(f"{escape(k)} {escape(v)}" for k, v in library_versions().items() if k != "helpers")
         return (self.heading("appendix", t("report.section.appendix", lang), heading) +
-                f"<p>{_esc(t('report.appendix.files', lang))} {_esc(counts_note)}</p>{files}"
-                f"<p>{_esc(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
-                f"<p>{_esc(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"
-                f"<p>{_esc(t('report.appendix.libraries', lang))}: {libs}</p>")
+                f"<p>{escape(t('report.appendix.files', lang))} {escape(counts_note)}</p>{files}"
+                f"<p>{escape(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
+                f"<p>{escape(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"
+                f"<p>{escape(t('report.appendix.libraries', lang))}: {libs}</p>")
+
+
+@dataclass(frozen=True)
+class AnalysisReport:
+    """An analysis built on a :class:`TermReport`: it shares its language, data and appendix, and names its sections
+    in ``SECTIONS`` with their headings under the catalogue key ``SECTION_KEYS``."""
+
+    base: TermReport
+    SECTIONS: ClassVar[tuple[str, ...]] = ()
+    SECTION_KEYS: ClassVar[str] = ""
+
+    @property
+    def lang(self) -> str:
+        return self.base.lang
+
+    def header(self) -> str:
+        return self.base.header(self.SECTIONS, self.SECTION_KEYS)
+
+    def appendix(self, heading: Heading | None = None) -> str:
+        return self.base.appendix(heading)
 
 
 def _province_with_terms(terms: Terms, units: pd.DataFrame, province: str) -> str:
@@ -190,9 +202,7 @@ def _province_with_terms(terms: Terms, units: pd.DataFrame, province: str) -> st
 
 
 def _province_of(units: pd.DataFrame, unit: str) -> str:
-    """The province-level ancestor of a unit (the unit itself if it is a province)."""
-    by_code = units.set_index("unit_code")
-    code = unit
-    while by_code.at[code, "level"] != "province" and pd.notna(by_code.at[code, "parent_code"]):
-        code = by_code.at[code, "parent_code"]
-    return code
+    """The province-level ancestor of a unit (the unit itself if it is a province; the top unit otherwise)."""
+    chain = ancestors(units, unit)
+    levels = units.set_index("unit_code")["level"]
+    return next((code for code in chain if levels[code] == "province"), chain[-1])

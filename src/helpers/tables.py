@@ -1,6 +1,7 @@
 """Tables for the report: values formatted for the reader's language, every cell HTML-escaped."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import pandas as pd
@@ -12,18 +13,17 @@ def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]],
     shown = pd.DataFrame({headers[c]: frame[c].map(formats.get(c, str)) for c in headers})
     body = shown.to_html(index=False, escape=True, border=0, classes="report-table", na_rep="–")
     # A wide table scrolls inside this box; tabindex and a label let keyboard and screen-reader users reach it.
-    label = _escape(caption or ", ".join(headers.values()))
+    label = escape(caption or ", ".join(headers.values()))
     parts = [f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">']
     if caption:
-        parts.append(f'<p class="table-caption">{_escape(caption)}</p>')
+        parts.append(f'<p class="table-caption">{escape(caption)}</p>')
     parts.append(body)
     if note:
-        parts.append(f'<p class="table-note">{_escape(note)}</p>')
+        parts.append(f'<p class="table-note">{escape(note)}</p>')
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
+def escape(text: object) -> str:
+    """Text that came from the data or the catalogues, safe inside HTML (a unit named <script> stays text)."""
+    return html.escape(str(text), quote=True)

@@ -50,6 +50,11 @@ def term_of_year(year: pd.Series, terms: pd.DataFrame) -> pd.Series:
     return labels
 
 
+def term_label(label: str) -> str:
+    """A term as readers write it: '2015–2020' (en dash) for the config's '2015-2020'."""
+    return label.replace("-", "–")
+
+
 def term_years(terms: pd.DataFrame, label: str) -> range:
     """The calendar years a term holds under the rule."""
     row = terms.loc[terms["label"] == label].iloc[0]

@@ -1,20 +1,20 @@
 """The 'situation' part of the analysis: annual rates, per-term trends, units side by side, the target."""
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from helpers.codes import label
-from helpers.counts import counts_for_unit, predecessors, series_units
-from helpers.formatting import number, percent
+from helpers.counts import ancestors, counts_for_unit, predecessors, series_units
+from helpers.formatting import number, percent, p_value
 from helpers.funnel import funnel_curves, funnel_table
 from helpers.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
 from helpers.projection import Projection, Target, project_term
-from helpers.report import Heading, TermReport
-from helpers.tables import html_table
-from helpers.terms import term_years
+from helpers.report import AnalysisReport, Heading, TermReport
+from helpers.tables import escape, html_table
+from helpers.terms import term_years, term_label
 from helpers.text import t
 from helpers.trends import (DISPERSION_THRESHOLD, MIN_YEARS_PER_TERM, TrendFit, check_series, fit_trend,
                             mann_kendall, rates, term_spans)
@@ -22,14 +22,6 @@ from helpers.trends import (DISPERSION_THRESHOLD, MIN_YEARS_PER_TERM, TrendFit, 
 SECTIONS = ("terms", "annual", "apc", "units", "target", "methods", "appendix")
 INDICATOR_KINDS = {"removed_and_asked": ["removed", "asked_to_leave"], "removed": ["removed"],
                    "asked_to_leave": ["asked_to_leave"]}
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _dash(term: str) -> str:
-    return term.replace("-", "–")
 
 
 def series_phrase(series: str, kinds: list[str], lang: str) -> str:
@@ -43,9 +35,9 @@ def series_phrase(series: str, kinds: list[str], lang: str) -> str:
 def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
     """One term's trend in words, with its interval; an interval that contains 0 is said to show no clear trend."""
     fmt = lambda v: number(v, lang, 1)  # noqa: E731
-    fields = {"term": _dash(row["term"]), "series": phrase, "apc": fmt(abs(row["apc"]))}
+    fields = {"term": term_label(row["term"]), "series": phrase, "apc": fmt(abs(row["apc"]))}
     if not row["fitted"]:
-        return t("trends.report.apc_not_fitted", lang, term=_dash(row["term"]), series=phrase,
+        return t("trends.report.apc_not_fitted", lang, term=term_label(row["term"]), series=phrase,
                  years=row["years_observed"], minimum=MIN_YEARS_PER_TERM)
     if row["apc_low"] > 0:
         return t("trends.report.apc_up", lang, low=fmt(row["apc_low"]), high=fmt(row["apc_high"]), **fields)
@@ -55,15 +47,12 @@ def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
     return t(key, lang, low=fmt(row["apc_low"]), high=fmt(row["apc_high"]), **fields)
 
 
-def _p(p: float, lang: str) -> str:
-    return "p < 0,001" if (p < 0.001 and lang == "vi") else ("p < 0.001" if p < 0.001 else f"p = {number(p, lang, 3)}")
-
-
 @dataclass(frozen=True)
-class TrendReport:
+class TrendReport(AnalysisReport):
     """Everything the trends notebook shows, computed once from validated data."""
 
-    base: TermReport
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    SECTION_KEYS: ClassVar[str] = "trends.report.section"
     yearly: pd.DataFrame
     spans: list
     fits: dict[str, TrendFit]
@@ -75,10 +64,6 @@ class TrendReport:
     units_years: range | None
     projection: Projection | None
     merged_from: list[str]
-
-    @property
-    def lang(self) -> str:
-        return self.base.lang
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], target_change_pct: float,
@@ -115,9 +100,6 @@ class TrendReport:
                    predecessors(data.units, unit))
 
     # --- sections -------------------------------------------------------------------------------------------
-    def header(self) -> str:
-        return self.base.header(SECTIONS, "trends.report.section")
-
     def terms_section(self) -> str:
         return self.base.terms_section()
 
@@ -127,13 +109,13 @@ class TrendReport:
         if self.merged_from:
             names = self.base.dataset.units.set_index("unit_code")["name"]
             merged = ", ".join(names[code] for code in self.merged_from)
-            parts.append(f"<p>{_esc(t('trends.report.merged', lang, unit=names[self.base.unit], units=merged))}</p>")
+            parts.append(f"<p>{escape(t('trends.report.merged', lang, unit=names[self.base.unit], units=merged))}</p>")
         for span in self.spans:
             part = y[y["year"].between(span.first_year, span.last_year)]
             if part.empty:
                 continue
             rate = part["total"].sum() / part["members_start"].sum() * 1000
-            parts.append(f"<p>{_esc(t('trends.report.term_rate', lang, term=_dash(span.label), rate=number(rate, lang, 2), years=len(part)))}</p>")
+            parts.append(f"<p>{escape(t('trends.report.term_rate', lang, term=term_label(span.label), rate=number(rate, lang, 2), years=len(part)))}</p>")
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang)}
         for kind in [*self.base.kinds, "total"]:
@@ -154,17 +136,17 @@ class TrendReport:
         lang, kinds = self.lang, self.base.kinds
         parts = [self.base.heading("apc", t("trends.report.section.apc", lang), heading)]
         for row in self.apc.to_dict("records"):
-            parts.append(f"<p>{_esc(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang))}</p>")
+            parts.append(f"<p>{escape(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang))}</p>")
         for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
             key = "trends.report.knot_changed" if row["p_value"] < 0.05 else "trends.report.knot_same"
-            parts.append(f"<p>{_esc(t(key, lang, year=row['knot'], p=_p(row['p_value'], lang)))}</p>")
+            parts.append(f"<p>{escape(t(key, lang, year=row['knot'], p=p_value(row['p_value'], lang)))}</p>")
         total_mk = self.mk[(self.mk["series"] == "total_rate") & self.mk["tau"].notna()]
         for row in total_mk.to_dict("records"):
-            window = t("trends.report.mk_all", lang) if row["window"] == "all" else _dash(row["window"])
-            parts.append(f"<p>{_esc(t('trends.report.mk', lang, window=window, trend=t('trends.report.mk_trend.' + row['trend'].replace(' ', '_'), lang), tau=number(row['tau'], lang, 2), p=_p(row['p_value'], lang), sen=number(row['sen_slope'], lang, 3)))}</p>")
+            window = t("trends.report.mk_all", lang) if row["window"] == "all" else term_label(row["window"])
+            parts.append(f"<p>{escape(t('trends.report.mk', lang, window=window, trend=t('trends.report.mk_trend.' + row['trend'].replace(' ', '_'), lang), tau=number(row['tau'], lang, 2), p=p_value(row['p_value'], lang), sen=number(row['sen_slope'], lang, 3)))}</p>")
         families = {fit.family for fit in self.fits.values()}
         dispersion = max(fit.dispersion for fit in self.fits.values())
-        parts.append(f"<p>{_esc(t('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))}</p>")
+        parts.append(f"<p>{escape(t('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))}</p>")
         parts.append(figure_html(apc_forest(self.apc, lang, self.base.dataset.simulated), t("trends.report.forest_alt", lang),
                                  self.base._caption("trends.report.forest_caption")))
         shown = self.apc.assign(term=self.apc["term"].map(_dash),
@@ -181,18 +163,18 @@ class TrendReport:
         lang = self.lang
         parts = [self.base.heading("units", t("trends.report.section.units", lang), heading)]
         if self.units_table is None:
-            parts.append(f"<p>{_esc(t('trends.report.units_none', lang))}</p>")
+            parts.append(f"<p>{escape(t('trends.report.units_none', lang))}</p>")
             return "".join(parts)
         table, years = self.units_table, self.units_years
         period = f"{years.start}–{years.stop - 1}"
-        parts.append(f"<p>{_esc(t('trends.report.units_intro', lang, period=period, rate=number(table['overall_rate'].iloc[0], lang, 2)))}</p>")
+        parts.append(f"<p>{escape(t('trends.report.units_intro', lang, period=period, rate=number(table['overall_rate'].iloc[0], lang, 2)))}</p>")
         for flag in ("above", "below", "warning"):
             named = table[table["flag"] == flag]
             if not named.empty:
                 units = ", ".join(f"{n} ({number(r, lang, 2)}‰)" for n, r in zip(named["name"], named["rate"]))
-                parts.append(f"<p>{_esc(t('trends.report.units_' + flag, lang, units=units))}</p>")
+                parts.append(f"<p>{escape(t('trends.report.units_' + flag, lang, units=units))}</p>")
         if (table["flag"] == "within").all():
-            parts.append(f"<p>{_esc(t('trends.report.units_all_within', lang))}</p>")
+            parts.append(f"<p>{escape(t('trends.report.units_all_within', lang))}</p>")
         parts.append(figure_html(funnel(table, self.units_curves, lang, self.base.dataset.simulated),
                                  t("trends.report.funnel_alt", lang), self.base._caption("trends.report.funnel_caption")))
         headers = {"name": t("columns.name", lang), "exposure": t("trends.report.col_member_years", lang),
@@ -208,18 +190,18 @@ class TrendReport:
         lang, p = self.lang, self.projection
         parts = [self.base.heading("target", t("trends.report.section.target", lang), heading)]
         if p is None:
-            parts.append(f"<p>{_esc(t('trends.report.no_target', lang))}</p>")
+            parts.append(f"<p>{escape(t('trends.report.no_target', lang))}</p>")
             return "".join(parts)
         target = p.target
-        parts.append(f"<p>{_esc(t('trends.report.target', lang, term=_dash(target.term), pct=percent(target.change_pct, lang, 0), baseline=_dash(target.baseline_term), baseline_total=number(target.baseline_total, lang), allowed=number(target.allowed, lang)))}</p>")
-        fields = {"term": _dash(p.term), "observed": number(p.observed_total, lang), "allowed": number(target.allowed, lang),
+        parts.append(f"<p>{escape(t('trends.report.target', lang, term=term_label(target.term), pct=percent(target.change_pct, lang, 0), baseline=term_label(target.baseline_term), baseline_total=number(target.baseline_total, lang), allowed=number(target.allowed, lang)))}</p>")
+        fields = {"term": term_label(p.term), "observed": number(p.observed_total, lang), "allowed": number(target.allowed, lang),
                   "expected": number(p.expected_total, lang), "low": number(p.low, lang), "high": number(p.high, lang),
                   "years": ", ".join(map(str, p.years_projected)), "probability": percent(100 * p.probability_met, lang, 0),
                   "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1)}
-        parts.append(f"<p><strong>{_esc(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
-        parts.append(f"<p>{_esc(t('trends.report.status_rule', lang))}</p>")
-        labels = (t("trends.report.bar_baseline", lang, term=_dash(target.baseline_term)), t("trends.report.bar_target", lang),
-                  t("trends.report.bar_current", lang, term=_dash(p.term)))
+        parts.append(f"<p><strong>{escape(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
+        parts.append(f"<p>{escape(t('trends.report.status_rule', lang))}</p>")
+        labels = (t("trends.report.bar_baseline", lang, term=term_label(target.baseline_term)), t("trends.report.bar_target", lang),
+                  t("trends.report.bar_current", lang, term=term_label(p.term)))
         fig = projection_bars(target.baseline_total, target.allowed, p.observed_total, p.expected_total, p.low, p.high,
                               labels, lang, self.base.dataset.simulated)
         parts.append(figure_html(fig, t("trends.report.target_alt", lang, **fields), self.base._caption("trends.report.target_caption")))
@@ -232,11 +214,8 @@ class TrendReport:
                  for key in ("model", "knots", "short_terms", "dispersion", "aapc", "mann_kendall", "projection",
                              "funnel", "limits")]
         items.append(self.base.terms.rule(lang))
-        body = "".join(f"<li>{_esc(item)}</li>" for item in items)
+        body = "".join(f"<li>{escape(item)}</li>" for item in items)
         return f'{self.base.heading("methods", t("trends.report.section.methods", lang), heading)}<ul>{body}</ul>'
-
-    def appendix(self) -> str:
-        return self.base.appendix()
 
 
 def _projection(base: TermReport, yearly: pd.DataFrame, province_terms: pd.DataFrame, spans, terms: list[str],
@@ -245,7 +224,7 @@ def _projection(base: TermReport, yearly: pd.DataFrame, province_terms: pd.DataF
     targets = base.dataset.targets
     row = None
     if targets is not None:
-        for code in _ancestors(base.dataset.units, base.unit):
+        for code in ancestors(base.dataset.units, base.unit):
             match = targets[(targets["unit_code"] == code) & (targets["term"] == terms[-1])]
             if not match.empty:
                 row = match.iloc[0]
@@ -263,10 +242,3 @@ def _projection(base: TermReport, yearly: pd.DataFrame, province_terms: pd.DataF
     target = Target(terms[-1], baseline_term, baseline_total, change, direction)
     fit = fit_trend(series, "indicator", spans)
     return project_term(fit, series, "indicator", term_years(province_terms, terms[-1]), target)
-
-
-def _ancestors(units: pd.DataFrame, unit: str) -> list[str]:
-    chain, by_code = [unit], units.set_index("unit_code")
-    while pd.notna(by_code.at[chain[-1], "parent_code"]):
-        chain.append(by_code.at[chain[-1], "parent_code"])
-    return chain

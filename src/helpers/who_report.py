@@ -5,22 +5,23 @@ hidden count are hidden with it, and no sentence states a count below the thresh
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
 
 import pandas as pd
 
 from helpers.codes import label
 from helpers.cohorts import CohortDifference, cohort_difference, retention_table
 from helpers.counts import members_as_of, series_units
-from helpers.formatting import number, percent
+from helpers.formatting import number, percent, p_value
 from helpers.plots import figure_html, ratio_forest
 from helpers.profiles import (ATTRIBUTES, SEED_GROUPS, adjusted_rate_ratios, association, member_years,
                               profile_table, reasons_table)
-from helpers.report import Heading, TermReport
+from helpers.report import AnalysisReport, Heading, TermReport
 from helpers.suppression import Suppressed, note, shown_table, suppress
-from helpers.tables import html_table
-from helpers.terms import term_years
+from helpers.tables import escape, html_table
+from helpers.terms import term_years, term_label
 from helpers.text import both, t
 
 SECTIONS = ("profiles", "adjusted", "cohorts", "reasons", "methods", "appendix")
@@ -32,10 +33,6 @@ class ProfilesError(ValueError):
     """Profiles need the member-level registry."""
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def category_label(attribute: str, category: str, lang: str) -> str:
     """Human label of one category of an attribute."""
     if attribute in CODED:
@@ -43,27 +40,19 @@ def category_label(attribute: str, category: str, lang: str) -> str:
     return t(f"profiles.category.{category}", lang)
 
 
-def _p(p: float, lang: str) -> str:
-    return ("p < 0,001" if lang == "vi" else "p < 0.001") if p < 0.001 else f"p = {number(p, lang, 3)}"
-
-
 @dataclass(frozen=True)
-class WhoLeavesReport:
+class WhoLeavesReport(AnalysisReport):
     """Everything the 'who leaves and why' notebook shows, computed once from validated member-level data."""
 
-    base: TermReport
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    SECTION_KEYS: ClassVar[str] = "profiles.section"
     term: str
+    terms: list[str]
+    members: pd.DataFrame
     member_years: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     adjusted: pd.DataFrame
-    reasons: pd.DataFrame
-    cohorts: pd.DataFrame
-    cohort_test: CohortDifference
     threshold: int
-
-    @property
-    def lang(self) -> str:
-        return self.base.lang
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], profile_term: str, kinds: list[str],
@@ -77,14 +66,21 @@ class WhoLeavesReport:
         province_terms = base.terms.for_province(base.province)
         py = member_years(members, term_years(province_terms, profile_term))
         tables = {a: profile_table(py, a, kinds) for a in ATTRIBUTES}
-        reasons = reasons_table(members, province_terms, terms)
-        as_of = _as_of(members)
-        cohorts = retention_table(members, as_of)
-        test = cohort_difference(members, as_of, sorted(int(c) for c in cohorts["cohort"].unique()))
-        return cls(base, profile_term, py, tables, adjusted_rate_ratios(py, kinds), reasons, cohorts, test, threshold)
+        return cls(base, profile_term, terms, members, py, tables, adjusted_rate_ratios(py, kinds), threshold)
 
-    def header(self) -> str:
-        return self.base.header(SECTIONS, "profiles.section")
+    # Reasons and cohorts are computed when a section asks for them: the command line's profiles never do.
+    @cached_property
+    def reasons(self) -> pd.DataFrame:
+        return reasons_table(self.members, self.base.terms.for_province(self.base.province), self.terms)
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        return retention_table(self.members, _as_of(self.members))
+
+    @cached_property
+    def cohort_test(self) -> CohortDifference:
+        cohorts = sorted(int(c) for c in self.cohorts["cohort"].unique())
+        return cohort_difference(self.members, _as_of(self.members), cohorts)
 
     # --- section 1 ------------------------------------------------------------------------------------------
     def seed_sentences(self) -> list[str]:
@@ -109,13 +105,13 @@ class WhoLeavesReport:
     def profiles_section(self, heading: Heading | None = None, detailed: tuple[str, ...] = DETAILED) -> str:
         lang = self.lang
         parts = [self.base.heading("profiles", t("profiles.section.profiles", lang), heading)]
-        parts += [f"<p>{_esc(s)}</p>" for s in self.seed_sentences()]
+        parts += [f"<p>{escape(s)}</p>" for s in self.seed_sentences()]
         seed_rows = [self.tables[a].set_index("category").loc[c] for a, c in SEED_GROUPS.items()]
         fig = ratio_forest([t(f"profiles.seed_group.{a}", lang) for a in SEED_GROUPS], [r["ratio"] for r in seed_rows],
                            [r["ratio_low"] for r in seed_rows], [r["ratio_high"] for r in seed_rows], lang,
                            self.base.dataset.simulated)
         parts.append(figure_html(fig, t("profiles.ratio_figure_alt", lang),
-                                 self.base._caption_text(t("profiles.ratio_figure_caption", lang, term=self.term.replace("-", "–")))))
+                                 self.base._caption_text(t("profiles.ratio_figure_caption", lang, term=term_label(self.term)))))
         for attribute in detailed:
             parts.append(self.profile_table_html(attribute))
         return "".join(parts)
@@ -141,10 +137,10 @@ class WhoLeavesReport:
         shown = shown.reset_index(names=t("profiles.col_category", lang))
         test = association(table)
         sentence = t("profiles.chi2", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
-                     chi2=number(test.chi2, lang, 1), dof=test.dof, p=_p(test.p_value, lang),
+                     chi2=number(test.chi2, lang, 1), dof=test.dof, p=p_value(test.p_value, lang),
                      v=number(test.cramers_v_corrected, lang, 3))
         caption = t("profiles.profile_caption", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
-                    term=self.term.replace("-", "–"))
+                    term=term_label(self.term))
         return html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base._caption_text(caption),
                           note=f"{sentence} {note(hidden, lang)} {t('profiles.member_years_note', lang)}")
 
@@ -154,20 +150,20 @@ class WhoLeavesReport:
         parts = [self.base.heading("adjusted", t("profiles.section.adjusted", lang), heading)]
         clear = fit[fit["low"] > 1]
         if clear.empty:
-            parts.append(f"<p>{_esc(t('profiles.adjusted_none', lang))}</p>")
+            parts.append(f"<p>{escape(t('profiles.adjusted_none', lang))}</p>")
         else:
             items = "".join(
-                f"<li>{_esc(t('profiles.adjusted_item', lang, category=_model_label(r.attribute, r.category, lang), reference=_model_label(r.attribute, r.reference, lang), rr=number(r.rate_ratio, lang, 2), low=number(r.low, lang, 2), high=number(r.high, lang, 2)))}</li>"
+                f"<li>{escape(t('profiles.adjusted_item', lang, category=_model_label(r.attribute, r.category, lang), reference=_model_label(r.attribute, r.reference, lang), rr=number(r.rate_ratio, lang, 2), low=number(r.low, lang, 2), high=number(r.high, lang, 2)))}</li>"
                 for r in clear.itertuples())
-            parts.append(f"<p>{_esc(t('profiles.adjusted_intro', lang))}</p><ul>{items}</ul>")
-        parts.append(f"<p>{_esc(t('profiles.adjusted_caution', lang))}</p>")
+            parts.append(f"<p>{escape(t('profiles.adjusted_intro', lang))}</p><ul>{items}</ul>")
+        parts.append(f"<p>{escape(t('profiles.adjusted_caution', lang))}</p>")
         shown = fit.assign(category=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["category"])],
                            reference=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["reference"])])
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
         headers = {"category": t("profiles.col_category", lang), "reference": t("profiles.col_reference", lang),
                    "rate_ratio": t("profiles.col_rate_ratio", lang), "low": t("profiles.col_low", lang),
                    "high": t("profiles.col_high", lang)}
-        caption = t("profiles.adjusted_caption", lang, term=self.term.replace("-", "–"))
+        caption = t("profiles.adjusted_caption", lang, term=term_label(self.term))
         parts.append(html_table(shown, {"rate_ratio": fmt, "low": fmt, "high": fmt}, headers,
                                 caption=self.base._caption_text(caption)))
         return "".join(parts)
@@ -183,8 +179,8 @@ class WhoLeavesReport:
         five = table[(table["horizon"] == 5) & table["retained"].notna()]["cohort"]
         chosen = [int(five.min()), int(five.max())] if not five.empty else []
         cohorts = sorted(table["cohort"].unique())
-        parts += [f"<p>{_esc(sentences[cohorts.index(c)])}</p>" for c in chosen]
-        parts.append(f"<p>{_esc(difference_sentence(self.cohort_test, lang))}</p>")
+        parts += [f"<p>{escape(sentences[cohorts.index(c)])}</p>" for c in chosen]
+        parts.append(f"<p>{escape(difference_sentence(self.cohort_test, lang))}</p>")
         wide = self.cohort_wide()
         headers = {"cohort": t("profiles.col_cohort", lang), "admitted": t("profiles.col_admitted", lang)}
         headers |= {h: t("profiles.col_retained", lang, years=h) for h in wide.columns if isinstance(h, int | float)}
@@ -212,10 +208,10 @@ class WhoLeavesReport:
         parts = [self.base.heading("reasons", t("profiles.section.reasons", lang), heading)]
         for r in reasons.sort_values(["term", "exit_kind", "count"], ascending=[True, True, False]).itertuples():
             if r.count >= self.threshold and r.share >= 0.2:
-                parts.append(f"<p>{_esc(t('profiles.reason_sentence', lang, term=r.term.replace('-', '–'), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))}</p>")
+                parts.append(f"<p>{escape(t('profiles.reason_sentence', lang, term=term_label(r.term), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))}</p>")
         wide = reasons.pivot_table(index=["exit_kind", "exit_reason"], columns="term", values="count", fill_value=0)
         wide.index = [f"{label('exit_kind', k, lang)}: {label('exit_reason', r, lang)}" for k, r in wide.index]
-        wide.columns = [c.replace("-", "–") for c in wide.columns]
+        wide.columns = [term_label(c) for c in wide.columns]
         hidden = suppress(wide.astype(int), self.threshold)
         shown = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         shown = shown.reset_index(names=t("profiles.col_reason", lang))
@@ -228,11 +224,8 @@ class WhoLeavesReport:
         lang = self.lang
         items = [t(f"profiles.methods.{k}", lang) for k in ("member_years", "ratio", "chi2", "adjusted")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        body = "".join(f"<li>{_esc(i)}</li>" for i in items)
+        body = "".join(f"<li>{escape(i)}</li>" for i in items)
         return f'{self.base.heading("methods", t("profiles.section.methods", lang), heading)}<ul>{body}</ul>'
-
-    def appendix(self) -> str:
-        return self.base.appendix()
 
 
 def withheld_profile(table: pd.DataFrame, kinds: list[str], threshold: int) -> tuple[pd.DataFrame, "Suppressed"]:
