@@ -16,7 +16,6 @@ from helpers.causes import (GROUPS, branch_model_sentences, branch_solution_mode
                             cause_solution_sentences, correlations, matched_pair_test, rank_correlation,
                             rating_summary)
 from helpers.causes_figures import correlation_heatmap
-from helpers.codes import ATTRITION_EXITS
 from helpers.counts import annual_counts_from_members
 from helpers.text import t
 from helpers.trends import DISPERSION_THRESHOLD

@@ -22,7 +22,7 @@ def test_default_dataset_loads_with_derived_counts(sample) -> None:
 
 def test_unknown_unit_in_members_is_reported(sample_copy: Path) -> None:
     text = (sample_copy / "members.csv").read_text(encoding="utf-8").splitlines()
-    header, first = text[0], text[1]
+    first = text[1]
     assert ",D0" in first
     text[1] = first.replace(",D0", ",Z9", 1)
     (sample_copy / "members.csv").write_text("\n".join(text) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import truth
-from helpers.codes import ATTRITION_EXITS, EXIT_REASONS, INFORMAL_OCCUPATIONS
+from helpers.codes import ATTRITION_EXITS
 from helpers.counts import annual_counts_from_members
 
 YEARS = range(truth.FIRST_YEAR, truth.LAST_YEAR + 1)

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 import pandas as pd
 
-from helpers.codes import label
 from helpers.counts import ancestors, counts_for_unit, predecessors, series_units
 from helpers.formatting import number, percent, p_value
 from helpers.funnel import funnel_curves, funnel_table
@@ -149,7 +148,7 @@ class TrendReport(AnalysisReport):
         parts.append(f"<p>{escape(t('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))}</p>")
         parts.append(figure_html(apc_forest(self.apc, lang, self.base.dataset.simulated), t("trends.report.forest_alt", lang),
                                  self.base._caption("trends.report.forest_caption")))
-        shown = self.apc.assign(term=self.apc["term"].map(_dash),
+        shown = self.apc.assign(term=self.apc["term"].map(term_label),
                                 series=[series_phrase(s, kinds, lang) for s in self.apc["series"]])
         fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
         headers = {"term": t("report.terms.col_term", lang), "series": t("trends.report.col_series", lang),
