@@ -11,6 +11,15 @@ KERNEL := helpers
 DATA ?= data/sample
 UNIT ?= SIM
 LANG_REPORT ?= vi
+YEAR ?= 0
+# Optional for `make reports`: LEVELS="province district", UNITS="SIM D01", PLAN=plan.yaml, JOBS=2,
+# SCHEDULER=tcp://host:8786, FORCE=1.
+LEVELS ?=
+UNITS ?=
+PLAN ?=
+JOBS ?= 0
+SCHEDULER ?=
+FORCE ?=
 # JupyterLab refuses to start as root (containers, CI machines) unless told to.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -36,6 +45,12 @@ setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, r
 .PHONY: report
 report: $(STAMP) ## Render the committee report from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
 	@$(PY) -m helpers report --notebook committee --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+
+.PHONY: reports
+reports: $(STAMP) ## The annual run: every unit's report for YEAR into reports/annual/, in parallel, skipping unchanged ones
+	@$(PY) -m helpers reports --data $(DATA) --year $(YEAR) --languages $(LANG_REPORT) --jobs $(JOBS) \
+		$(if $(LEVELS),--levels $(LEVELS)) $(if $(UNITS),--units $(UNITS)) $(if $(PLAN),--plan $(PLAN)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 .PHONY: analyses
 analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes) on its own into reports/

@@ -12,9 +12,9 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from helpers import synth, truth
-from helpers.causes import (GROUPS, branch_model_sentences, branch_solution_model, cause_distribution,
+from helpers.causes import (GROUPS, TooFewBranches, branch_model_sentences, branch_solution_model, cause_distribution,
                             cause_solution_sentences, correlations, matched_pair_test, rank_correlation,
-                            rating_summary)
+                            rating_summary, too_few_branches_sentence)
 from helpers.causes_figures import correlation_heatmap
 from helpers.counts import annual_counts_from_members
 from helpers.text import t
@@ -245,8 +245,12 @@ def test_over_dispersed_exits_switch_to_quasi_poisson() -> None:
 
 def test_branch_model_refuses_too_few_branches() -> None:
     counts, survey = simulated_panel(5, branches=10)
-    with pytest.raises(ValueError, match="too few"):
+    with pytest.raises(TooFewBranches) as err:
         branch_solution_model(counts, survey, range(2022, 2026))
+    # 7 solution ratings, the branch types present and the intercept: 10 branches cannot carry that.
+    n_types = survey.loc[survey["respondent_type"] == "branch", "branch_type"].nunique()
+    assert (err.value.usable, err.value.surveyed, err.value.needed) == (10, 10, 7 + n_types + 1)
+    assert "10/10" in too_few_branches_sentence(err.value, "vi") and "at least" in too_few_branches_sentence(err.value, "en")
 
 
 def test_branch_model_on_the_default_data(sample, branch_counts) -> None:

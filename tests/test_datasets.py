@@ -8,7 +8,8 @@ import pytest
 
 from helpers.contracts import ContractError
 from helpers.counts import annual_counts_from_members
-from helpers.datasets import detect_table, load_dataset
+from helpers.datasets import UnknownUnit, detect_table, load_dataset
+from helpers.paths import sample_dir
 
 
 def test_default_dataset_loads_with_derived_counts(sample) -> None:
@@ -61,3 +62,40 @@ def test_counts_from_a_hand_made_registry() -> None:
     assert (a21.members_start, a21.admitted, a21.transferred_in, a21.asked_to_leave, a21.members_end) == (2, 1, 1, 1, 3)
     assert (a22.members_start, a22.removed, a22.transferred_out, a22.members_end) == (3, 1, 0, 2)
     assert (b22.members_start, b22.died, b22.members_end) == (1, 1, 0)
+
+
+def _break_row(path: Path, unit: str, column: str, value: str, skip: int = 0) -> int:
+    """Set one cell of the ``skip``-th row of ``unit``, leaving every other byte alone; returns the file row."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    rows = [n for n, line in enumerate(lines[1:], start=2)
+            if len(line.split(",")) == len(header) and line.split(",")[header.index("unit_code")] == unit]
+    cells = lines[rows[skip] - 1].split(",")
+    cells[header.index(column)] = value
+    lines[rows[skip] - 1] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return rows[skip]
+
+
+def test_a_scoped_load_checks_and_keeps_only_the_rows_its_report_reads(sample_copy: Path) -> None:
+    row = _break_row(sample_copy / "members.csv", "D05", "sex", "vanished", skip=4)
+    whole = load_dataset(sample_dir(), scope="D01")
+    assert set(whole.members["unit_code"]) == {"D01"}
+    assert set(whole.survey["unit_code"]) == {"D01"} and set(whole.targets["unit_code"]) == {"SIM"}
+    assert whole.annual_counts.equals(load_dataset(sample_copy, scope="D01").annual_counts)
+    for unit in ("D05", "SIM", "SIMX"):  # D05 and every unit whose totals include it
+        with pytest.raises(ContractError) as err:
+            load_dataset(sample_copy, scope=unit)
+        assert [(p.row, p.column, p.value) for p in err.value.problems] == [(row, "sex", "vanished")]
+    with pytest.raises(UnknownUnit):
+        load_dataset(sample_copy, scope="D99")
+
+
+def test_targets_are_scoped_to_the_unit_and_the_units_above_it(sample_copy: Path) -> None:
+    targets = sample_copy / "targets.csv"
+    targets.write_text(targets.read_text(encoding="utf-8")
+                       + "D05,2020-2025,2015-2020,removed_and_asked,decrease,năm mươi,\n", encoding="utf-8")
+    assert set(load_dataset(sample_copy, scope="SIM").targets["unit_code"]) == {"SIM"}
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy, scope="D05")
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "change_pct")]

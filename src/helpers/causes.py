@@ -244,7 +244,7 @@ def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, 
     n_type_without_exits = int((type_events == 0).sum())
     data = data[type_events > 0]
     if len(data) <= len(SOLUTIONS) + data["branch_type"].nunique():
-        raise ValueError(f"only {len(data)} surveyed branches with ratings, members and exits: too few for the model")
+        raise TooFewBranches(len(data), n_surveyed, len(SOLUTIONS) + data["branch_type"].nunique() + 1)
     x = data[list(SOLUTIONS)].astype(float)
     types = data["branch_type"].astype(str)
     x = pd.concat([x, pd.get_dummies(types, prefix="type", drop_first=True, dtype=float)], axis=1)
@@ -307,6 +307,21 @@ def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, l
     out.append(t("causes.perm." + ("stands_out" if test.p_one_sided_negative < ALPHA else "no_stand_out"), lang))
     out.append(t("causes.caution", lang))
     return out
+
+
+class TooFewBranches(ValueError):
+    """Fewer usable surveyed branches than the branch model has coefficients: a unit too small for it."""
+
+    def __init__(self, usable: int, surveyed: int, needed: int):
+        self.usable, self.surveyed, self.needed = usable, surveyed, needed
+        super().__init__(f"only {usable} of {surveyed} surveyed branches have ratings, members and exits; "
+                         f"the branch model needs at least {needed}")
+
+
+def too_few_branches_sentence(err: TooFewBranches, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Why the branch model was not fitted for this unit, in words."""
+    return t("causes.branch.too_few", lang, usable=number(err.usable, lang), surveyed=number(err.surveyed, lang),
+             needed=number(err.needed, lang))
 
 
 def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[str]:

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import pandas as pd
 
-from helpers.causes import (CorrelationResult, MatchedPairTest, branch_model_sentences, branch_solution_model,
-                            cause_distribution, cause_solution_sentences, correlations, matched_pair_test,
-                            rating_summary)
+from helpers.causes import (CorrelationResult, MatchedPairTest, TooFewBranches, branch_model_sentences,
+                            branch_solution_model, cause_distribution, cause_solution_sentences, correlations,
+                            matched_pair_test, rating_summary, too_few_branches_sentence)
 from helpers.causes_figures import correlation_heatmap
 from helpers.counts import annual_counts_from_members, members_as_of, series_units
 from helpers.formatting import number, percent
@@ -38,9 +38,10 @@ class CausesReport(AnalysisReport):
     ratings: pd.DataFrame
     correlation: CorrelationResult
     matched: MatchedPairTest
-    branch_model: pd.DataFrame
+    branch_model: pd.DataFrame | None
     branch_years: range
     threshold: int
+    too_few_branches: TooFewBranches | None = None
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], method: str, respondent_type: str, threshold: int,
@@ -61,9 +62,12 @@ class CausesReport(AnalysisReport):
         branch_years = range(survey_year + 1, last_year + 1)
         surveyed = members[members["branch_id"].isin(survey["branch_id"].dropna())]  # only these enter the model
         by_branch = annual_counts_from_members(surveyed, branch_years, by="branch_id")
-        model = branch_solution_model(by_branch, survey, branch_years)
+        try:
+            model, too_few = branch_solution_model(by_branch, survey, branch_years), None
+        except TooFewBranches as err:  # a small unit: the section says why, the rest of the report stands
+            model, too_few = None, err
         return cls(base, cause_distribution(members, years), rating_summary(survey), correlation,
-                   matched_pair_test(correlation.r), model, branch_years, threshold)
+                   matched_pair_test(correlation.r), model, branch_years, threshold, too_few)
 
     def causes_section(self, heading: Heading | None = None) -> str:
         """Cause group recorded for each member who left, by kind: suppressed counts, then shares in words."""
@@ -117,6 +121,9 @@ class CausesReport(AnalysisReport):
     def branches_section(self, heading: Heading | None = None) -> str:
         lang, model = self.lang, self.branch_model
         parts = [self.base.heading("branches", t("causes_report.section.branches", lang), heading)]
+        if model is None:
+            parts.append(f"<p>{escape(too_few_branches_sentence(self.too_few_branches, lang))}</p>")
+            return "".join(parts)
         parts += [f"<p>{escape(s)}</p>" for s in branch_model_sentences(model, lang)]
         shown = model.assign(group=[f"{k}. {t(f'codes.cause_group.{k}', lang)}" for k in model["group"]])
         fmt = lambda v: number(v, lang, 2)  # noqa: E731

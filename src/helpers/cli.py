@@ -1,10 +1,12 @@
 """``python -m helpers <command>``: a thin layer over the package's functions, which tests call directly.
 
-Exit codes: 0 success; 1 a notebook or the program failed; 2 the data or the parameters are wrong.
+Exit codes: 0 success; 1 a notebook or the program failed; 2 the data or the parameters are wrong; 3 another
+annual run holds the lock.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -14,12 +16,10 @@ import pandas as pd
 
 from helpers import truth
 from helpers.contracts import CONTRACTS, ContractError, Problem
-from helpers.paths import REPO_ROOT, notebooks_dir, reports_root, sample_dir
+from helpers.paths import NOTEBOOKS, REPO_ROOT, notebook_file, reports_root, sample_dir
 from helpers.text import LANGUAGES, both, t
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
-             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb"}
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 FORMATS = ("table", "csv", "json")
 
 
@@ -78,7 +78,7 @@ def _checked_series(args: argparse.Namespace):
     from helpers.datasets import check_unit, load_dataset
     from helpers.trends import check_series
 
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(args.data, scope=args.unit)
     check_unit(dataset, args.unit)
     return check_series(counts_for_unit(dataset.annual_counts, dataset.units, args.unit), args.unit)
 
@@ -94,7 +94,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.year > last:
         print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
         return EXIT_BAD_INPUT
-    notebook = notebooks_dir() / NOTEBOOKS[args.notebook]
+    notebook = notebook_file(args.notebook)
     offered = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms, "kinds": args.kinds,
                "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year,
                "suppression_threshold": args.threshold, "year": args.year}
@@ -104,6 +104,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     rendered = render(notebook, parameters, out, t("report.title", args.language))
     print(both("cli.report_written", path=rendered.html))
     return EXIT_OK
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    """The annual run: plan, lock the output folder, render what changed, print the account, write the index."""
+    from contextlib import nullcontext
+
+    from helpers import annual_run as ar
+
+    out_root = (args.out or reports_root() / "annual").resolve()
+    if args.plan:
+        jobs = ar.plan_file(args.plan, out_root)
+    else:
+        jobs = ar.plan_units(repo_relative(args.data), out_root, args.year, args.levels, args.units,
+                             tuple(args.languages), args.notebook)
+    if args.scheduler:
+        executor_cm = ar.dask_executor(args.scheduler)
+        planned = both("annual_run.planned_dask", n=len(jobs), address=args.scheduler)
+    else:
+        workers = args.jobs or os.cpu_count() or 1
+        executor_cm = nullcontext(ar.local_executor(workers))
+        planned = both("annual_run.planned_local", n=len(jobs), workers=workers)
+    with ar.run_lock(out_root):
+        print(planned, file=sys.stderr)
+        with executor_cm as executor:
+            try:
+                summary = ar.run(jobs, executor, out_root, args.force,
+                                 None if args.no_progress else ar.progress_printer(language=jobs[0].language))
+            finally:
+                if not args.scheduler:
+                    executor.shutdown(wait=True, cancel_futures=True)
+    if args.format == "json":
+        print(json.dumps([ar.outcome_record(o) for o in summary.outcomes], ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(ar.summary_lines(summary, out_root)))
+    return EXIT_FAILED if summary.failed else EXIT_OK
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
@@ -137,6 +172,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_causes(args: argparse.Namespace) -> int:
     """Cause groups among leavers (suppressed), survey ratings, the 7 × 7 correlations, the matched-pair test and the
     branch model."""
+    from helpers.causes import too_few_branches_sentence
     from helpers.causes_report import CausesReport, _cause_counts
     from helpers.suppression import suppress
 
@@ -154,14 +190,17 @@ def cmd_causes(args: argparse.Namespace) -> int:
     matched = pd.DataFrame([{"statistic": test.statistic, "mean_matched": test.mean_matched,
                              "mean_unmatched": test.mean_unmatched, "p_one_sided_negative": test.p_one_sided_negative,
                              "p_two_sided": test.p_two_sided, "permutations": test.n_permutations}])
-    _print_tables({"causes": causes, "ratings": report.ratings, "correlations": pairs, "matched_pair_test": matched,
-                   "branch_model": report.branch_model}, args.format)
+    tables = {"causes": causes, "ratings": report.ratings, "correlations": pairs, "matched_pair_test": matched}
+    if report.branch_model is not None:
+        tables["branch_model"] = report.branch_model
+    else:
+        print(too_few_branches_sentence(report.too_few_branches, "vi"), file=sys.stderr)
+    _print_tables(tables, args.format)
     return EXIT_OK
 
 
 def _print_tables(tables: dict, fmt: str) -> None:
     """Print named tables as aligned text, CSV blocks separated by a blank line, or one JSON object."""
-    import json
 
     if fmt == "json":
         print(json.dumps({k: v.to_dict("records") for k, v in tables.items()}, ensure_ascii=False, indent=1,
@@ -261,6 +300,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("reports", help="the annual run: render the report of the province and every unit",
+                       description="Render a report for every unit at the chosen levels (or every parameter set of a "
+                                   "YAML plan), in parallel, into OUT/YEAR/UNIT/. Reports whose inputs have not changed "
+                                   "are skipped; a failed report does not stop the others and is named at the end with "
+                                   "why. Writes OUT/index.html. Exit 0 when all reports are made, 1 when any failed, 2 "
+                                   "when the run cannot be planned, 3 when another run holds the lock.")
+    p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
+    p.add_argument("--year", type=int, default=0, help="last year the reports cover (default: the data's last)")
+    p.add_argument("--levels", nargs="+", help="unit levels to report on, e.g. province district (default: all)")
+    p.add_argument("--units", nargs="+", help="these unit codes only (default: every unit at the levels)")
+    p.add_argument("--languages", nargs="+", choices=LANGUAGES, default=["vi"], help="report languages (default vi)")
+    p.add_argument("--notebook", default="committee",
+                   help=f"report notebook: {', '.join(sorted(NOTEBOOKS))} or a path (default committee)")
+    p.add_argument("--plan", type=Path, help="YAML file of parameter sets (replaces --data/--year/--levels/--units)")
+    p.add_argument("--out", type=Path, help="output folder (default reports/annual)")
+    p.add_argument("--jobs", type=int, default=0, help="reports rendered at once on this machine (default: cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="submit the reports to this Dask distributed scheduler "
+                   "(e.g. tcp://10.0.0.5:8786) instead of local processes")
+    p.add_argument("--force", action="store_true", help="re-render every report, even those with unchanged inputs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or per-report lines")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="end-of-run account format")
+    p.set_defaults(func=cmd_reports)
+
     p = sub.add_parser("profiles", help="print who leaves against the membership, for one term",
                        description="Profile the leavers of one term against the membership (member-years): shares, "
                                    "over-representation ratios with 95% CI, chi-square tests, the adjusted model. "
@@ -314,10 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.trends import TrendError
         from helpers.who_report import ProfilesError
 
+        from helpers.annual_run import PlanError, RunLocked
+
         if isinstance(err, (ParameterError, FiguresError, TrendError, ProfilesError, CausesError, ParameterProblem,
-                            UnknownUnit)):
+                            UnknownUnit, PlanError)):
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT
+        if isinstance(err, RunLocked):
+            print(err, file=sys.stderr)
+            return EXIT_LOCKED
         if isinstance(err, NotebookFailed):
             print(err, file=sys.stderr)
             return EXIT_FAILED

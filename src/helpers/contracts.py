@@ -382,11 +382,14 @@ def _rule_detail(contract: Contract, rule: str, column: str | None) -> dict:
     return {}
 
 
-def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2) -> pd.DataFrame:
+def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2,
+            units: set[str] | None = None) -> pd.DataFrame:
     """Check raw text against ``contract`` and return the typed frame, or raise :class:`ContractError`.
 
     ``raw`` holds strings (NA for empty cells) under the headers as written; ``first_row`` is the file row of the
-    first record (2 for a file with one header line) so every message points at the row the user sees.
+    first record (2 for a file with one header line) so every message points at the row the user sees. With
+    ``units``, only rows of those units (and rows whose unit is missing) are checked and returned: a report on
+    one unit is not stopped by a broken row of another.
     """
     problems: list[Problem] = []
     aliases = header_aliases(contract)
@@ -408,6 +411,9 @@ def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2
 
     text = raw[list(renamed)].rename(columns=renamed)
     text.index = pd.RangeIndex(first_row, first_row + len(text))
+    if units is not None and "unit_code" in text.columns:
+        code = text["unit_code"].astype("string").str.strip()
+        text = text[(code.isin(units) | code.isna() | (code == "")).to_numpy()]
     typed = pd.DataFrame(index=text.index)
     unparsed: set[tuple[int, str]] = set()
     for f in contract.fields:

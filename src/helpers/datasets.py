@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.contracts import CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key
-from helpers.counts import annual_counts_from_members
+from helpers.counts import ancestors, annual_counts_from_members, series_units
 from helpers.readers import SUFFIXES, read_text_table
 from helpers.text import both
 
@@ -59,8 +59,11 @@ def detect_table(path: Path, headers: list[str]) -> str | None:
     return best if best_share >= 0.5 else None
 
 
-def load_table(path: Path, table: str | None = None) -> pd.DataFrame:
-    """Read one file and enforce its contract; raises :class:`ContractError` naming file, row and column."""
+def load_table(path: Path, table: str | None = None, units: set[str] | None = None) -> pd.DataFrame:
+    """Read one file and enforce its contract; raises :class:`ContractError` naming file, row and column.
+
+    With ``units``, only the rows of those units are checked and kept (see :func:`table_scopes`).
+    """
     shown = _display(path)
     try:
         raw = read_text_table(path)
@@ -69,7 +72,7 @@ def load_table(path: Path, table: str | None = None) -> pd.DataFrame:
     table = table or detect_table(path, list(raw.frame.columns))
     if table is None:
         raise ContractError([Problem(shown, "unknown_table", detail={"tables": ", ".join(CONTRACTS)})])
-    return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row)
+    return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row, units=units)
 
 
 class UnknownUnit(ValueError):
@@ -97,15 +100,36 @@ def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_r
                     value=str(frame.at[i, "unit_code"])) for i in frame.index[unknown]]
 
 
-def load_dataset(folder: Path) -> Dataset:
-    """Load every table of a data folder, check the unit codes across tables, derive the annual counts."""
+def table_scopes(units: pd.DataFrame, unit: str) -> dict[str, set[str]]:
+    """The units whose rows a report on ``unit`` reads, per table: its series (it, the units merged into it and all
+    below them, and the units above it) and, for targets, only it and the units above it (the nearest target
+    applies). Rows of any other unit cannot change that report."""
+    upward = set(ancestors(units, unit))
+    series = set(series_units(units, unit)) | upward
+    return {"members": series, "annual_counts": series, "survey": series, "targets": upward}
+
+
+def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
+    """Load every table of a data folder, check the unit codes across tables, derive the annual counts.
+
+    With ``scope`` (a unit code) only the rows that unit's report reads are checked and kept, so one unit's broken
+    rows stop the reports that include that unit and no others. The units table is always read whole.
+    """
     folder = Path(folder)
     files = table_files(folder)
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
+    keep: dict[str, set[str]] = {}
+    if scope is not None and "units" in files:
+        tables["units"] = load_table(files["units"], "units")
+        if scope not in set(tables["units"]["unit_code"]):
+            raise UnknownUnit(both("cli.unknown_unit", unit=scope, known=", ".join(tables["units"]["unit_code"])))
+        keep = table_scopes(tables["units"], scope)
     for table, path in files.items():
+        if table in tables:
+            continue
         try:
-            tables[table] = load_table(path, table)
+            tables[table] = load_table(path, table, units=keep.get(table))
         except ContractError as err:
             problems.extend(err.problems)
     for required in ("units",):

@@ -52,6 +52,18 @@ def notebooks_dir() -> Path:
     return REPO_ROOT / "notebooks"
 
 
+# The report notebooks by the short name the command line and the annual run use.
+NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
+             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb"}
+
+
+def notebook_file(name: str) -> Path:
+    """A report notebook by its short name (``committee``), or a notebook path relative to the repository."""
+    if name in NOTEBOOKS:
+        return notebooks_dir() / NOTEBOOKS[name]
+    return resolve_data_path(name)
+
+
 def locales_dir() -> Path:
     return PACKAGE_DIR / "locales"
 

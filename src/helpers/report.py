@@ -83,7 +83,7 @@ class TermReport:
     def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str,
               last_year: int = 0) -> "TermReport":
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
-        dataset = load_dataset(resolve_data_path(data_path))
+        dataset = load_dataset(resolve_data_path(data_path), scope=unit)
         check_unit(dataset, unit)
         all_terms = load_terms()
         province = _province_with_terms(all_terms, dataset.units, _province_of(dataset.units, unit))
