@@ -52,6 +52,10 @@ reports: $(STAMP) ## The annual run: every unit's report for YEAR into reports/a
 		$(if $(LEVELS),--levels $(LEVELS)) $(if $(UNITS),--units $(UNITS)) $(if $(PLAN),--plan $(PLAN)) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
+.PHONY: national
+national: $(STAMP) ## Generate the simulated national registry (5.6 million members, 34 provinces, 3,321 communes) as Parquet in data/national/
+	@$(PY) -m helpers national --out data/national
+
 .PHONY: analyses
 analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes) on its own into reports/
 	@for nb in term-table trends who-leaves causes; do \

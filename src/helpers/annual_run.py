@@ -60,6 +60,7 @@ class Job:
     year: int
     language: str
     fingerprint: str = ""
+    level: str = ""
 
     @property
     def html(self) -> Path:
@@ -197,7 +198,7 @@ def make_jobs(entries: list[dict], out_root: Path, where: str = "") -> list[Job]
         row = units.loc[units["unit_code"] == unit].iloc[0]
         fingerprint = digests.report(path, parameters, folder, table_scopes(units, unit))
         jobs.append(Job(notebook, parameters, out_root / str(year) / unit, name, _title(notebook, path, language),
-                        unit, str(row["name"]), year, language, fingerprint))
+                        unit, str(row["name"]), year, language, fingerprint, str(row["level"])))
     clashes = pd.Series([str(j.html) for j in jobs])
     if clashes.duplicated().any():
         raise PlanError(both("annual_run.same_output", path=clashes[clashes.duplicated()].iloc[0]))
@@ -257,7 +258,8 @@ def _write_status(outcome: Outcome) -> None:
     from helpers.render import write_atomic
 
     job = outcome.job
-    record = {"unit": job.unit, "unit_name": job.unit_name, "year": job.year, "language": job.language,
+    record = {"unit": job.unit, "unit_name": job.unit_name, "level": job.level, "year": job.year,
+              "language": job.language,
               "notebook": job.notebook, "title": job.title, "status": outcome.status, "kind": outcome.kind,
               "reason": outcome.reason, "seconds": round(outcome.seconds, 1), "fingerprint": job.fingerprint,
               "html": job.html.name if outcome.status == "rendered" else None,
@@ -390,10 +392,14 @@ def statuses(out_root: Path) -> pd.DataFrame:
             continue
         record["folder"] = path.parent.relative_to(out_root).as_posix()
         records.append(record)
-    columns = ["year", "unit", "unit_name", "language", "title", "status", "kind", "reason", "finished", "folder",
-               "html", "executed", "seconds"]
+    columns = ["year", "unit", "unit_name", "level", "language", "title", "status", "kind", "reason", "finished",
+               "folder", "html", "executed", "seconds"]
     frame = pd.DataFrame(records, columns=columns)
-    return frame.sort_values(["year", "unit", "language"], ascending=[False, True, True]).reset_index(drop=True)
+    # The province (or nation) first, then the units below it, as a committee reads them.
+    rank = frame["level"].map({"nation": 0, "province": 1}).fillna(2)
+    return (frame.assign(_rank=rank).sort_values(["year", "_rank", "unit", "language"],
+                                                 ascending=[False, True, True, True])
+            .drop(columns="_rank").reset_index(drop=True))
 
 
 def write_index(out_root: Path, language: str = "vi") -> Path:

@@ -350,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_options(p)
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.set_defaults(func=cmd_trends)
+
+    from helpers.national_cli import add_commands
+
+    add_commands(sub)
     return parser
 
 

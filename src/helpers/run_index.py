@@ -42,6 +42,12 @@ def _report_cell(row: pd.Series, lang: str) -> str:
     return f"<td>{escape(row['title'])}</td>"
 
 
+def _when(finished: object) -> str:
+    """``2026-11-22T23:19:12+00:00`` as ``2026-11-22 23:19``."""
+    text = str(finished) if isinstance(finished, str) else ""
+    return text[:16].replace("T", " ")
+
+
 def index_html(statuses: pd.DataFrame, lang: str = "vi") -> str:
     """The page for the statuses from :func:`helpers.annual_run.statuses`."""
     heads = [t(f"annual_run.index.column.{c}", lang) for c in ("unit", "report", "language", "status", "reason",
@@ -63,7 +69,7 @@ def index_html(statuses: pd.DataFrame, lang: str = "vi") -> str:
             parts.append(f"<tr><td>{escape(row['unit'])} · {escape(row['unit_name'])}</td>"
                          + _report_cell(row, lang) + f"<td>{escape(row['language'])}</td>"
                          + _status_cell(row, lang) + f'<td class="reason">{escape(reason)}</td>'
-                         + f"<td>{escape(row['finished'])}</td></tr>\n")
+                         + f"<td>{escape(_when(row['finished']))}</td></tr>\n")
         parts.append("</tbody>\n</table></div>\n")
     parts.append("</main>\n</body>\n</html>\n")
     return "".join(parts)
