@@ -11,6 +11,8 @@ KERNEL := helpers
 DATA ?= data/sample
 UNIT ?= SIM
 LANG_REPORT ?= vi
+# committee (members leaving) or quality (developing and managing members)
+REPORT ?= committee
 YEAR ?= 0
 # Optional for `make reports`: LEVELS="province district", UNITS="SIM D01", PLAN=plan.yaml, JOBS=2,
 # SCHEDULER=tcp://host:8786, FORCE=1.
@@ -43,8 +45,8 @@ help: ## List every target with what it does
 setup: $(STAMP) ## Create .venv, install the package with pinned dependencies, register the Jupyter kernel
 
 .PHONY: report
-report: $(STAMP) ## Render the committee report from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en)
-	@$(PY) -m helpers report --notebook committee --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
+report: $(STAMP) ## Render the committee report from DATA (default data/sample) into reports/ (LANG_REPORT=vi|en, REPORT=quality)
+	@$(PY) -m helpers report --notebook $(REPORT) --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT)
 
 .PHONY: reports
 reports: $(STAMP) ## The annual run: every unit's report for YEAR into reports/annual/, in parallel, skipping unchanged ones
@@ -57,8 +59,8 @@ national: $(STAMP) ## Generate the simulated national registry (5.6 million memb
 	@$(PY) -m helpers national --out data/national
 
 .PHONY: analyses
-analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes) on its own into reports/
-	@for nb in term-table trends who-leaves causes; do \
+analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes, admissions, ratings, management) into reports/
+	@for nb in term-table trends who-leaves causes admissions ratings management; do \
 		$(PY) -m helpers report --notebook $$nb --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT) || exit $$?; \
 	done
 

@@ -48,6 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     batch = [sys.executable, "-m", "helpers", "reports", "--units", *args.units, "--year", "2025",
+             "--notebooks", "committee",
              "--out", str(work / "annual"), "--no-progress", "--jobs", str(args.jobs)]
     loop = plain_loop(args.units, work)
     first = timed([*batch, "--force"])

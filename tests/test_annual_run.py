@@ -66,6 +66,9 @@ def test_plan_units_makes_one_job_per_unit_and_language_in_its_own_folder(tmp_pa
     assert {j.html for j in jobs} == {tmp_path / "2025" / f"D0{i}" / f"term-table-{lang}.html"
                                       for i in range(1, 10) for lang in ("vi", "en")}
     assert jobs[0].parameters == {"data_path": "data/sample", "unit": "D01", "language": "vi"}
+    both_reports = ar.plan_units("data/sample", tmp_path, 2024, None, ["SIM"], ("vi",))
+    assert [(j.name, j.parameters["year"]) for j in both_reports] == [("committee-vi", 2024), ("quality-vi", 2024)]
+    assert both_reports[1].title.startswith("BÁO CÁO CÔNG TÁC PHÁT TRIỂN")
 
 
 def test_fingerprints_change_only_for_reports_that_read_the_changed_rows(sample_copy: Path, tmp_path: Path) -> None:
@@ -108,7 +111,9 @@ def test_the_documented_plan_is_valid(tmp_path: Path) -> None:
     jobs = ar.plan_file(DOCS / "plan-example.yaml", tmp_path)
     assert [(j.unit, j.year, j.language, j.name) for j in jobs] == [
         ("SIMX", 2025, "vi", "committee-vi"), ("SIMX", 2025, "en", "committee-en"), ("D06", 2025, "vi", "committee-vi"),
-        ("D03", 2025, "vi", "committee-vi-threshold-5"), ("SIM", 2020, "vi", "committee-vi")]
+        ("D03", 2025, "vi", "committee-vi-threshold-5"), ("SIM", 2020, "vi", "committee-vi"),
+        ("SIMX", 2025, "vi", "quality-vi"), ("SIM", 2022, "vi", "admissions-mid-2023")]
+    assert jobs[6].parameters["midyear"] == 2023 and jobs[5].title.startswith("BÁO CÁO CÔNG TÁC PHÁT TRIỂN")
     assert jobs[3].parameters["suppression_threshold"] == 5
 
 
@@ -184,16 +189,18 @@ def test_the_default_data_gives_every_units_report_and_a_second_run_renders_noth
     code, stdout, _ = run_cli("reports", "--out", out, "--no-progress")
     assert code == EXIT_OK, stdout
     expected = ["SIMX", *[f"D0{i}" for i in range(1, 10)]]
+    titles = {"committee": "XÓA TÊN VÀ XIN RA KHỎI ĐẢNG", "quality": "PHÁT TRIỂN VÀ QUẢN LÝ CHẤT LƯỢNG ĐẢNG VIÊN"}
     for unit in expected:
-        page = (out / "2025" / unit / "committee-vi.html").read_text(encoding="utf-8")
-        assert page.rstrip().endswith("</html>") and "data:image/png;base64" in page
+        for report, title in titles.items():  # the two committee reports, side by side in the unit's folder
+            page = (out / "2025" / unit / f"{report}-vi.html").read_text(encoding="utf-8")
+            assert page.rstrip().endswith("</html>") and "data:image/png;base64" in page and title in page
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert all(f'href="2025/{unit}/committee-vi.html"' in index for unit in expected)
-    assert "Đã lập 10 báo cáo, bỏ qua 0" in stdout
+    assert all(f'href="2025/{unit}/{report}-vi.html"' in index for unit in expected for report in titles)
+    assert "Đã lập 20 báo cáo, bỏ qua 0" in stdout
 
     code, stdout, _ = run_cli("reports", "--out", out, "--no-progress")
     assert code == EXIT_OK
-    assert "Đã lập 0 báo cáo, bỏ qua 10" in stdout and "Nothing to re-render" in stdout
+    assert "Đã lập 0 báo cáo, bỏ qua 20" in stdout and "Nothing to re-render" in stdout
 
 
 @pytest.mark.slow
@@ -202,7 +209,7 @@ def test_one_broken_unit_is_named_and_every_report_not_reading_it_is_made(sample
     row = edit_row(sample_copy / "members.csv", "D05", "sex", "unknown", occurrence=3)
     out = tmp_path / "annual"
     code, stdout, _ = run_cli("reports", "--data", sample_copy, "--out", out, "--units", "SIMX", "D01", "D05",
-                              "--no-progress")
+                              "--notebooks", "committee", "--no-progress")
     assert code == EXIT_FAILED
     assert (out / "2025" / "D01" / "committee-vi.html").exists()
     for unit in ("D05", "SIMX"):  # SIMX's totals include D05's members, so it cannot be made either
@@ -278,11 +285,11 @@ def test_a_failing_cell_keeps_the_marked_notebook_and_the_others_finish(tmp_path
 def test_a_second_run_while_one_holds_the_lock_refuses(tmp_path: Path, run_cli) -> None:
     out = tmp_path / "annual"
     with ar.run_lock(out):
-        code, _, err = run_cli("reports", "--out", out, "--units", "D01", "--notebook", "term-table", "--no-progress")
+        code, _, err = run_cli("reports", "--out", out, "--units", "D01", "--notebooks", "term-table", "--no-progress")
         assert code == EXIT_LOCKED
         assert f"pid {os.getpid()}" in err and "lock" in err
         assert not (out / "2025").exists()
-    code, _, _ = run_cli("reports", "--out", out, "--units", "D01", "--notebook", "term-table", "--no-progress")
+    code, _, _ = run_cli("reports", "--out", out, "--units", "D01", "--notebooks", "term-table", "--no-progress")
     assert code == EXIT_OK
 
 
@@ -292,7 +299,7 @@ def test_a_dask_cluster_runs_the_same_jobs(tmp_path: Path, run_cli) -> None:
 
     out = tmp_path / "annual"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        code, stdout, err = run_cli("reports", "--out", out, "--units", "SIMX", "D02", "--notebook", "term-table",
+        code, stdout, err = run_cli("reports", "--out", out, "--units", "SIMX", "D02", "--notebooks", "term-table",
                                     "--scheduler", cluster.scheduler_address, "--no-progress")
     assert code == EXIT_OK, err
     assert "Dask" in err and "Đã lập 2 báo cáo" in stdout
@@ -303,7 +310,7 @@ def test_a_dask_cluster_runs_the_same_jobs(tmp_path: Path, run_cli) -> None:
 @pytest.mark.slow
 def test_a_killed_run_leaves_whole_reports_only_and_the_next_run_finishes_it(tmp_path: Path) -> None:
     out = tmp_path / "annual"
-    command = [sys.executable, "-m", "helpers", "reports", "--out", str(out), "--notebook", "term-table",
+    command = [sys.executable, "-m", "helpers", "reports", "--out", str(out), "--notebooks", "term-table",
                "--units", "D01", "D02", "D03", "D04", "--jobs", "1", "--no-progress"]
     process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)

@@ -1,7 +1,7 @@
 """The rendered HTML reports in a real browser: offline, complete, navigable, readable on a phone, accessible.
 
 Committees open the reports offline, often on a phone. Each report is rendered once (Vietnamese for every report
-notebook, English too for the committee report, or for trends while it does not exist) and opened as a file:// URL in
+notebook checked, English too for the two committee reports) and opened as a file:// URL in
 the system's Debian Chromium through Playwright. Every request other than the report file itself is aborted and
 recorded, so no test here reaches the network.
 
@@ -32,10 +32,10 @@ INSTALL_HINT = ("install Debian's Chromium and fonts: `apt-get update && apt-get
                 "(as root; .ci/run does this). `playwright install` does not work: it downloads a browser.")
 
 # Report notebooks checked, in this order, if `python -m helpers report --notebook NAME` knows them.
-CANDIDATES = ("committee", "trends", "who-leaves", "causes")
+CANDIDATES = ("committee", "quality", "trends", "who-leaves", "causes")
 PRESENT = [name for name in CANDIDATES if name in NOTEBOOKS]
-# English is rendered for the committee report, or for trends until the committee report exists.
-ENGLISH = [name for name in ("committee", "trends") if name in NOTEBOOKS][:1]
+# English is rendered for both committee reports.
+ENGLISH = [name for name in ("committee", "quality") if name in NOTEBOOKS]
 REPORTS = [(name, "vi") for name in PRESENT] + [(name, "en") for name in ENGLISH]
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}

@@ -23,7 +23,8 @@ def _counts_raw(**overrides) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-@pytest.mark.parametrize("table", ["units", "members", "annual_counts", "survey", "targets"])
+@pytest.mark.parametrize("table", ["units", "members", "annual_counts", "survey", "targets", "admission_plans",
+                                   "admission_sources", "quality_ratings", "member_management"])
 def test_default_tables_pass_their_contracts(table: str) -> None:
     frame = load_table(sample_dir() / f"{table}.csv")
     assert len(frame) > 0
@@ -144,3 +145,154 @@ def test_every_column_and_code_has_labels_in_both_languages() -> None:
     for domain, codes in DOMAINS.items():
         for code in codes:
             assert t(f"codes.{domain}.{code}", "vi") and t(f"codes.{domain}.{code}", "en")
+
+
+def test_no_header_means_two_columns_of_one_table() -> None:
+    from helpers.text import t
+
+    for contract in CONTRACTS.values():
+        meaning: dict[str, str] = {}
+        for f in contract.fields:
+            for name in (f.name, *f.aliases, t(f"columns.{f.name}", "vi"), t(f"columns.{f.name}", "en")):
+                assert meaning.setdefault(header_key(name), f.name) == f.name, (contract.table, name)
+
+
+# --- issue 7: admissions, sources, ratings, member management -------------------------------------------------
+
+def _plan(**overrides) -> dict:
+    row = {"unit_code": "D01", "year": "2021", "planned": "150", "admitted": "160", "admitted_first_half": "70"}
+    row.update(overrides)
+    return row
+
+
+def test_admission_plan_with_vietnamese_headers_is_typed() -> None:
+    raw = pd.DataFrame([{"Mã đơn vị": "D01", "Năm": "2021", "Chỉ tiêu": "1.260", "Kết nạp": "1.394",
+                         "Kết nạp 6 tháng đầu năm": "600"}])
+    frame = enforce(raw, CONTRACTS["admission_plans"], "t.csv")
+    assert frame.loc[0, ["planned", "admitted", "admitted_first_half"]].tolist() == [1260, 1394, 600]
+    assert str(frame["planned"].dtype) == "Int64" and str(frame["unit_code"].dtype) == "string"
+    # Reported admissions are optional: a plan alone is a valid row.
+    only_plan = enforce(pd.DataFrame([{"ma_don_vi": "D01", "nam": "2021", "chi_tieu": "150"}]),
+                        CONTRACTS["admission_plans"], "t.csv")
+    assert only_plan.loc[0, "planned"] == 150 and pd.isna(only_plan.loc[0, "admitted"])
+
+
+def test_first_half_above_the_year_names_file_row_columns_and_rule() -> None:
+    problems = _problems(pd.DataFrame([_plan(), _plan(year="2022", admitted_first_half="170")]), "admission_plans")
+    assert [(p.rule, p.row, p.column) for p in problems] == [
+        ("first_half_within_year", 3, "admitted_first_half, admitted")]
+    assert problems[0].message("vi") == (
+        "Tệp t.csv, dòng 3, cột admitted_first_half, admitted: giá trị 'admitted_first_half=170, admitted=160' — "
+        "số kết nạp 6 tháng đầu năm không được lớn hơn số kết nạp cả năm")
+    assert problems[0].message("en") == (
+        "File t.csv, row 3, column admitted_first_half, admitted: value 'admitted_first_half=170, admitted=160' — "
+        "admissions in the first half cannot exceed admissions in the whole year")
+
+
+@pytest.mark.parametrize(("overrides", "rule", "column"), [
+    ({"planned": "-5"}, "minimum", "planned"),
+    ({"planned": None}, "required_value", "planned"),
+    ({"year": "1989"}, "minimum", "year"),
+    ({"admitted": "mười"}, "not_int", "admitted"),
+])
+def test_admission_plan_rules(overrides: dict, rule: str, column: str) -> None:
+    problems = _problems(pd.DataFrame([_plan(**overrides)]), "admission_plans")
+    assert [(p.rule, p.row, p.column) for p in problems] == [(rule, 2, column)]
+
+
+def test_duplicate_plan_key_reports_both_rows() -> None:
+    problems = _problems(pd.DataFrame([_plan(), _plan(planned="151")]), "admission_plans")
+    assert sorted((p.rule, p.row) for p in problems) == [("duplicate_key", 2), ("duplicate_key", 3)]
+
+
+def _source(**overrides) -> dict:
+    row = {"unit_code": "SIM", "year": "2021", "attribute": "age_group", "category": "18_30", "count": "900"}
+    row.update(overrides)
+    return row
+
+
+def test_admission_sources_accept_each_attribute_with_its_own_codes() -> None:
+    rows = [_source(), _source(attribute="sex", category="female"), _source(attribute="occupation",
+            category="worker"), _source(attribute="professional_training", category="university")]
+    frame = enforce(pd.DataFrame(rows), CONTRACTS["admission_sources"], "t.csv")
+    assert frame["count"].sum() == 3600 and str(frame["count"].dtype) == "Int64"
+
+
+@pytest.mark.parametrize(("overrides", "rule", "column"), [
+    ({"category": "female"}, "category_matches_attribute", "category, attribute"),
+    ({"attribute": "sex", "category": "18_30"}, "category_matches_attribute", "category, attribute"),
+    ({"attribute": "religion"}, "allowed_codes", "attribute"),
+    ({"count": "-1"}, "minimum", "count"),
+])
+def test_admission_source_rules(overrides: dict, rule: str, column: str) -> None:
+    problems = _problems(pd.DataFrame([_source(**overrides)]), "admission_sources")
+    assert [(p.rule, p.row, p.column) for p in problems] == [(rule, 2, column)]
+    assert "dòng 2" in problems[0].message("vi") and "row 2" in problems[0].message("en")
+
+
+def test_quality_ratings_accept_the_four_ratings_and_refuse_others() -> None:
+    rows = [{"unit_code": "D01", "year": "2018", "subject": s, "rating": r, "count": "3"}
+            for s in ("organisation", "member") for r in ("excellent", "good", "completed", "not_completed")]
+    assert len(enforce(pd.DataFrame(rows), CONTRACTS["quality_ratings"], "t.csv")) == 8
+    rows[1] = rows[1] | {"rating": "weak"}
+    rows[5] = rows[5] | {"subject": "branch"}
+    rows.append(dict(rows[0]))
+    problems = _problems(pd.DataFrame(rows), "quality_ratings")
+    assert sorted((p.rule, p.row, p.column) for p in problems) == [
+        ("allowed_codes", 3, "rating"), ("allowed_codes", 7, "subject"),
+        ("duplicate_key", 2, "unit_code, year, subject, rating"), ("duplicate_key", 10, "unit_code, year, subject, rating")]
+    weak = next(p for p in problems if p.column == "rating")
+    assert weak.message("vi") == ("Tệp t.csv, dòng 3, cột rating: giá trị 'weak' — mã không được phép "
+                                  "(các mã hợp lệ: excellent, good, completed, not_completed)")
+
+
+def _management(**overrides) -> dict:
+    row = {"unit_code": "D04", "year": "2019", "members": "1000", "exempted": "130", "far_away": "40",
+           "far_away_overdue": "8", "registered_76": "200", "screened": "25", "screened_removed": "3",
+           "screened_monitored": "22"}
+    row.update(overrides)
+    return row
+
+
+def test_member_management_is_typed_and_optional_columns_may_be_absent() -> None:
+    frame = enforce(pd.DataFrame([_management()]), CONTRACTS["member_management"], "t.csv")
+    assert frame.loc[0, ["members", "exempted", "screened_monitored"]].tolist() == [1000, 130, 22]
+    minimal = enforce(pd.DataFrame([{"Mã đơn vị": "D04", "Năm": "2019", "Số đảng viên": "1.000",
+                                     "Miễn công tác và sinh hoạt đảng": "130"}]),
+                      CONTRACTS["member_management"], "t.csv")
+    assert minimal.loc[0, "exempted"] == 130 and pd.isna(minimal.loc[0, "screened"])
+    assert list(minimal.columns) == list(CONTRACTS["member_management"].names)
+
+
+@pytest.mark.parametrize(("overrides", "rule", "column"), [
+    ({"exempted": "1001"}, "exempted_within_members", "exempted, members"),
+    ({"far_away": "1001", "far_away_overdue": "8"}, "far_away_within_members", "far_away, members"),
+    ({"far_away_overdue": "41"}, "overdue_within_far_away", "far_away_overdue, far_away"),
+    ({"registered_76": "1200"}, "registered_76_within_members", "registered_76, members"),
+    ({"screened": "1001", "screened_monitored": "998"}, "screened_within_members", "screened, members"),
+    ({"screened_removed": "4"}, "screening_outcomes_within_screened",
+     "screened_removed, screened_monitored, screened"),
+    ({"screened_removed": "26", "screened_monitored": None}, "screening_outcomes_within_screened",
+     "screened_removed, screened_monitored, screened"),
+    ({"members": None}, "required_value", "members"),
+])
+def test_member_management_rules(overrides: dict, rule: str, column: str) -> None:
+    problems = _problems(pd.DataFrame([_management(**overrides)]), "member_management")
+    assert [(p.rule, p.row, p.column) for p in problems] == [(rule, 2, column)]
+    assert problems[0].message("vi").startswith("Tệp t.csv, dòng 2, cột ")
+    assert problems[0].message("en").startswith("File t.csv, row 2, column ")
+
+
+def test_exempted_above_members_message_in_both_languages() -> None:
+    problems = _problems(pd.DataFrame([_management(exempted="1001")]), "member_management")
+    assert str(problems[0]) == (
+        "Tệp t.csv, dòng 2, cột exempted, members: giá trị 'exempted=1001, members=1000' — số đảng viên được miễn "
+        "công tác và sinh hoạt đảng không được lớn hơn số đảng viên\n"
+        "    File t.csv, row 2, column exempted, members: value 'exempted=1001, members=1000' — members exempted "
+        "from duties and activities cannot exceed the members")
+
+
+def test_screening_columns_given_alone_are_not_judged_against_each_other() -> None:
+    # Only the removed count known: nothing to compare it with, the row passes.
+    enforce(pd.DataFrame([_management(screened=None, screened_monitored=None)]), CONTRACTS["member_management"],
+            "t.csv")

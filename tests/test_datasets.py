@@ -8,7 +8,7 @@ import pytest
 
 from helpers.contracts import ContractError
 from helpers.counts import annual_counts_from_members
-from helpers.datasets import UnknownUnit, detect_table, load_dataset
+from helpers.datasets import DATA_TABLES, Dataset, UnknownUnit, detect_table, load_dataset, table_scopes
 from helpers.paths import sample_dir
 
 
@@ -99,3 +99,109 @@ def test_targets_are_scoped_to_the_unit_and_the_units_above_it(sample_copy: Path
     with pytest.raises(ContractError) as err:
         load_dataset(sample_copy, scope="D05")
     assert [(p.row, p.column) for p in err.value.problems] == [(3, "change_pct")]
+
+
+# --- issue 7: admission plans and sources, quality ratings, member management -------------------------------------
+
+NEW_TABLES = ("admission_plans", "admission_sources", "quality_ratings", "member_management")
+
+
+def test_dataset_gains_the_four_tables_at_the_end_with_default_none() -> None:
+    fields = list(Dataset.__dataclass_fields__)
+    assert fields[-4:] == list(NEW_TABLES)
+    assert all(Dataset.__dataclass_fields__[name].default is None for name in NEW_TABLES)
+    assert set(NEW_TABLES) <= set(DATA_TABLES)
+
+
+def test_default_dataset_has_the_four_tables_typed(sample) -> None:
+    for table in NEW_TABLES:
+        frame = getattr(sample, table)
+        assert frame is not None and len(frame) > 0, table
+        assert str(frame["year"].dtype) == "Int64" and str(frame["unit_code"].dtype) == "string", table
+    assert str(sample.member_management["screened"].dtype) == "Int64"
+    assert sample.member_management["screened"].notna().sum() == 9  # 2019 only, one row per district
+
+
+def test_a_folder_without_the_new_files_loads_them_as_none(sample_copy: Path) -> None:
+    for table in NEW_TABLES:
+        (sample_copy / f"{table}.csv").unlink()
+    data = load_dataset(sample_copy)
+    assert all(getattr(data, table) is None for table in NEW_TABLES)
+    assert data.members is not None
+
+
+def test_management_members_must_equal_the_counts_members_end(sample_copy: Path) -> None:
+    path = sample_copy / "member_management.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    row = next(n for n, line in enumerate(lines[1:], start=2) if line.startswith("D05,2019,"))
+    cells = lines[row - 1].split(",")
+    true_members = int(cells[header.index("members")])
+    cells[header.index("members")] = str(true_members + 7)
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    for scope in (None, "D05"):  # whole, and scoped (the typed rows no longer know their file rows)
+        with pytest.raises(ContractError) as err:
+            load_dataset(sample_copy, scope=scope)
+        [problem] = err.value.problems
+        assert (problem.rule, problem.row, problem.column, problem.value) == (
+            "members_match_counts", row, "members", str(true_members + 7))
+        assert problem.file.endswith("member_management.csv")
+        vi, en = problem.message("vi"), problem.message("en")
+        assert f"dòng {row}, cột members" in vi and f"({true_members})" in vi and "số đảng viên cuối năm" in vi
+        assert f"row {row}, column members" in en and f"({true_members})" in en
+    # The other districts' reports do not read D05's row and are not stopped by it.
+    assert set(load_dataset(sample_copy, scope="D01").member_management["unit_code"]) == {"D01"}
+
+
+def test_management_is_checked_against_given_counts_without_a_registry(sample_copy: Path) -> None:
+    (sample_copy / "members.csv").unlink()
+    (sample_copy / "survey.csv").unlink()
+    assert not load_dataset(sample_copy).counts_derived  # given counts agree with the management table
+    counts = sample_copy / "annual_counts.csv"
+    text = counts.read_text(encoding="utf-8").split("\n")
+    header = text[0].split(",")
+    n = next(i for i, line in enumerate(text) if line.startswith("D02,2020,"))
+    cells = text[n].split(",")
+    for column, change in (("members_end", 1), ("transferred_in", 1)):  # keep the stock identity
+        cells[header.index(column)] = str(int(cells[header.index(column)]) + change)
+    text[n] = ",".join(cells)
+    counts.write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    assert [(p.rule, p.column) for p in err.value.problems] == [("members_match_counts", "members")]
+
+
+def test_unknown_unit_in_a_new_table_is_reported(sample_copy: Path) -> None:
+    path = sample_copy / "quality_ratings.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace("D01,", "Z9,", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    assert [(p.rule, p.row, p.column, p.value) for p in err.value.problems] == [("unknown_unit", 4, "unit_code", "Z9")]
+
+
+def test_new_tables_are_scoped_to_the_series_and_the_units_above(sample, sample_copy: Path) -> None:
+    scopes = table_scopes(sample.units, "D03")
+    assert all(scopes[table] == {"D03", "SIM"} for table in NEW_TABLES)
+    scoped = load_dataset(sample_dir(), scope="D03")
+    for table in ("admission_plans", "quality_ratings", "member_management"):
+        assert set(getattr(scoped, table)["unit_code"]) == {"D03"}, table
+    assert set(scoped.admission_sources["unit_code"]) == {"SIM"}  # the province's pool is above D03
+    # A broken plan row of D05 stops D05 and the units above it, not D03.
+    row = _break_row(sample_copy / "admission_plans.csv", "D05", "planned", "-3", skip=2)
+    assert load_dataset(sample_copy, scope="D03").admission_plans.equals(scoped.admission_plans)
+    for unit in ("D05", "SIM"):
+        with pytest.raises(ContractError) as err:
+            load_dataset(sample_copy, scope=unit)
+        assert [(p.rule, p.row, p.column) for p in err.value.problems] == [("minimum", row, "planned")]
+
+
+def test_new_tables_are_recognised_by_name_or_headers() -> None:
+    assert detect_table(Path("member_management-2019.xlsx"), []) == "member_management"
+    assert detect_table(Path("admission_sources.csv"), []) == "admission_sources"
+    assert detect_table(Path("ke-hoach.csv"), ["Mã đơn vị", "Năm", "Chỉ tiêu kết nạp", "Kết nạp"]) == "admission_plans"
+    assert detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Đối tượng đánh giá", "Mức xếp loại",
+                                        "Số lượng"]) == "quality_ratings"
+    assert detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Số đảng viên", "Đảng viên 76"]) == "member_management"

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from helpers.paths import REPO_ROOT, locales_dir, published_dir
-from helpers.published import (COLUMNS, FiguresError, check_figures, format_check, load_figures, parse_pct,
-                               tolerance)
+from helpers.published import (COLUMNS, REPRODUCED_COLUMNS, FiguresError, check_figures, format_check, load_figures,
+                               parse_pct, reproduced, round_as_stated, tolerance)
 
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"  # CI and sessions keep shared/ beside the checkout
 
@@ -294,3 +294,61 @@ def test_locales_have_the_same_keys() -> None:
 
     vi, en = (tomllib.loads((locales_dir() / lang / "published.toml").read_text("utf-8")) for lang in ("vi", "en"))
     assert keys(vi) == keys(en)
+
+
+# --- values computed from data against the stated percentages ------------------------------------------------------
+
+def test_reproduced_rounds_as_the_document_writes_and_compares(seed_figures: pd.DataFrame) -> None:
+    computed = {
+        "HB-2021-admitted_districts": 100 * 1394 / 1260,       # 110,6349 → 110,63 as stated
+        "HB-2022-admitted_districts": 100 * 1457 / 1391,       # 104,7448 → 104,74, stated 104,82
+        "HB-2023-H1-admitted": 100 * 787 / 2082,               # 37,7997 → 37,8 (one decimal written)
+        "HCM-2018-grassroots_weak": 100 * 4 / 1111,            # 0,36004 → 0,36
+        "HCM-2015-grassroots_weak": 100 * 6 / 1111,            # 0,54 → 0,5 (one decimal written)
+        "TN-2016-2020-removed": 100 * (424 / 308 - 1),         # +37,6623 → +37,66
+        "TN-2016-2020-asked_to_leave": 100 * (238 / 121 - 1),  # +96,69 → +97, stated +98
+    }
+    result = reproduced(seed_figures, computed)
+    assert list(result.columns) == list(REPRODUCED_COLUMNS)
+    assert list(result["figure_id"]) == list(computed)
+    rows = result.set_index("figure_id")
+    assert rows["verdict"].to_dict() == {
+        "HB-2021-admitted_districts": "same", "HB-2022-admitted_districts": "differs", "HB-2023-H1-admitted": "same",
+        "HCM-2018-grassroots_weak": "same", "HCM-2015-grassroots_weak": "same", "TN-2016-2020-removed": "same",
+        "TN-2016-2020-asked_to_leave": "differs"}
+    assert rows["computed"].to_dict() == pytest.approx({
+        "HB-2021-admitted_districts": 110.63, "HB-2022-admitted_districts": 104.74, "HB-2023-H1-admitted": 37.8,
+        "HCM-2018-grassroots_weak": 0.36, "HCM-2015-grassroots_weak": 0.5, "TN-2016-2020-removed": 37.66,
+        "TN-2016-2020-asked_to_leave": 97.0}, abs=1e-12)
+    assert rows["decimals"].tolist() == [2, 2, 1, 2, 1, 2, 0]
+    assert rows.loc["HB-2022-admitted_districts", "stated"] == 104.82
+    assert rows.loc["HB-2021-admitted_districts", "label_vi"].startswith("Kết nạp đảng viên")
+
+
+def test_rounding_is_half_up_on_the_decimal_value() -> None:
+    # Binary floating point gives round(2.675, 2) == 2.67 and round(0.125, 2) == 0.12; a document writes 2,68, 0,13.
+    assert (round_as_stated(2.675, 2), round_as_stated(0.125, 2), round_as_stated(10.55, 1)) == (2.68, 0.13, 10.6)
+    assert (round_as_stated(-17.465, 2), round_as_stated(98.4999, 0), round_as_stated(37.8, 1)) == (-17.47, 98.0, 37.8)
+
+
+@pytest.mark.parametrize(("figure_id", "value", "verdict"), [
+    ("HCM-2016-2020-members_excellent", 11.6, "same"),      # "từ 10 đến 12": 12 is within
+    ("HCM-2016-2020-members_excellent", 12.6, "differs"),   # 13 is not
+    ("HCM-2016-2020-members_excellent", 9.4, "differs"),    # 9 is not
+    ("HCM-2016-2020-target_weak_grassroots", 0.36, "same"),  # "dưới 0,5": 0,4
+    ("HCM-2016-2020-target_weak_grassroots", 0.56, "differs"),
+    ("S002-exemption_rate_high", 16.0, "same"),              # "trên 10"
+    ("S002-exemption_rate_high", 6.0, "differs"),
+])
+def test_qualified_figures_are_the_same_when_in_the_qualifiers_sense(seed_figures: pd.DataFrame, figure_id: str,
+                                                                    value: float, verdict: str) -> None:
+    assert reproduced(seed_figures, {figure_id: value})["verdict"].item() == verdict
+
+
+def test_reproduced_refuses_unknown_figures_and_figures_without_a_percentage(seed_figures: pd.DataFrame) -> None:
+    with pytest.raises(FiguresError, match="HB-1999-nothing") as err:
+        reproduced(seed_figures, {"HB-1999-nothing": 1.0})
+    assert "không có figure_id" in str(err.value) and "no such figure_id" in str(err.value)
+    with pytest.raises(FiguresError, match="HB-2023-grassroots_orgs"):
+        reproduced(seed_figures, {"HB-2023-grassroots_orgs": 510.0})
+    assert reproduced(seed_figures, {}).columns.tolist() == list(REPRODUCED_COLUMNS)

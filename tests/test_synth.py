@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from helpers import synth, truth
 from helpers.codes import INFORMAL_OCCUPATIONS
 from helpers.counts import province_counts
 from helpers.paths import sample_dir
-from helpers.published import check_figures, load_figures
+from helpers.published import check_figures, load_figures, reproduced
 from helpers.terms import load_terms, term_table
 
 
@@ -157,3 +158,221 @@ def test_default_province_size(province) -> None:
     assert 44_000 <= counts.loc[counts["year"] == 2025, "members_end"].item() <= 47_000
     branches = province.tables["members"].groupby("branch_id")["branch_type"].first().value_counts()
     assert branches.min() >= 200  # a few hundred branches of each type
+
+
+
+# --- issue 7: admissions, quality ratings, member management (recomputed with plain pandas) -----------------------
+
+DISTRICTS = [u[0] for u in truth.UNITS]
+
+
+@pytest.fixture(scope="module")
+def admissions(province) -> pd.DataFrame:
+    """Admitted per district and year as the spec counts them (entry_kind admitted, entry_date in the period),
+    beside the plans and the members at the start of the year."""
+    m = province.tables["members"]
+    admitted = m[m["entry_kind"] == "admitted"]
+    key = [admitted["unit_code"], admitted["entry_date"].dt.year.rename("year")]
+    table = pd.DataFrame({
+        "admitted": admitted.groupby(key).size(),
+        "first_half": admitted[admitted["entry_date"].dt.month <= 6].groupby(
+            [k[admitted["entry_date"].dt.month <= 6] for k in key]).size(),
+    })
+    plans = province.tables["admission_plans"].set_index(["unit_code", "year"])
+    start = province.tables["annual_counts"].set_index(["unit_code", "year"])["members_start"]
+    return plans[["planned"]].join(table).join(start).fillna(0).astype(int)
+
+
+def test_admissions_reproduce_the_published_attainment(admissions) -> None:
+    sim = admissions.groupby(level="year").sum()
+    assert (sim.loc[2021, "admitted"], sim.loc[2021, "planned"]) == (1394, 1260)
+    assert (sim.loc[2022, "admitted"], sim.loc[2022, "planned"]) == (1457, 1390)
+    assert (sim.loc[2016:2022, "admitted"].sum(), sim.loc[2016:2022, "planned"].sum()) == (10980, 12410)
+    assert (sim.loc[2023, "first_half"], sim.loc[2023, "planned"]) == (787, 2082)
+    attainment = [100 * sim.loc[2021, "admitted"] / sim.loc[2021, "planned"],
+                  100 * sim.loc[2022, "admitted"] / sim.loc[2022, "planned"],
+                  100 * sim.loc[2016:2022, "admitted"].sum() / sim.loc[2016:2022, "planned"].sum(),
+                  100 * sim.loc[2023, "first_half"] / sim.loc[2023, "planned"]]
+    assert [round(a, 2) for a in attainment] == [110.63, 104.82, 88.48, 37.80]
+    assert sim["admitted"].to_dict() == truth.ADMITTED_PER_YEAR
+    assert sim["planned"].to_dict() == truth.ADMISSION_PLANS
+
+
+def test_planted_plans_are_the_ones_the_published_percentages_imply(published) -> None:
+    implied = published["implied"]
+    assert implied["HB-2021-admitted_districts"] == str(truth.ADMISSION_PLANS[2021]) == "1260"
+    assert implied["HB-2022-admitted_districts"] == str(truth.ADMISSION_PLANS[2022]) == "1390"
+    low, high = map(int, implied["HB-2016-2022-admitted_districts"].split("–"))
+    assert low <= sum(truth.ADMISSION_PLANS[y] for y in range(2016, 2023)) == 12410 <= high
+    low, high = map(int, implied["HB-2023-H1-admitted"].split("–"))
+    assert low <= truth.ADMISSION_PLANS[2023] == 2082 <= high
+
+
+def test_reported_admissions_equal_those_derived_from_the_registry(province, admissions) -> None:
+    plans = province.tables["admission_plans"].set_index(["unit_code", "year"])
+    assert (plans["admitted"] == admissions["admitted"]).all()
+    assert (plans["admitted_first_half"] == admissions["first_half"]).all()
+    assert len(plans) == len(DISTRICTS) * len(synth.YEARS)
+
+
+def _garwood_upper(k: int) -> float:
+    return stats.chi2.ppf(0.975, 2 * k + 2) / 2
+
+
+def test_mid_2023_exactly_d02_and_d07_are_behind(admissions) -> None:
+    status, margin = {}, {}
+    for unit in DISTRICTS:
+        before = admissions.loc[unit].loc[2020:2022]
+        share = before["first_half"].sum() / before["admitted"].sum()
+        assert before["admitted"].sum() >= 100  # the unit's own share is used, not the province's
+        k, plan = admissions.loc[(unit, 2023), "first_half"], admissions.loc[(unit, 2023), "planned"]
+        point, upper = k / share, _garwood_upper(k) / share
+        status[unit] = "behind" if upper < plan else "at_risk" if point < plan else "on_track"
+        margin[unit] = upper / plan
+    assert {u for u, s in status.items() if s == "behind"} == {"D02", "D07"}
+    assert status["D01"] == "at_risk"
+    assert all(margin[u] < 0.7 for u in ("D02", "D07"))  # far behind
+    assert all(margin[u] > 1.1 for u in DISTRICTS if u not in ("D02", "D07"))  # clear of BEHIND
+
+
+def test_admission_rates_are_in_the_band_except_the_planted_district_years(province, admissions) -> None:
+    rate = 100 * admissions["admitted"] / admissions["members_start"]
+    outside = rate[(rate < 3) | (rate > 4)]
+    assert set(outside.index) == {("D09", 2017), ("D05", 2019)}
+    assert rate[("D09", 2017)] > 4.5 and rate[("D05", 2019)] < 2.5
+    sim = admissions.groupby(level="year").sum()
+    assert (100 * sim["admitted"] / sim["members_start"]).between(3, 4).all()
+
+
+def test_admission_sources_plant_the_training_ratio_and_match_sex_and_age(province) -> None:
+    m = province.tables["members"]
+    sources = province.tables["admission_sources"]
+    assert set(sources["unit_code"]) == {truth.PROVINCE_CODE} and set(sources["year"]) == set(truth.SOURCE_YEARS)
+    for year in truth.SOURCE_YEARS:
+        new = m[(m["entry_kind"] == "admitted") & (m["entry_date"].dt.year == year)]
+        pool = sources[sources["year"] == year]
+        assert (pool.groupby("attribute")["count"].sum() == 3 * len(new)).all()
+        age = pd.cut(year - new["birth_year"], [0, 30, 40, 50, 200], labels=["18_30", "31_40", "41_50", "51_plus"])
+        groups = {"sex": new["sex"], "professional_training": new["professional_training"],
+                  "age_group": age.astype(str), "occupation": new["occupation"]}
+        for attribute, values in groups.items():
+            share_new = values.value_counts(normalize=True)
+            in_pool = pool[pool["attribute"] == attribute].set_index("category")["count"]
+            ratio = (share_new / (in_pool / in_pool.sum())).dropna()
+            if attribute == "professional_training":
+                assert ratio[["university", "postgraduate"]].to_numpy() == pytest.approx([1.5, 1.5], abs=1e-12)
+                assert ratio.drop(["university", "postgraduate"]).between(0.8, 0.87).all()
+            else:
+                assert ratio.to_numpy() == pytest.approx(1.0, abs=1e-12), (year, attribute)
+
+
+@pytest.fixture(scope="module")
+def ratings(province) -> pd.DataFrame:
+    return province.tables["quality_ratings"].pivot_table(index=["subject", "unit_code", "year"], columns="rating",
+                                                          values="count", aggfunc="sum")
+
+
+def test_organisation_shares_reproduce_the_published_ones(ratings) -> None:
+    orgs = ratings.loc["organisation"].groupby(level="year").sum()
+    share = 100 * orgs.div(orgs.sum(axis=1), axis=0)
+    assert (orgs.sum(axis=1) == truth.GRASSROOTS_ORGANISATIONS).all()
+    assert round(share.loc[2015, "excellent"], 1) == 51.4 and round(share.loc[2018, "excellent"], 1) == 26.2
+    assert round(share.loc[2018, "not_completed"], 2) == 0.36 and round(share.loc[2015, "not_completed"], 1) == 0.5
+    assert (share.loc[2018:, "not_completed"] < 0.5).all() and share.loc[2015, "not_completed"] > 0.5
+    for year, counts in truth.ORGANISATION_RATINGS.items():
+        assert orgs.loc[year, ["excellent", "good", "completed", "not_completed"]].tolist() == list(counts)
+
+
+def test_members_excellent_between_10_and_12_percent_every_year_of_the_term(ratings) -> None:
+    members = ratings.loc["member"].groupby(level="year").sum()
+    share = 100 * members["excellent"] / members.sum(axis=1)
+    assert share.loc[2016:2020].between(10, 12).all()
+
+
+def _against_rest(table: pd.DataFrame, unit: str, year: int) -> tuple[float, pd.Series, pd.Series]:
+    counts = table.xs(year, level="year")
+    own, rest = counts.loc[unit], counts.drop(unit).sum()
+    return stats.chi2_contingency(np.array([own, rest]))[1], own / own.sum(), rest / rest.sum()
+
+
+def test_d06_organisations_differ_from_2018_and_d03_members_always(ratings) -> None:
+    orgs, members = ratings.loc["organisation"], ratings.loc["member"]
+    for year in truth.RATING_YEARS:
+        p, own, rest = _against_rest(orgs, "D06", year)
+        if year >= 2018:
+            assert p < 1e-6 and own["excellent"] < rest["excellent"] / 2
+            assert own["not_completed"] > rest["not_completed"]
+        p, own, rest = _against_rest(members, "D03", year)
+        assert p < 1e-6 and own["excellent"] > rest["excellent"] + 0.03
+    # Every other district is drawn from the province's distribution: against the other such districts nothing
+    # stands out (excellent against the rest, a 2 × 2 exact test, so the few weak organisations do not matter).
+    for unit in DISTRICTS:
+        for year in truth.RATING_YEARS:
+            if unit != "D03":
+                assert _against_rest(members.drop("D03"), unit, year)[0] > 1e-3, (unit, year)
+            if unit != "D06" or year < 2018:
+                table = (orgs.drop("D06") if year >= 2018 else orgs).xs(year, level="year")
+                own, others = table.loc[unit], table.drop(unit).sum()
+                merged = np.array([[own["excellent"], own.drop("excellent").sum()],
+                                   [others["excellent"], others.drop("excellent").sum()]])
+                assert stats.fisher_exact(merged)[1] > 1e-3, (unit, year)
+
+
+@pytest.fixture(scope="module")
+def management(province) -> pd.DataFrame:
+    return province.tables["member_management"].set_index(["unit_code", "year"])
+
+
+def test_management_members_equal_the_counts_members_end(province, management) -> None:
+    counts = province.tables["annual_counts"].set_index(["unit_code", "year"])["members_end"]
+    assert (management["members"] == counts.reindex(management.index)).all()
+    assert len(management) == len(DISTRICTS) * len(truth.MANAGEMENT_YEARS)
+
+
+def test_exemption_share_is_above_10_percent_exactly_for_d04_and_d08(management) -> None:
+    share = 100 * management["exempted"] / management["members"]
+    above = share[share > 10]
+    assert set(above.index.get_level_values("unit_code")) == {"D04", "D08"}
+    assert len(above) == 2 * len(truth.MANAGEMENT_YEARS)  # every year
+    assert share.drop(["D04", "D08"], level="unit_code").between(3, 7).all()
+    assert round(share.loc[("D04", 2020)]) == 13 and round(share.loc[("D08", 2020)]) == 16
+
+
+def test_far_away_and_regulation_76_are_plausible(management) -> None:
+    assert (management["far_away"] / management["members"]).between(0.02, 0.06).all()
+    assert (management["far_away_overdue"] / management["far_away"]).between(0.10, 0.30).all()
+    assert (management["registered_76"] / management["members"]).between(0.15, 0.25).all()
+
+
+def test_screening_2019_and_removals_within_each_districts_exits(province, management) -> None:
+    screened = management.xs(2019, level="year")
+    totals = screened[["screened", "screened_removed", "screened_monitored"]].sum()
+    assert totals.tolist() == [1127, 119, 1008]
+    assert round(100 * totals["screened_removed"] / totals["screened"], 1) == 10.6
+    assert (screened["screened_removed"] + screened["screened_monitored"] == screened["screened"]).all()
+    m = province.tables["members"]
+    exits = m[(m["exit_date"].dt.year == 2019) & m["exit_kind"].isin(["removed", "asked_to_leave", "expelled"])]
+    capacity = exits.groupby("unit_code").size().reindex(screened.index, fill_value=0)
+    assert (screened["screened_removed"] <= capacity).all()
+    assert management.drop(2019, level="year")[["screened", "screened_removed", "screened_monitored"]].isna().all().all()
+
+
+def test_default_data_reproduces_the_seeds_stated_percentages(province, ratings, management, admissions) -> None:
+    sim = admissions.groupby(level="year").sum()
+    orgs = ratings.loc["organisation"].groupby(level="year").sum()
+    org_share = 100 * orgs.div(orgs.sum(axis=1), axis=0)
+    screened = management.xs(2019, level="year").sum()
+    computed = {
+        "HB-2021-admitted_districts": 100 * sim.loc[2021, "admitted"] / sim.loc[2021, "planned"],
+        "HB-2022-admitted_districts": 100 * sim.loc[2022, "admitted"] / sim.loc[2022, "planned"],
+        "HB-2016-2022-admitted_districts": 100 * sim.loc[2016:2022, "admitted"].sum()
+        / sim.loc[2016:2022, "planned"].sum(),
+        "HB-2023-H1-admitted": 100 * sim.loc[2023, "first_half"] / sim.loc[2023, "planned"],
+        "HCM-2015-grassroots_excellent": org_share.loc[2015, "excellent"],
+        "HCM-2018-grassroots_excellent": org_share.loc[2018, "excellent"],
+        "HCM-2015-grassroots_weak": org_share.loc[2015, "not_completed"],
+        "HCM-2018-grassroots_weak": org_share.loc[2018, "not_completed"],
+        "HCM-2019-screened_removed": 100 * screened["screened_removed"] / screened["screened"],
+    }
+    result = reproduced(load_figures(), computed)
+    assert (result["verdict"] == "same").all(), result

@@ -27,7 +27,7 @@ import yaml
 from helpers.contracts import ContractError
 from helpers.datasets import load_table, table_files, table_scopes
 from helpers.fingerprint import InputDigests
-from helpers.paths import NOTEBOOKS, REPO_ROOT, notebook_file, resolve_data_path
+from helpers.paths import NOTEBOOKS, REPO_ROOT, TITLE_KEYS, notebook_file, resolve_data_path
 from helpers.readers import read_text_table
 from helpers.text import LANGUAGES, both, t
 
@@ -36,6 +36,8 @@ LOCK_NAME = ".annual-run.lock"
 BAD_INPUT_ERRORS = {"ContractError", "TrendError", "UnknownUnit", "ParameterProblem", "ProfilesError",
                     "CausesError", "ParameterError", "FiguresError"}
 STATUSES = ("rendered", "skipped", "failed")
+# The two committee reports every unit gets: attrition, and developing and managing members.
+DEFAULT_NOTEBOOKS = ("committee", "quality")
 
 
 class PlanError(ValueError):
@@ -134,7 +136,7 @@ def units_for_year(units: pd.DataFrame, year: int, levels: list[str] | None = No
 def _title(notebook: str, path: Path, language: str) -> str:
     """The report title: the suite's title for its own notebooks, the notebook's first heading otherwise."""
     if notebook in NOTEBOOKS:
-        return t("report.title", language)
+        return t(TITLE_KEYS.get(notebook, "report.title"), language)
     import nbformat
 
     for cell in nbformat.read(path, as_version=4).cells:
@@ -212,15 +214,17 @@ def _declared(path: Path) -> dict:
 
 
 def plan_units(data_path: str, out_root: Path, year: int = 0, levels: list[str] | None = None,
-               units: list[str] | None = None, languages: tuple[str, ...] = ("vi",), notebook: str = "committee",
-               ) -> list[Job]:
-    """One job per unit (at ``levels``, or the listed ``units``) and language, for ``year`` (0: the data's last)."""
+               units: list[str] | None = None, languages: tuple[str, ...] = ("vi",),
+               notebooks: str | tuple[str, ...] = DEFAULT_NOTEBOOKS) -> list[Job]:
+    """One job per unit (at ``levels``, or the listed ``units``), report notebook and language, for ``year`` (0:
+    the data's last)."""
     folder = resolve_data_path(data_path)
     table = _units_table(folder)
     year = year or last_data_year(folder)
     codes = units or units_for_year(table, year, levels)
+    notebooks = (notebooks,) if isinstance(notebooks, str) else tuple(notebooks)
     entries = [{"notebook": notebook, "data_path": data_path, "unit": code, "year": year, "language": lang}
-               for code in codes for lang in languages]
+               for code in codes for notebook in notebooks for lang in languages]
     return make_jobs(entries, out_root)
 
 

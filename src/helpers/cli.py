@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers import truth
 from helpers.contracts import CONTRACTS, ContractError, Problem
-from helpers.paths import NOTEBOOKS, REPO_ROOT, notebook_file, reports_root, sample_dir
+from helpers.paths import NOTEBOOKS, REPO_ROOT, TITLE_KEYS, notebook_file, reports_root, sample_dir
 from helpers.text import LANGUAGES, both, t
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
@@ -101,7 +101,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
     out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
-    rendered = render(notebook, parameters, out, t("report.title", args.language))
+    rendered = render(notebook, parameters, out, t(TITLE_KEYS.get(args.notebook, "report.title"), args.language))
     print(both("cli.report_written", path=rendered.html))
     return EXIT_OK
 
@@ -117,7 +117,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         jobs = ar.plan_file(args.plan, out_root)
     else:
         jobs = ar.plan_units(repo_relative(args.data), out_root, args.year, args.levels, args.units,
-                             tuple(args.languages), args.notebook)
+                             tuple(args.languages), tuple(args.notebooks))
     if args.scheduler:
         executor_cm = ar.dask_executor(args.scheduler)
         planned = both("annual_run.planned_dask", n=len(jobs), address=args.scheduler)
@@ -166,6 +166,36 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     profiles = pd.concat(rows, ignore_index=True)[["attribute", "category", *args.kinds, "leavers", "leaver_share",
                                                    "member_share", "ratio", "ratio_low", "ratio_high"]]
     _print_tables({"profiles": profiles, "tests": pd.DataFrame(tests), "adjusted": report.adjusted}, args.format)
+    return EXIT_OK
+
+
+def cmd_admissions(args: argparse.Namespace) -> int:
+    """Admissions against plan, at mid-year, against the membership, and the new members' profile (withheld)."""
+    from helpers.admissions_report import AdmissionsReport, admissions_tables
+
+    report = AdmissionsReport.build(str(args.data), args.unit, args.terms, args.year, args.threshold, "vi",
+                                    rate_band=tuple(args.rate_band), midyear=args.midyear)
+    _print_tables(admissions_tables(report), args.format)
+    return EXIT_OK
+
+
+def cmd_ratings(args: argparse.Namespace) -> int:
+    """Quality-rating shares by year, their change over the terms, the weak-organisation target, units that differ."""
+    from helpers.ratings_report import RatingsReport, ratings_tables
+
+    report = RatingsReport.build(str(args.data), args.unit, args.terms, args.year, args.threshold, "vi",
+                                 weak_target_pct=args.weak_target_pct)
+    _print_tables(ratings_tables(report), args.format)
+    return EXIT_OK
+
+
+def cmd_management(args: argparse.Namespace) -> int:
+    """Screening, exemptions (units above the threshold flagged), members working far away and registered at home."""
+    from helpers.management_report import ManagementReport, management_tables
+
+    report = ManagementReport.build(str(args.data), args.unit, args.year, args.threshold, "vi",
+                                    exemption_threshold_pct=args.exemption_threshold_pct)
+    _print_tables(management_tables(report), args.format)
     return EXIT_OK
 
 
@@ -264,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check_published)
 
     p = sub.add_parser("synth", help="generate the synthetic default province",
-                       description="Generate the seeded synthetic province (members, annual counts, survey, "
-                                   "units, targets) calibrated to the published Tây Ninh figures.")
+                       description="Generate the seeded synthetic province (members, annual counts, survey, units, "
+                                   "targets, admission plans and sources, quality ratings, member management) "
+                                   "calibrated to the published figures of Tây Ninh, Hòa Bình and Ho Chi Minh City.")
     p.add_argument("--out", type=Path, default=sample_dir(), help="output folder (default data/sample)")
     p.add_argument("--seed", type=int, default=truth.SEED, help=f"random seed (default {truth.SEED})")
     p.add_argument("--check", action="store_true", help="compare the folder with what the generator makes; "
@@ -311,8 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", nargs="+", help="unit levels to report on, e.g. province district (default: all)")
     p.add_argument("--units", nargs="+", help="these unit codes only (default: every unit at the levels)")
     p.add_argument("--languages", nargs="+", choices=LANGUAGES, default=["vi"], help="report languages (default vi)")
-    p.add_argument("--notebook", default="committee",
-                   help=f"report notebook: {', '.join(sorted(NOTEBOOKS))} or a path (default committee)")
+    p.add_argument("--notebooks", nargs="+", default=["committee", "quality"],
+                   help=f"report notebooks: {', '.join(sorted(NOTEBOOKS))} or paths (default: committee quality, "
+                        "the two committee reports)")
     p.add_argument("--plan", type=Path, help="YAML file of parameter sets (replaces --data/--year/--levels/--units)")
     p.add_argument("--out", type=Path, help="output folder (default reports/annual)")
     p.add_argument("--jobs", type=int, default=0, help="reports rendered at once on this machine (default: cores)")
@@ -343,6 +375,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--respondent-type", choices=("all", "branch", "former_member"), default="all")
     shared_output_options(p)
     p.set_defaults(func=cmd_causes)
+
+    p = sub.add_parser("admissions", help="print admissions against plan, at mid-year, as a rate, and who is admitted",
+                       description="Admitted against the plan per year and over the terms (attainment as the source "
+                                   "documents state it), the first half of a year projected to year end with the units "
+                                   "behind plan named, the admission rate against the 3-4%% band, and the new members' "
+                                   "profile against their pool (counts under the threshold withheld).")
+    data_options(p)
+    p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms, oldest first")
+    p.add_argument("--year", type=int, default=0, help="last year counted (default: the data's last)")
+    p.add_argument("--midyear", type=int, default=0, help="year whose first half is checked (default: --year)")
+    p.add_argument("--rate-band", nargs=2, type=float, default=[3.0, 4.0], metavar=("LOW", "HIGH"),
+                   help="admissions a year as %% of members (default 3 4)")
+    shared_output_options(p)
+    p.set_defaults(func=cmd_admissions)
+
+    p = sub.add_parser("ratings", help="print quality-rating shares, their change, the target, units that differ",
+                       description="Shares of grassroots organisations and members in each quality rating per year with "
+                                   "95%% intervals, the change over each term, weak organisations against the target, "
+                                   "and which subordinate units' ratings differ from the rest (Holm-adjusted).")
+    data_options(p)
+    p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms, oldest first")
+    p.add_argument("--year", type=int, default=0, help="year whose units are compared (default: the last)")
+    p.add_argument("--weak-target-pct", type=float, default=0.5, help="weak organisations below this %% (default 0.5)")
+    shared_output_options(p)
+    p.set_defaults(func=cmd_ratings)
+
+    p = sub.add_parser("management", help="print screening, exemptions, far-away and Regulation 76 members",
+                       description="Members screened and removed as a result, the share exempted from duties and "
+                                   "activities per unit with units above the threshold flagged, members working far "
+                                   "away (and overdue), members registered where they live (Regulation 76).")
+    data_options(p)
+    p.add_argument("--year", type=int, default=0, help="year shown (default: the last)")
+    p.add_argument("--exemption-threshold-pct", type=float, default=10.0,
+                   help="flag units with more than this %% exempted (default 10)")
+    shared_output_options(p)
+    p.set_defaults(func=cmd_management)
 
     p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
                        description="Fit the segmented trend model for a unit and print the per-term totals with their "

@@ -33,10 +33,25 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "target_direction": ("decrease", "increase"),
     "target_indicator": ("removed_and_asked", "removed", "asked_to_leave"),
     "cause_group": ("1", "2", "3", "4", "5", "6", "7"),
+    "age_group": ("18_30", "31_40", "41_50", "51_plus"),
+    "source_attribute": ("sex", "age_group", "professional_training", "occupation"),
+    "rating_subject": ("organisation", "member"),
+    # Best first; for grassroots organisations not_completed is what the documents call "yếu kém" (weak).
+    "quality_rating": ("excellent", "good", "completed", "not_completed"),
 }
+
+# Attributes by which the pool that new members are drawn from is described (admission_sources.attribute).
+SOURCE_ATTRIBUTES = DOMAINS["source_attribute"]
+QUALITY_RATINGS = DOMAINS["quality_rating"]
+AGE_GROUP_LOWER = {"18_30": 18, "31_40": 31, "41_50": 41, "51_plus": 51}
 
 # Occupations that the Tây Ninh project counts together (519/662 of leavers, 2015-2020).
 INFORMAL_OCCUPATIONS = ("farmer", "freelance", "trader", "homemaker", "demobilised")
+
+
+def age_group(age: int) -> str:
+    """The ``age_group`` code of an age in whole years (ages under 18 count with 18_30)."""
+    return next(code for code, lower in reversed(AGE_GROUP_LOWER.items()) if age >= lower or code == "18_30")
 
 
 def label(domain: str, code: str, lang: str = "vi") -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.codes import ATTRITION_EXITS, DOMAINS, EXIT_REASONS
+from helpers.codes import ATTRITION_EXITS, DOMAINS, EXIT_REASONS, SOURCE_ATTRIBUTES
 from helpers.text import t
 
 KINDS = ("str", "int", "float", "date", "code")
@@ -144,6 +144,24 @@ def _terms_contiguous(df: pd.DataFrame) -> pd.Series:
     return ok.reindex(df.index)
 
 
+def _at_most(column: str, bound: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df[column] <= df[bound]).fillna(True).astype(bool)
+    return check
+
+
+def _outcomes_within_screened(df: pd.DataFrame) -> pd.Series:
+    outcomes = df[["screened_removed", "screened_monitored"]]
+    total = outcomes.sum(axis=1, min_count=1)
+    return (total <= df["screened"]).fillna(True).astype(bool)
+
+
+def _category_matches_attribute(df: pd.DataFrame) -> pd.Series:
+    pairs = zip(df["attribute"], df["category"])
+    return pd.Series([pd.isna(a) or pd.isna(c) or a not in SOURCE_ATTRIBUTES or c in DOMAINS[a] for a, c in pairs],
+                     index=df.index)
+
+
 def _count(name: str, required: bool = True, aliases: tuple[str, ...] = ()) -> Field:
     return Field(name, "int", required=required, nullable=not required, min=0, aliases=aliases)
 
@@ -267,6 +285,71 @@ CONTRACTS: dict[str, Contract] = {
         ),
         key=("unit_code", "term", "indicator"),
         rules=(Rule("baseline_differs", ("baseline_term", "term"), lambda df: df["baseline_term"] != df["term"]),),
+    ),
+    # Admission plans per unit and year. With a member registry the admissions are derived from it and the two
+    # reported columns are not used; a unit's own plan row wins over the sum of its subordinate units' plans.
+    "admission_plans": Contract(
+        table="admission_plans",
+        fields=(
+            Field("unit_code"),
+            Field("year", "int", min=1990, max=2100),
+            _count("planned", aliases=("chi tieu", "chi tieu ket nap", "ke hoach", "ke hoach ket nap")),
+            _count("admitted", required=False, aliases=("ket nap", "da ket nap", "so ket nap")),
+            _count("admitted_first_half", required=False,
+                   aliases=("ket nap 6 thang", "ket nap 6 thang dau nam", "6 thang dau nam")),
+        ),
+        key=("unit_code", "year"),
+        rules=(Rule("first_half_within_year", ("admitted_first_half", "admitted"),
+                    _at_most("admitted_first_half", "admitted")),),
+    ),
+    "admission_sources": Contract(
+        table="admission_sources",
+        fields=(
+            Field("unit_code"),
+            Field("year", "int", min=1930, max=2100),
+            Field("attribute", "code", domain="source_attribute", aliases=("thuoc tinh",)),
+            Field("category", aliases=("nhom",)),
+            _count("count", aliases=("so luong", "so nguoi")),
+        ),
+        key=("unit_code", "year", "attribute", "category"),
+        rules=(Rule("category_matches_attribute", ("category", "attribute"), _category_matches_attribute),),
+    ),
+    "quality_ratings": Contract(
+        table="quality_ratings",
+        fields=(
+            Field("unit_code"),
+            Field("year", "int", min=1930, max=2100),
+            Field("subject", "code", domain="rating_subject", aliases=("doi tuong",)),
+            Field("rating", "code", domain="quality_rating", aliases=("xep loai", "muc xep loai")),
+            _count("count", aliases=("so luong",)),
+        ),
+        key=("unit_code", "year", "subject", "rating"),
+    ),
+    "member_management": Contract(
+        table="member_management",
+        fields=(
+            Field("unit_code"),
+            Field("year", "int", min=1930, max=2100),
+            _count("members", aliases=("tong so dang vien", "so dang vien cuoi nam")),
+            _count("exempted", required=False,
+                   aliases=("mien sinh hoat", "mien cong tac va sinh hoat dang", "duoc mien cong tac va sinh hoat")),
+            _count("far_away", required=False, aliases=("di lam an xa", "dang vien di lam an xa")),
+            _count("far_away_overdue", required=False, aliases=("lam an xa qua han", "het han khong gia han")),
+            _count("registered_76", required=False, aliases=("dang vien 76", "76")),
+            _count("screened", required=False, aliases=("ra soat", "so duoc ra soat")),
+            _count("screened_removed", required=False, aliases=("dua ra khoi dang", "dua ra khoi dang sau ra soat")),
+            _count("screened_monitored", required=False, aliases=("tiep tuc theo doi", "theo doi giao duc")),
+        ),
+        key=("unit_code", "year"),
+        rules=(
+            Rule("exempted_within_members", ("exempted", "members"), _at_most("exempted", "members")),
+            Rule("far_away_within_members", ("far_away", "members"), _at_most("far_away", "members")),
+            Rule("overdue_within_far_away", ("far_away_overdue", "far_away"), _at_most("far_away_overdue", "far_away")),
+            Rule("registered_76_within_members", ("registered_76", "members"), _at_most("registered_76", "members")),
+            Rule("screened_within_members", ("screened", "members"), _at_most("screened", "members")),
+            Rule("screening_outcomes_within_screened", ("screened_removed", "screened_monitored", "screened"),
+                 _outcomes_within_screened),
+        ),
     ),
 }
 

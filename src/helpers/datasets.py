@@ -1,7 +1,8 @@
 """Load a data folder or single files under their contracts: the one way data enters the suite.
 
-A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``survey`` and ``targets``, each as
-CSV, XLSX or Parquet. When member-level records are given the annual counts are derived from them.
+A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``survey``, ``targets``,
+``admission_plans``, ``admission_sources``, ``quality_ratings`` and ``member_management``, each as CSV, XLSX or
+Parquet. When member-level records are given the annual counts are derived from them.
 """
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.contracts import CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key
+from helpers.contracts import CONTRACTS, ContractError, Problem, _parse_column, enforce, header_aliases, header_key
 from helpers.counts import ancestors, annual_counts_from_members, series_units
 from helpers.readers import SUFFIXES, read_text_table
 from helpers.text import both
 
-DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets")
+DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets", "admission_plans", "admission_sources",
+               "quality_ratings", "member_management")
+# Tables whose unit codes must be in the units table (every table but units itself).
+UNIT_TABLES = DATA_TABLES[1:]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Dataset:
     files: tuple[Path, ...]
     counts_derived: bool
     simulated: bool
+    admission_plans: pd.DataFrame | None = None
+    admission_sources: pd.DataFrame | None = None
+    quality_ratings: pd.DataFrame | None = None
+    member_management: pd.DataFrame | None = None
 
 
 def _display(path: Path) -> str:
@@ -106,7 +114,7 @@ def table_scopes(units: pd.DataFrame, unit: str) -> dict[str, set[str]]:
     applies). Rows of any other unit cannot change that report."""
     upward = set(ancestors(units, unit))
     series = set(series_units(units, unit)) | upward
-    return {"members": series, "annual_counts": series, "survey": series, "targets": upward}
+    return {table: upward if table == "targets" else series for table in UNIT_TABLES}
 
 
 def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
@@ -142,7 +150,7 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     if problems:
         raise ContractError(problems)
     units = tables["units"]
-    for table in ("members", "annual_counts", "survey", "targets"):
+    for table in UNIT_TABLES:
         if table in tables:
             first_row = 1 if files[table].suffix == ".parquet" else 2
             problems.extend(_unknown_units(tables[table], units, files[table], first_row))
@@ -151,9 +159,44 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     members = tables.get("members")
     derived = members is not None
     counts = annual_counts_from_members(members) if derived else tables["annual_counts"]
+    if "member_management" in tables:
+        problems.extend(_management_against_counts(tables["member_management"], counts,
+                                                   files["member_management"]))
+    if problems:
+        raise ContractError(problems)
     info = dataset_info(folder)
     return Dataset(folder, units, counts, members, tables.get("survey"), tables.get("targets"),
-                   tuple(files.values()), derived, bool(info.get("simulated", False)))
+                   tuple(files.values()), derived, bool(info.get("simulated", False)),
+                   tables.get("admission_plans"), tables.get("admission_sources"), tables.get("quality_ratings"),
+                   tables.get("member_management"))
+
+
+def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, path: Path) -> list[Problem]:
+    """One problem per row of ``member_management`` whose members differ from the same unit and year's members at
+    the end of the year in the annual counts (rows without such a count are not judged)."""
+    ends = counts.dropna(subset=["members_end"]).set_index(["unit_code", "year"])["members_end"]
+    keys = pd.MultiIndex.from_arrays([management["unit_code"], management["year"]])
+    expected = ends.reindex(keys).to_numpy()
+    given = management["members"].to_numpy()
+    differs = [i for i, (g, e) in enumerate(zip(given, expected)) if not pd.isna(e) and not pd.isna(g) and g != e]
+    if not differs:
+        return []
+    rows = _file_rows(path, "member_management")
+    return [Problem(_display(path), "members_match_counts", column="members",
+                    row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
+                    value=str(given[i]), detail={"expected": int(expected[i])}) for i in differs]
+
+
+def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
+    """The file row of each (unit_code, year) of a table, read from the file as written (a scoped load drops the
+    rows of other units, so the typed frame no longer knows them)."""
+    raw = read_text_table(path)
+    aliases = header_aliases(CONTRACTS[table])
+    columns = {aliases.get(header_key(h)): h for h in raw.frame.columns}
+    units = raw.frame[columns["unit_code"]].astype("string").str.strip()
+    years = _parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
+    return {(str(u), int(y)): raw.first_row + i for i, (u, y) in enumerate(zip(units, years))
+            if not pd.isna(u) and not pd.isna(y)}
 
 
 def dataset_info(folder: Path) -> dict:

@@ -54,7 +54,12 @@ def notebooks_dir() -> Path:
 
 # The report notebooks by the short name the command line and the annual run use.
 NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
-             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb"}
+             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb",
+             "admissions": "06-admissions.ipynb", "ratings": "07-quality-ratings.ipynb",
+             "management": "08-screening-exemptions.ipynb", "quality": "09-quality-report.ipynb"}
+# The title of each report notebook (catalogue key); the attrition reports share one.
+TITLE_KEYS = {"admissions": "quality.title", "ratings": "quality.title", "management": "quality.title",
+              "quality": "quality.title"}
 
 
 def notebook_file(name: str) -> Path:

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ COLUMNS = ("figure_id", "source_id", "place", "period", "indicator", "label_vi",
 CHECKS = ("share", "change", "attainment", "total", "none")
 RESULT_COLUMNS = ("figure_id", "place", "period", "indicator", "rule", "stated", "recomputed", "tolerance",
                   "verdict", "implied", "explanation_vi", "explanation_en")
+REPRODUCED_COLUMNS = ("figure_id", "label_vi", "stated", "computed", "verdict", "decimals")
 EPS = 1e-9
 _WHOLE = re.compile(r"\d+")
 _PCT = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
@@ -282,6 +284,37 @@ def _check_total(rec: dict, values: dict) -> dict:
     key = ("total_qualified" if qualifier else "total") + ("_ok" if ok else "_bad")
     return out | {"recomputed": s, "verdict": "consistent" if ok else "mismatch",
                   "explain": [(key, fields | {"diff": _Num(abs(s - total))})]}
+
+
+# --- reproducing stated percentages from data ------------------------------------------------------------
+
+def round_as_stated(value: float, decimals: int) -> float:
+    """``value`` rounded half up to ``decimals`` places, as a document rounds (0,355 → 0,36, not binary 0,35)."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def reproduced(figures: pd.DataFrame, computed: dict[str, float]) -> pd.DataFrame:
+    """Whether percentages computed from data give the stated ones once rounded as the document writes them.
+
+    ``computed`` maps figure_id to a percentage computed from the data. ``computed`` in the result is that value
+    rounded half up to the decimals written in ``stated_pct`` (``decimals``); ``verdict`` is ``same`` when it equals
+    the stated value, or, for a qualified figure (``trên 10``, ``từ 10 đến 12``, ``dưới 0,5``), when it is in the
+    qualifier's sense; ``differs`` otherwise. A figure_id that is not a figure or states no percentage is an error.
+    """
+    rows = figures.set_index("figure_id")
+    out = []
+    for figure_id, value in computed.items():
+        if figure_id not in rows.index:
+            raise FiguresError(both("published.error.not_a_figure", figure=figure_id))
+        rec = rows.loc[figure_id]
+        if not rec["stated_pct"]:
+            raise FiguresError(both("published.error.no_pct", figure=figure_id))
+        decimals, stated = _decimals(rec["stated_pct"]), parse_pct(rec["stated_pct"])
+        shown = round_as_stated(value, decimals)
+        same = _fits_qualifier(rec["qualifier"], shown, stated, 0.0) if rec["qualifier"] else shown == stated
+        out.append({"figure_id": figure_id, "label_vi": rec["label_vi"], "stated": stated, "computed": shown,
+                    "verdict": "same" if same else "differs", "decimals": decimals})
+    return pd.DataFrame(out, columns=list(REPRODUCED_COLUMNS))
 
 
 # --- output -------------------------------------------------------------------------------------------

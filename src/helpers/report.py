@@ -100,7 +100,8 @@ class TermReport:
         return cls(dataset, all_terms, province, unit, name, table, kinds, language, parameters)
 
     # --- sections -------------------------------------------------------------------------------------------
-    def header(self, sections: tuple[str, ...] = SECTIONS, prefix: str = "report.section") -> str:
+    def header(self, sections: tuple[str, ...] = SECTIONS, prefix: str = "report.section",
+               title_key: str = "report.title") -> str:
         """Banner (simulated data), title, unit and terms, data period, and a linked table of contents."""
         lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
@@ -108,7 +109,7 @@ class TermReport:
             parts.append(f'<div class="sim-banner" role="note"><span class="banner-long">'
                          f'{escape(t("report.simulated_banner", lang))}</span><span class="banner-short">'
                          f'{escape(t("report.simulated_banner_short", lang))}</span></div>')
-        parts.append(f"<h1>{escape(t('report.title', lang))}</h1>")
+        parts.append(f"<h1>{escape(t(title_key, lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
         parts.append(f'<p class="subtitle">{escape(t("report.subtitle", lang, unit=self.unit_name, first=term_label(first), last=term_label(last)))}</p>')
         last = self.last_year
@@ -181,13 +182,14 @@ class AnalysisReport:
     base: TermReport
     SECTIONS: ClassVar[tuple[str, ...]] = ()
     SECTION_KEYS: ClassVar[str] = ""
+    TITLE_KEY: ClassVar[str] = "report.title"
 
     @property
     def lang(self) -> str:
         return self.base.lang
 
     def header(self) -> str:
-        return self.base.header(self.SECTIONS, self.SECTION_KEYS)
+        return self.base.header(self.SECTIONS, self.SECTION_KEYS, self.TITLE_KEY)
 
     def appendix(self, heading: Heading | None = None) -> str:
         return self.base.appendix(heading)

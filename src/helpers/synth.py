@@ -1,9 +1,12 @@
-"""The synthetic default province: seeded, deterministic, calibrated to the published Tây Ninh figures.
+"""The synthetic default province: seeded, deterministic, calibrated to the published figures of the seeds.
 
 Members on the rolls are simulated year by year from the flows in :mod:`helpers.truth`; members removed from the
 rolls or asking to leave are constructed so that each term's totals, and every 2015-2020 share the Tây Ninh
 project states, come out exactly. Their annual numbers follow a continuous segmented log-linear trend in the rate
-per member (knots at 2015 and 2020), solved so that the term totals are met (:func:`solve_trend`).
+per member (knots at 2015 and 2020), solved so that the term totals are met (:func:`solve_trend`). Admissions per
+district, year and half-year are planted exactly (leavers admitted in the period included), so the Hòa Bình
+attainment percentages follow from the registry; plans, the candidates' pool, quality ratings and member
+management are built around them and around the registry's counts.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import truth
-from helpers.codes import ATTRITION_EXITS
+from helpers.codes import ATTRITION_EXITS, DOMAINS, QUALITY_RATINGS, SOURCE_ATTRIBUTES, age_group
 from helpers.counts import annual_counts_from_members
 
 YEARS = range(truth.FIRST_YEAR, truth.LAST_YEAR + 1)
@@ -63,10 +66,11 @@ def solve_trend(exposure: pd.Series, totals: dict[str, int], first_apc: float) -
     slopes = [slope1]
     for term in ("2015-2020", "2020-2025"):
         years = np.array(TERM_YEARS[term])
+        weights = exposure.loc[years].to_numpy(dtype=float)
 
-        def gap(slope: float, term_years=years) -> float:
+        def gap(slope: float, term_years=years, weights=weights) -> float:
             trial = Trend(intercept, tuple(slopes + [slope] + [slope] * (2 - len(slopes))))
-            return float((exposure.loc[term_years] * np.exp(trial.log_rate(term_years))).sum() - totals[term])
+            return float((weights * np.exp(trial.log_rate(term_years))).sum() - totals[term])
 
         slopes.append(_bisect(gap, -2.0, 2.0))
     return Trend(float(intercept), tuple(float(s) for s in slopes))
@@ -145,66 +149,165 @@ def _assign_branches(rng: np.random.Generator, people: pd.DataFrame, branches: p
     return out
 
 
+# --- admissions --------------------------------------------------------------------------------------------
+
+def allocate(total: int, weights) -> np.ndarray:
+    """Split ``total`` into whole numbers proportional to ``weights`` (largest remainder, ties to the first)."""
+    w = np.asarray(weights, dtype=float)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - out), kind="stable")[: total - int(out.sum())]
+    out[order] += 1
+    return out
+
+
+def _unit_factor(factors: dict, year: int) -> np.ndarray:
+    return np.array([u[2] * factors.get((u[0], year), 1.0) for u in truth.UNITS])
+
+
+def planted_admissions() -> pd.DataFrame:
+    """Members to admit per district and year (leavers included) and how many of them by 30 June, from the
+    province totals in :mod:`helpers.truth`."""
+    rows = []
+    for year, total in truth.ADMITTED_PER_YEAR.items():
+        per_unit = allocate(total, _unit_factor(truth.ADMISSION_RATE_FACTOR, year))
+        first = (truth.ADMITTED_FIRST_HALF_2023 if year == 2023 else int(round(truth.FIRST_HALF_SHARE * total)))
+        first_half = allocate(first, per_unit)
+        rows += [{"unit_code": u[0], "year": year, "admitted": int(n), "admitted_first_half": int(h)}
+                 for u, n, h in zip(truth.UNITS, per_unit, first_half)]
+    return pd.DataFrame(rows)
+
+
+def _admission_cells(members: pd.DataFrame) -> pd.Series:
+    """Admitted members per (unit, year, half): half 1 is 1 January-30 June."""
+    admitted = members[members["entry_kind"] == "admitted"]
+    date = admitted["entry_date"]
+    half = np.where(date.dt.month <= 6, 1, 2)
+    return admitted.groupby([admitted["unit_code"], date.dt.year.rename("year"), pd.Series(half, index=date.index,
+                            name="half")]).size()
+
+
+def _base_admissions(planted: pd.DataFrame, leavers: pd.DataFrame | None) -> pd.Series:
+    """Members the base simulation admits per (unit, year, half): the planted counts less the leavers admitted."""
+    cells = {}
+    for row in planted.itertuples(index=False):
+        cells[(row.unit_code, row.year, 1)] = row.admitted_first_half
+        cells[(row.unit_code, row.year, 2)] = row.admitted - row.admitted_first_half
+    base = pd.Series(cells).rename_axis(["unit_code", "year", "half"])
+    if leavers is not None:
+        base = base.sub(_admission_cells(leavers).reindex(base.index, fill_value=0))
+    if (base < 0).any():
+        raise ValueError(f"more leavers admitted than planted in {base[base < 0].index.tolist()}")
+    return base
+
+
 # --- members who stay on the rolls, or leave for reasons other than attrition ----------------------------------
 
-def _base_members(rng: np.random.Generator) -> pd.DataFrame:
-    n0 = truth.INITIAL_MEMBERS
-    new_per_year = truth.ADMISSIONS_PER_YEAR + truth.TRANSFERS_IN_PER_YEAR
-    n = n0 + new_per_year * len(YEARS)
-    kind = np.array(["on_roll"] * n0 + (["admitted"] * truth.ADMISSIONS_PER_YEAR
-                                        + ["transferred_in"] * truth.TRANSFERS_IN_PER_YEAR) * len(YEARS), dtype=object)
-    entry_year = np.concatenate([np.full(n0, truth.FIRST_YEAR - 1), np.repeat(list(YEARS), new_per_year)])
+# What each column of a member's uniform draws decides; then one column per year for the competing exits.
+_DRAWS = ("unit", "branch_type", "sex", "occupation", "professional_training", "political_training", "age_group",
+          "age", "admission_age", "admission_day", "entry_day", "exit_day")
+_D = {name: i for i, name in enumerate(_DRAWS)}
+
+
+def _uniforms(seed: int, key: tuple[int, ...], n: int) -> np.ndarray:
+    """Uniform draws for ``n`` members of one group; the first k rows do not depend on n, so admitting one member
+    more or less in a group leaves every other member as it was."""
+    return np.random.default_rng([seed, 1, *key]).random((n, len(_DRAWS) + len(YEARS)))
+
+
+def _pick(shares: dict, u: np.ndarray) -> np.ndarray:
+    keys = np.array(list(shares), dtype=object)
+    cdf = np.cumsum(np.array(list(shares.values()), dtype=float))
+    return keys[np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"), len(keys) - 1)]
+
+
+def _between(u: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Whole numbers in [low, high) from uniform draws."""
+    return low + np.floor(u * (high - low)).astype(int)
+
+
+def _day_in(years: np.ndarray, u: np.ndarray, half: np.ndarray | None = None) -> pd.Series:
+    """A date in each year (or in its first or second half) from uniform draws."""
+    years = np.asarray(years, dtype=int)
+    starts = pd.to_datetime(pd.Series(years).astype(str) + "-01-01")
+    ends = pd.to_datetime(pd.Series(years + 1).astype(str) + "-01-01")
+    if half is not None:
+        middle = pd.to_datetime(pd.Series(years).astype(str) + "-07-01")
+        starts = starts.where(half == 1, middle)
+        ends = middle.where(half == 1, ends)
+    days = (ends - starts).dt.days.to_numpy()
+    return starts + pd.to_timedelta(np.floor(u * days).astype(int), unit="D")
+
+
+def _base_members(seed: int, admissions: pd.Series) -> pd.DataFrame:
+    """Members on the rolls in 2011, members transferred in and members admitted (``admissions`` per unit, year
+    and half), with their competing exits year by year."""
+    units = [u[0] for u in truth.UNITS]
+    sizes = {u[0]: u[2] for u in truth.UNITS}
+    groups = [("on_roll", truth.FIRST_YEAR - 1, None, 0, _uniforms(seed, (0,), truth.INITIAL_MEMBERS))]
+    for year in YEARS:
+        for i, unit in enumerate(units):
+            for half in (1, 2):
+                n = int(admissions.get((unit, year, half), 0))
+                groups.append(("admitted", year, unit, half, _uniforms(seed, (2, year, i, half), n)))
+        groups.append(("transferred_in", year, None, 0, _uniforms(seed, (1, year), truth.TRANSFERS_IN_PER_YEAR)))
+    u = np.concatenate([g[4] for g in groups])
+    n = len(u)
+    kind = np.concatenate([np.full(len(g[4]), g[0], dtype=object) for g in groups])
+    entry_year = np.concatenate([np.full(len(g[4]), g[1]) for g in groups])
+    half = np.concatenate([np.full(len(g[4]), g[3]) for g in groups])
+    fixed_unit = np.concatenate([np.full(len(g[4]), g[2], dtype=object) for g in groups])
+    unit = np.where(kind == "admitted", fixed_unit, _pick(sizes, u[:, _D["unit"]]))
+
     # Age when joining the rolls: the initial stock is older; admissions are young, transfers mid-career.
-    age_at_entry = np.where(
-        kind == "on_roll", _choice(rng, {0: 0.14, 1: 0.46, 2: 0.40}, n).astype(int), 0)
+    band = _pick({i: share for i, share in enumerate(truth.INITIAL_AGES.values())}, u[:, _D["age_group"]]).astype(int)
+    bounds = np.array(list(truth.INITIAL_AGES), dtype=int)[band]
     age_at_entry = np.select(
-        [kind == "admitted", kind == "transferred_in", age_at_entry == 0, age_at_entry == 1],
-        [rng.integers(19, 36, n), rng.integers(25, 56, n), rng.integers(22, 41, n), rng.integers(41, 61, n)],
-        rng.integers(61, 86, n))
+        [kind == "admitted", kind == "transferred_in"],
+        [_between(u[:, _D["age"]], *truth.ADMISSION_AGES), _between(u[:, _D["age"]], *truth.TRANSFER_AGES)],
+        bounds[:, 0] + np.floor(u[:, _D["age"]] * (bounds[:, 1] - bounds[:, 0])).astype(int))
     birth_year = entry_year - age_at_entry
-    admission_age = np.where(kind == "admitted", age_at_entry,
-                             np.minimum(age_at_entry - 1, 18 + rng.integers(0, 18, n)))
-    admission_year = birth_year + np.maximum(admission_age, 18)
-    admission = _random_dates(rng, admission_year)
-    entry = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     admitted = kind == "admitted"
+    admission_age = np.minimum(age_at_entry - 1, 18 + _between(u[:, _D["admission_age"]], 0, 18))
+    admission_year = np.where(admitted, entry_year, birth_year + np.maximum(admission_age, 18))
+    admission = _day_in(admission_year, u[:, _D["admission_day"]])
+    admission[admitted] = _day_in(entry_year[admitted], u[admitted, _D["admission_day"]], half[admitted]).to_numpy()
+    entry = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     entry[admitted] = admission[admitted]
     moved = kind == "transferred_in"
-    entry[moved] = _random_dates(rng, entry_year[moved]).to_numpy()
+    entry[moved] = _day_in(entry_year[moved], u[moved, _D["entry_day"]]).to_numpy()
     entry[moved] = np.maximum(entry[moved], admission[moved])
 
     # Year-by-year competing exits for those on the rolls.
     exit_year = np.zeros(n, dtype=int)
     exit_kind = np.full(n, None, dtype=object)
-    for year in YEARS:
+    names = np.array(["died", *truth.ANNUAL_HAZARD], dtype=object)
+    for column, year in enumerate(YEARS, start=len(_DRAWS)):
         active = (entry_year < year) & (exit_year == 0)
         age = year - birth_year
         death = np.select([age < 60, age < 75], [truth.DEATH_HAZARD["under_60"], truth.DEATH_HAZARD["60_to_74"]],
                           truth.DEATH_HAZARD["75_plus"])
-        hazards = np.column_stack([death] + [np.full(n, h) for h in truth.ANNUAL_HAZARD.values()])
-        u = rng.random(n)
-        cumulative = np.cumsum(hazards, axis=1)
-        which = (u[:, None] < cumulative).argmax(axis=1)
-        leaves = active & (u < cumulative[:, -1])
-        names = np.array(["died", *truth.ANNUAL_HAZARD], dtype=object)
+        cumulative = np.cumsum(np.column_stack([death] + [np.full(n, h) for h in truth.ANNUAL_HAZARD.values()]),
+                               axis=1)
+        draw = u[:, column]
+        leaves = active & (draw < cumulative[:, -1])
         exit_year[leaves] = year
-        exit_kind[leaves] = names[which[leaves]]
+        exit_kind[leaves] = names[(draw[:, None] < cumulative).argmax(axis=1)[leaves]]
     exit_date = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     gone = exit_year > 0
-    exit_date[gone] = _random_dates(rng, exit_year[gone]).to_numpy()
+    exit_date[gone] = _day_in(exit_year[gone], u[gone, _D["exit_day"]]).to_numpy()
     exit_date[gone] = np.maximum(exit_date[gone], entry[gone].fillna(admission[gone]))
 
-    units = [u[0] for u in truth.UNITS]
-    sizes = np.array([u[2] for u in truth.UNITS])
     shares = truth.MEMBER_SHARES
     return pd.DataFrame({
-        "unit_code": np.array(units, dtype=object)[rng.choice(len(units), n, p=sizes / sizes.sum())],
-        "branch_type": _choice(rng, shares["branch_type"], n),
-        "sex": _choice(rng, shares["sex"], n),
+        "unit_code": unit,
+        "branch_type": _pick(shares["branch_type"], u[:, _D["branch_type"]]),
+        "sex": _pick(shares["sex"], u[:, _D["sex"]]),
         "birth_year": birth_year,
-        "occupation": _choice(rng, shares["occupation"], n),
-        "professional_training": _choice(rng, shares["professional_training"], n),
-        "political_training": _choice(rng, shares["political_training"], n),
+        "occupation": np.where(admitted, _pick(truth.ADMITTED_OCCUPATION, u[:, _D["occupation"]]),
+                               _pick(shares["occupation"], u[:, _D["occupation"]])),
+        "professional_training": _pick(shares["professional_training"], u[:, _D["professional_training"]]),
+        "political_training": _pick(shares["political_training"], u[:, _D["political_training"]]),
         "admission_date": admission,
         "entry_kind": kind,
         "entry_date": entry,
@@ -256,16 +359,17 @@ def _leaver_attributes(rng: np.random.Generator, kinds: np.ndarray, exact: bool)
     })
 
 
-def _leavers(seed: int, schedule: dict[str, pd.Series], unit_exposure: pd.DataFrame) -> pd.DataFrame:
+def _leavers(seed: int, schedule: dict[str, pd.Series]) -> pd.DataFrame:
+    """Members removed or asking to leave: each year's scheduled number spread over the units by size times
+    relative rate (sizes rather than the simulated stock, so the base's own admissions cannot move a leaver)."""
     rng = np.random.default_rng([seed, 2])
-    rates = pd.Series({u[0]: u[3] for u in truth.UNITS})
+    weight = pd.Series({u[0]: u[2] * u[3] for u in truth.UNITS})
     frames = []
     for term, years in TERM_YEARS.items():
         kinds, exit_years, units = [], [], []
         for kind in ATTRITION_EXITS:
             for year in years:
                 count = int(schedule[kind].loc[year])
-                weight = unit_exposure.loc[year] * rates
                 per_unit = rng.multinomial(count, (weight / weight.sum()).to_numpy())
                 units += list(np.repeat(weight.index.to_numpy(), per_unit))
                 kinds += [kind] * count
@@ -292,12 +396,11 @@ def _leavers(seed: int, schedule: dict[str, pd.Series], unit_exposure: pd.DataFr
 
 
 def _stock_by_year(members: pd.DataFrame) -> pd.Series:
-    return annual_counts_from_members(members, YEARS).groupby("year")["members_start"].sum().astype(float)
-
-
-def _unit_stock(members: pd.DataFrame) -> pd.DataFrame:
-    counts = annual_counts_from_members(members, YEARS)
-    return counts.pivot(index="year", columns="unit_code", values="members_start").astype(float)
+    """Members at the start of each year, as :func:`annual_counts_from_members` counts them, summed over units."""
+    on_roll = (members["entry_kind"] == "on_roll").to_numpy()
+    in_from = np.where(on_roll, truth.FIRST_YEAR - 1, members["entry_date"].dt.year.fillna(truth.FIRST_YEAR - 1))
+    out_after = members["exit_date"].dt.year.fillna(10_000).to_numpy()
+    return pd.Series([float(((in_from < y) & (out_after >= y)).sum()) for y in YEARS], index=list(YEARS))
 
 
 # --- the survey ----------------------------------------------------------------------------------------------
@@ -383,6 +486,126 @@ def _targets() -> pd.DataFrame:
     return pd.DataFrame([{"unit_code": truth.PROVINCE_CODE, **truth.TARGET, "source": quote}])
 
 
+# --- admissions, ratings and member management ------------------------------------------------------------
+
+def _admitted(members: pd.DataFrame) -> pd.DataFrame:
+    """The members admitted in the data period, with the year and whether by 30 June (as the spec counts them)."""
+    out = members[members["entry_kind"] == "admitted"].copy()
+    out["year"] = out["entry_date"].dt.year
+    out["first_half"] = out["entry_date"].dt.month <= 6
+    return out
+
+
+def _admission_plans(members: pd.DataFrame) -> pd.DataFrame:
+    """Each district's plan (the province's split by size and the planted factors) and its admissions as derived
+    from the registry (the reported columns a folder without members would use)."""
+    admitted = _admitted(members)
+    done = admitted.groupby(["unit_code", "year"]).size()
+    first = admitted[admitted["first_half"]].groupby(["unit_code", "year"]).size()
+    rows = []
+    for year, plan in truth.ADMISSION_PLANS.items():
+        for u, planned in zip(truth.UNITS, allocate(plan, _unit_factor(truth.PLAN_FACTOR, year))):
+            rows.append({"unit_code": u[0], "year": year, "planned": int(planned),
+                         "admitted": int(done.get((u[0], year), 0)),
+                         "admitted_first_half": int(first.get((u[0], year), 0))})
+    return pd.DataFrame(rows).sort_values(["unit_code", "year"], kind="stable").reset_index(drop=True)
+
+
+def _admission_sources(members: pd.DataFrame) -> pd.DataFrame:
+    """The province's pool of candidates per year and attribute: SOURCE_POOL_PER_ADMITTED per member admitted with
+    the admitted members' profile, except the planted training ratios (the rest of the pool spread over the other
+    training levels in proportion to those admitted)."""
+    admitted = _admitted(members)
+    admitted = admitted[admitted["year"].isin(truth.SOURCE_YEARS)]
+    admitted = admitted.assign(age_group=[age_group(a) for a in admitted["year"] - admitted["birth_year"]])
+    k = truth.SOURCE_POOL_PER_ADMITTED
+    rows = []
+    for year, group in admitted.groupby("year"):
+        for attribute in SOURCE_ATTRIBUTES:
+            seen = group[attribute].value_counts().reindex(DOMAINS[attribute], fill_value=0)
+            pool = seen * k
+            if attribute == "professional_training":
+                ratio = pd.Series(truth.SOURCE_TRAINING_RATIO).reindex(seen.index)
+                planted = (seen * k / ratio).dropna()
+                if not (planted % 1 == 0).all():
+                    raise ValueError("SOURCE_POOL_PER_ADMITTED / SOURCE_TRAINING_RATIO must be whole numbers")
+                rest = seen.drop(planted.index)
+                pool = pd.concat([planted.astype(int), pd.Series(
+                    allocate(k * len(group) - int(planted.sum()), rest.to_numpy()), index=rest.index)])
+                pool = pool.reindex(DOMAINS[attribute])
+            rows += [{"unit_code": truth.PROVINCE_CODE, "year": int(year), "attribute": attribute, "category": c,
+                      "count": int(n)} for c, n in pool.items()]
+    return pd.DataFrame(rows)
+
+
+def _quality_ratings(seed: int, management: pd.DataFrame) -> pd.DataFrame:
+    """Organisation ratings per district summing to the province's planted counts (D06 worse from 2018), and
+    member ratings of each district's rated members (D03 better)."""
+    rng = np.random.default_rng([seed, 8])
+    codes = np.array(QUALITY_RATINGS, dtype=object)
+    orgs = allocate(truth.GRASSROOTS_ORGANISATIONS, [u[2] for u in truth.UNITS])
+    outlier, since = truth.ORGANISATION_OUTLIER
+    rows = []
+    for year in truth.RATING_YEARS:
+        remaining = np.array(truth.ORGANISATION_RATINGS[year])
+        counts = {}
+        if year >= since:
+            n = orgs[[u[0] for u in truth.UNITS].index(outlier)]
+            counts[outlier] = allocate(n, list(truth.D06_ORGANISATION_SHARES_FROM_2018.values()))
+            remaining = remaining - counts[outlier]
+        pool = rng.permutation(np.repeat(np.arange(len(codes)), remaining))
+        start = 0
+        for u, n in zip(truth.UNITS, orgs):
+            if u[0] in counts:
+                continue
+            counts[u[0]] = np.bincount(pool[start:start + n], minlength=len(codes))
+            start += n
+        for u in truth.UNITS:
+            rows += [{"unit_code": u[0], "year": year, "subject": "organisation", "rating": c, "count": int(x)}
+                     for c, x in zip(codes, counts[u[0]])]
+    rated = management.set_index(["unit_code", "year"])
+    for year in truth.RATING_YEARS:
+        for u in truth.UNITS:
+            shares = (truth.D03_MEMBER_RATING_SHARES if u[0] == truth.MEMBER_RATING_OUTLIER
+                      else truth.MEMBER_RATING_SHARES)
+            n = int(rated.at[(u[0], year), "members"] - rated.at[(u[0], year), "exempted"])
+            drawn = rng.multinomial(n, np.array([shares[c] for c in codes]))
+            rows += [{"unit_code": u[0], "year": year, "subject": "member", "rating": c, "count": int(x)}
+                     for c, x in zip(codes, drawn)]
+    return pd.DataFrame(rows)
+
+
+def _member_management(seed: int, counts: pd.DataFrame) -> pd.DataFrame:
+    """Members, exempted, far away, Regulation 76 and the 2019 screening per district and year."""
+    rng = np.random.default_rng([seed, 9])
+    ends = counts.set_index(["unit_code", "year"])
+    rows = []
+    for year in truth.MANAGEMENT_YEARS:
+        for u in truth.UNITS:
+            members = int(ends.at[(u[0], year), "members_end"])
+            far_away = int(round(rng.uniform(*truth.FAR_AWAY_SHARE) * members))
+            rows.append({"unit_code": u[0], "year": year, "members": members,
+                         "exempted": int(round(truth.EXEMPTED_SHARE[u[0]] * members)),
+                         "far_away": far_away,
+                         "far_away_overdue": int(round(rng.uniform(*truth.FAR_AWAY_OVERDUE_SHARE) * far_away)),
+                         "registered_76": int(round(rng.uniform(*truth.REGISTERED_76_SHARE) * members))})
+    frame = pd.DataFrame(rows)
+    screened = frame["year"] == truth.SCREENING_YEAR
+    exits = ends.xs(truth.SCREENING_YEAR, level="year")[["removed", "asked_to_leave", "expelled"]].sum(axis=1)
+    capacity = exits.reindex(frame.loc[screened, "unit_code"]).to_numpy(dtype=int)
+    removed = allocate(truth.SCREENING["removed"], capacity)
+    reviewed = allocate(truth.SCREENING["screened"], frame.loc[screened, "members"].to_numpy())
+    if (removed > capacity).any() or (removed > reviewed).any():
+        raise ValueError("the planted screening does not fit the exits of the screening year")
+    frame["screened"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["screened_removed"] = frame["screened"].copy()
+    frame["screened_monitored"] = frame["screened"].copy()
+    frame.loc[screened, "screened"] = reviewed
+    frame.loc[screened, "screened_removed"] = removed
+    frame.loc[screened, "screened_monitored"] = reviewed - removed
+    return frame.sort_values(["unit_code", "year"], kind="stable").reset_index(drop=True)
+
+
 # --- everything together -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -394,24 +617,39 @@ class SyntheticProvince:
     schedule: dict[str, pd.Series]
 
 
-def generate(seed: int = truth.SEED) -> SyntheticProvince:
-    """Generate the default province. The same seed gives the same tables, row for row."""
-    rng = np.random.default_rng([seed, 1])
-    base = _base_members(rng)
-    branches = _branches()
-    exposure = _stock_by_year(base)
-    unit_exposure = _unit_stock(base)
-    schedule: dict[str, pd.Series] = {}
-    for _ in range(20):  # leavers add to the exposure that sets their own numbers: iterate to a fixed point
+def _attrition(seed: int, base: pd.DataFrame, schedule: dict[str, pd.Series]
+               ) -> tuple[dict[str, Trend], dict[str, pd.Series], pd.DataFrame]:
+    """Leavers whose numbers follow the trend solved on the exposure they are part of: iterate to a fixed point."""
+    leavers = _leavers(seed, schedule) if schedule else None
+    for _ in range(20):
+        exposure = _stock_by_year(base if leavers is None else pd.concat([base, leavers], ignore_index=True))
         trends = {kind: solve_trend(exposure, truth.TERM_TOTALS[kind], truth.FIRST_TERM_APC[kind])
                   for kind in ATTRITION_EXITS}
         new = {kind: integer_schedule(exposure * np.exp(trends[kind].log_rate(exposure.index.to_numpy())))
                for kind in ATTRITION_EXITS}
-        if schedule and all(new[k].equals(schedule[k]) for k in ATTRITION_EXITS):
-            break
+        if leavers is not None and all(new[k].equals(schedule[k]) for k in ATTRITION_EXITS):
+            return trends, schedule, leavers
         schedule = new
-        leavers = _leavers(seed, schedule, unit_exposure)
-        exposure = _stock_by_year(pd.concat([base, leavers], ignore_index=True))
+        leavers = _leavers(seed, schedule)
+    raise RuntimeError("the attrition schedule did not settle in 20 iterations")
+
+
+def generate(seed: int = truth.SEED) -> SyntheticProvince:
+    """Generate the default province. The same seed gives the same tables, row for row."""
+    planted = planted_admissions()
+    branches = _branches()
+    # The base admits the planted numbers less the leavers admitted in the same unit, year and half, and the
+    # leavers depend on the base's exposure: iterate until the leavers' admissions no longer change.
+    leavers, cells, schedule = None, None, {}
+    for _ in range(10):
+        base = _base_members(seed, _base_admissions(planted, leavers))
+        trends, schedule, leavers = _attrition(seed, base, schedule)
+        new_cells = _admission_cells(leavers)
+        if cells is not None and new_cells.equals(cells):
+            break
+        cells = new_cells
+    else:
+        raise RuntimeError("the leavers' admissions did not settle in 10 iterations")
     members = pd.concat([base, leavers], ignore_index=True)
     members["branch_id"] = _assign_branches(np.random.default_rng([seed, 4]), members, branches)
     # Members leaving after the survey are placed in branches by the planted solution effects.
@@ -423,12 +661,18 @@ def generate(seed: int = truth.SEED) -> SyntheticProvince:
     members["member_id"] = [f"SIM{i:06d}" for i in range(1, len(members) + 1)]
     members = members[MEMBER_COLUMNS]
     survey = _survey(seed, surveyed, members[members["exit_kind"].isin(ATTRITION_EXITS)])
+    counts = annual_counts_from_members(members, YEARS)
+    management = _member_management(seed, counts)
     tables = {
         "units": _units(),
         "members": members,
-        "annual_counts": annual_counts_from_members(members, YEARS),
+        "annual_counts": counts,
         "survey": survey,
         "targets": _targets(),
+        "admission_plans": _admission_plans(members),
+        "admission_sources": _admission_sources(members),
+        "quality_ratings": _quality_ratings(seed, management),
+        "member_management": management,
     }
     return SyntheticProvince(tables, trends, schedule)
 

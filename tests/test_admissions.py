@@ -1,0 +1,332 @@
+"""Admissions against plan: planted attainment, rates, profiles and mid-year statuses recovered; Garwood, Clopper–
+Pearson and chi-square checked against reference computations."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from helpers.admissions import (admission_rates, admissions_series, admitted_from_members, attainment,
+                                compare_profile, cumulative_attainment, first_half_share, garwood_interval,
+                                midyear_table, new_member_profile, profile_test, rolled_up, seed_round,
+                                sources_pool, term_attainment)
+from helpers.counts import annual_counts_from_members
+from helpers.formatting import percent
+from helpers.terms import load_terms
+
+# --- the planted province -----------------------------------------------------------------------------------
+# SIM with four districts. Province totals are the Hòa Bình figures (seed 001): 1.394 admitted in 2021 against a
+# plan of 1.260, 1.457 in 2022 against 1.390, 10.980 in 2016–2022 against 12.410, 787 by 30 June 2023 against 2.082.
+DISTRICTS = ("D01", "D02", "D03", "D04")
+ON_ROLL = {"D01": 14_700, "D02": 10_500, "D03": 10_500, "D04": 8_300}
+ADMITTED = {2016: 1620, 2017: 1640, 2018: 1530, 2019: 1670, 2020: 1669, 2021: 1394, 2022: 1457}
+PLANNED = {2016: 1900, 2017: 1950, 2018: 1950, 2019: 1980, 2020: 1980, 2021: 1260, 2022: 1390}
+WEIGHTS = tuple(ON_ROLL.values())  # districts admit in proportion to their size, about 3,2–3,8% a year
+# 2018: D03 planted far below 3% of its members (180 of about 10.500), D04 far above 4% (420 of about 8.300).
+OVERRIDES = {2018: (540, 390, 180, 420)}
+# First-half share of each district's admissions in every year; 2023's first half and plan give planted statuses.
+SHARE = {"D01": 0.45, "D02": 0.40, "D03": 0.40, "D04": 0.35}
+FIRST_HALF_2023 = {"D01": 270, "D02": 170, "D03": 197, "D04": 150}        # 787 in all
+PLAN_2023 = {"D01": 480, "D02": 800, "D03": 520, "D04": 282}              # 2.082 in all
+SECOND_HALF_2023 = 700
+STATUS_2023 = {"D01": "on_track", "D02": "behind", "D03": "at_risk", "D04": "on_track"}
+# Pool (admission_sources, SIM, 2021–2025) and new members' training: university 1,5× over-represented among new
+# members of 2021–2022, 4 postgraduates (a count the report must hide); age and sex drawn like the pool.
+POOL_SIZE = 20_000
+POOL = {
+    "sex": {"male": 0.6, "female": 0.4},
+    "age_group": {"18_30": 0.55, "31_40": 0.30, "41_50": 0.12, "51_plus": 0.03},
+    "professional_training": {"none": 0.05, "elementary": 0.10, "intermediate": 0.30, "college": 0.25,
+                              "university": 0.28, "postgraduate": 0.02},
+    "occupation": {"worker": 0.2, "farmer": 0.2, "civil_servant": 0.3, "student": 0.1, "armed_forces": 0.1,
+                   "freelance": 0.1},
+}
+UNIVERSITY_RATIO = 1.5
+POSTGRADUATES_2021_2022 = 4
+AGES = {"18_30": (18, 30), "31_40": (31, 40), "41_50": (41, 50), "51_plus": (51, 60)}
+
+
+def split(total: int, weights) -> list[int]:
+    """Largest-remainder split of a whole number."""
+    raw = np.array(weights) / sum(weights) * total
+    out = np.floor(raw).astype(int)
+    out[np.argsort(-(raw - out))[: total - out.sum()]] += 1
+    return out.tolist()
+
+
+def planned_training_counts(n: int) -> dict[str, int]:
+    """New members' training counts for 2021–2022: university at 1,5× its pool share, 4 postgraduates, the rest
+    in proportion to the pool."""
+    pool = POOL["professional_training"]
+    university = round(UNIVERSITY_RATIO * pool["university"] * n)
+    rest = ["none", "elementary", "intermediate", "college"]
+    counts = dict(zip(rest, split(n - university - POSTGRADUATES_2021_2022, [pool[c] for c in rest])))
+    return counts | {"university": university, "postgraduate": POSTGRADUATES_2021_2022}
+
+
+def _dates(rng, year: int, n: int, first: bool) -> pd.Series:
+    start = pd.Timestamp(year, 1, 1) if first else pd.Timestamp(year, 7, 1)
+    end = pd.Timestamp(year, 6, 30) if first else pd.Timestamp(year, 12, 31)
+    days = rng.integers(0, (end - start).days + 1, n)
+    if n:
+        days[0] = (end - start).days if first else 0  # 30 June counts in the first half; 1 July does not
+    return pd.Series(start + pd.to_timedelta(days, unit="D"))
+
+
+def district_admissions() -> dict[tuple[str, int], tuple[int, int]]:
+    """(admitted, of which first half) per district and year, as planted."""
+    out = {}
+    for year, total in ADMITTED.items():
+        counts = OVERRIDES.get(year) or split(total, WEIGHTS)
+        for code, n in zip(DISTRICTS, counts):
+            out[(code, year)] = (n, round(SHARE[code] * n))
+    for code in DISTRICTS:
+        out[(code, 2023)] = (FIRST_HALF_2023[code] + split(SECOND_HALF_2023, WEIGHTS)[DISTRICTS.index(code)],
+                             FIRST_HALF_2023[code])
+    return out
+
+
+def planted_province(seed: int = 2023, name_d02: str = "Thị xã Hòa An") -> SimpleNamespace:
+    """Units, members, annual counts, plans and sources of the planted province, typed as the contracts type them."""
+    rng = np.random.default_rng(seed)
+    draw = lambda attribute, n: rng.choice(list(POOL[attribute]), n, p=list(POOL[attribute].values()))  # noqa: E731
+    frames = []
+    for code, n in ON_ROLL.items():
+        died = rng.random(n) < 0.29
+        exit_date = pd.Series(pd.Timestamp(2016, 1, 1) + pd.to_timedelta(rng.integers(0, 8 * 365, n), unit="D"))
+        frames.append(pd.DataFrame({
+            "unit_code": code, "entry_kind": "on_roll", "entry_date": pd.NaT,
+            "admission_date": pd.Timestamp(1990, 1, 1) + pd.to_timedelta(rng.integers(0, 8000, n), unit="D"),
+            "birth_year": 2021 - rng.integers(22, 75, n),
+            "exit_date": exit_date.where(died), "exit_kind": np.where(died, "died", None),
+            "sex": draw("sex", n), "professional_training": draw("professional_training", n),
+            "occupation": draw("occupation", n)}))
+    for (code, year), (n, first) in district_admissions().items():
+        dates = pd.concat([_dates(rng, year, first, True), _dates(rng, year, n - first, False)], ignore_index=True)
+        groups = draw("age_group", n)
+        ages = np.array([rng.integers(AGES[g][0], AGES[g][1] + 1) for g in groups])
+        frames.append(pd.DataFrame({
+            "unit_code": code, "entry_kind": "admitted", "entry_date": dates, "admission_date": dates,
+            "birth_year": year - ages, "exit_date": pd.NaT, "exit_kind": None, "sex": draw("sex", n),
+            "professional_training": draw("professional_training", n), "occupation": draw("occupation", n)}))
+    members = pd.concat(frames, ignore_index=True)
+    recent = members.index[(members["entry_kind"] == "admitted") & members["entry_date"].dt.year.isin([2021, 2022])]
+    training = np.concatenate([[c] * k for c, k in planned_training_counts(len(recent)).items()])
+    members.loc[rng.permutation(recent), "professional_training"] = training
+    members = members.assign(
+        member_id=[f"M{i:06d}" for i in range(len(members))], branch_id=members["unit_code"] + "-B01",
+        branch_type="hamlet", political_training="none", exit_reason=None, cause_group=pd.NA)
+    members = members.astype({c: "string" for c in ("member_id", "unit_code", "branch_id", "branch_type", "sex",
+                                                     "occupation", "professional_training", "political_training",
+                                                     "entry_kind", "exit_kind", "exit_reason")}
+                             | {"birth_year": "Int64", "cause_group": "Int64"})
+    units = pd.DataFrame({
+        "unit_code": ["SIM", *DISTRICTS],
+        "name": ["Tỉnh mô phỏng", "Huyện Một", name_d02, "Huyện Ba", "Huyện Bốn"],
+        "parent_code": [None, "SIM", "SIM", "SIM", "SIM"], "level": ["province"] + ["district"] * 4,
+        "valid_from": pd.Timestamp(2008, 1, 1), "valid_to": pd.NaT, "successor_code": None,
+    }).astype({c: "string" for c in ("unit_code", "name", "parent_code", "level", "successor_code")})
+    plan_rows = [(code, year, n) for year, total in PLANNED.items()
+                 for code, n in zip(DISTRICTS, split(total, WEIGHTS))]
+    plan_rows += [(code, 2023, PLAN_2023[code]) for code in DISTRICTS]
+    plans = pd.DataFrame(plan_rows, columns=["unit_code", "year", "planned"]).assign(
+        admitted=pd.NA, admitted_first_half=pd.NA)
+    plans = plans.astype({"unit_code": "string", "year": "Int64", "planned": "Int64", "admitted": "Int64",
+                          "admitted_first_half": "Int64"})
+    source_rows = [("SIM", year, attribute, category, round(share * POOL_SIZE))
+                   for year in range(2021, 2026) for attribute, shares in POOL.items()
+                   for category, share in shares.items()]
+    sources = pd.DataFrame(source_rows, columns=["unit_code", "year", "attribute", "category", "count"]).astype(
+        {"unit_code": "string", "year": "Int64", "attribute": "string", "category": "string", "count": "Int64"})
+    return SimpleNamespace(units=units, members=members, annual_counts=annual_counts_from_members(members),
+                           admission_plans=plans, admission_sources=sources)
+
+
+@pytest.fixture(scope="module")
+def province() -> SimpleNamespace:
+    return planted_province()
+
+
+@pytest.fixture(scope="module")
+def sim(province) -> pd.DataFrame:
+    return admissions_series(province.units, "SIM", province.admission_plans, province.members,
+                             province.annual_counts)
+
+
+# --- admitted counts and plans ------------------------------------------------------------------------------
+
+def test_admitted_counts_follow_the_definition(province) -> None:
+    counts = admitted_from_members(province.members, range(2015, 2024)).set_index(["unit_code", "year"])
+    for (code, year), (n, first) in district_admissions().items():
+        assert counts.loc[(code, year), "admitted"] == n
+        assert counts.loc[(code, year), "admitted_first_half"] == first  # 30 June in, 1 July out
+    assert counts.loc[("D01", 2015), "admitted"] == 0
+
+
+def test_province_series_sums_its_districts(sim) -> None:
+    row = sim.set_index("year")
+    for year, total in ADMITTED.items():
+        assert row.loc[year, "admitted"] == total
+        assert row.loc[year, "planned"] == PLANNED[year]
+    assert row.loc[2023, "admitted_first_half"] == 787
+    assert row.loc[2023, "planned"] == 2082
+    assert row.loc[2021, "members_start"] > 0
+
+
+def test_a_units_own_plan_wins_over_its_subordinates(province) -> None:
+    plans = pd.concat([province.admission_plans,
+                       pd.DataFrame({"unit_code": ["SIM"], "year": [2021], "planned": [1300]}).astype(
+                           {"unit_code": "string", "year": "Int64", "planned": "Int64"})], ignore_index=True)
+    rolled = rolled_up(plans, province.units, "SIM", ["planned"]).set_index("year")["planned"]
+    assert rolled[2021] == 1300            # the province's own row
+    assert rolled[2022] == PLANNED[2022]   # no own row: the districts' sum
+
+
+def test_reported_counts_are_used_without_a_member_registry(province) -> None:
+    plans = province.admission_plans.copy()
+    plans["admitted"] = plans["planned"] + 1
+    plans.loc[plans["unit_code"] == "D04", "admitted"] = pd.NA   # one district missing: the sum is missing
+    series = admissions_series(province.units, "SIM", plans, None, province.annual_counts).set_index("year")
+    assert pd.isna(series.loc[2021, "admitted"])
+    plans["admitted"] = plans["planned"] + 1
+    series = admissions_series(province.units, "SIM", plans, None, None).set_index("year")
+    assert series.loc[2021, "admitted"] == PLANNED[2021] + 4
+
+
+# --- attainment -----------------------------------------------------------------------------------------------
+
+def test_attainment_as_the_seed_states_it(sim) -> None:
+    table = attainment(sim).set_index("year")
+    assert table.loc[2021, "attainment_rounded"] == 110.63
+    assert percent(table.loc[2021, "attainment_rounded"], "vi") == "110,63%"
+    assert table.loc[2022, "attainment_rounded"] == 104.82
+    assert table.loc[2023, "first_half_rounded"] == 37.80
+    assert table.loc[2021, "attainment_pct"] == pytest.approx(100 * 1394 / 1260)
+
+
+def test_cumulative_attainment_over_a_span_and_a_term(sim) -> None:
+    span = cumulative_attainment(sim, range(2016, 2023))
+    assert (span.admitted, span.planned, span.rounded, span.complete) == (10_980, 12_410, 88.48, True)
+    term = term_attainment(sim, load_terms().for_province("SIM"), "2015-2020")
+    assert (term.first_year, term.last_year) == (2016, 2020)
+    assert term.admitted == sum(ADMITTED[y] for y in range(2016, 2021))
+    current = term_attainment(sim, load_terms().for_province("SIM"), "2020-2025", before=2023)
+    assert current.years == (2021, 2022) and not current.complete
+
+
+def test_seed_rounding_is_half_up() -> None:
+    assert seed_round(0.125) == 0.13 and seed_round(37.7998) == 37.80 and seed_round(2.675) == 2.68
+
+
+# --- admission rate -------------------------------------------------------------------------------------------
+
+def test_rate_interval_is_clopper_pearson_and_the_band_is_applied(province) -> None:
+    counts = province.annual_counts.dropna(subset=["members_start"])
+    rates = admission_rates(counts[counts["year"].between(2016, 2022)])
+    for row in rates.itertuples():
+        exact = stats.binomtest(int(row.admitted), int(row.members_start)).proportion_ci(0.95, method="exact")
+        assert (row.rate_low, row.rate_high) == pytest.approx((100 * exact.low, 100 * exact.high))
+    flagged = rates.set_index(["unit_code", "year"])["band"]
+    assert flagged[("D03", 2018)] == "below" and flagged[("D04", 2018)] == "above"
+    assert (flagged.drop([("D03", 2018), ("D04", 2018)]) == "within").all()
+
+
+# --- profile of new members -----------------------------------------------------------------------------------
+
+def test_planted_training_ratio_against_the_sources_pool(province) -> None:
+    pool = sources_pool(province.admission_sources, province.units, "SIM", "professional_training",
+                        range(2021, 2023))
+    assert pool is not None and pool["university"] == 2 * round(0.28 * POOL_SIZE)
+    table, kind = new_member_profile(province.members, range(2021, 2023), "professional_training", pool)
+    row = table.set_index("category").loc["university"]
+    assert kind == "sources"
+    assert row["ratio_low"] <= UNIVERSITY_RATIO <= row["ratio_high"]
+    assert table.set_index("category").loc["postgraduate", "new_members"] == POSTGRADUATES_2021_2022
+    for attribute in ("sex", "age_group"):  # drawn like the pool: ratio 1 inside every interval
+        pool = sources_pool(province.admission_sources, province.units, "SIM", attribute, range(2021, 2023))
+        table, _ = new_member_profile(province.members, range(2021, 2023), attribute, pool)
+        assert ((table["ratio_low"] <= 1) & (table["ratio_high"] >= 1)).all(), attribute
+
+
+def test_sources_missing_for_a_year_fall_back_to_the_members(province) -> None:
+    assert sources_pool(province.admission_sources, province.units, "SIM", "sex", range(2019, 2022)) is None
+    assert sources_pool(province.admission_sources, province.units, "D01", "sex", range(2021, 2022)) is None
+    table, kind = new_member_profile(province.members, range(2021, 2023), "sex")
+    on_rolls = province.annual_counts.groupby("year")["members_start"].sum()[2021]
+    assert kind == "members" and table["pool"].sum() == on_rolls
+
+
+def test_ratio_interval_covers_the_planted_ratio() -> None:
+    """Multinomial draws of new members from a pool at planted ratios: 95% intervals cover about 95% of the time."""
+    rng = np.random.default_rng(5)
+    pool = pd.Series({"a": 3000, "b": 5000, "c": 2000})
+    shares = pool / pool.sum()
+    planted = pd.Series({"a": 1.5, "b": 0.8, "c": (1 - 1.5 * 0.3 - 0.8 * 0.5) / 0.2})
+    covered = []
+    for _ in range(500):
+        new = pd.Series(rng.multinomial(600, (shares * planted).to_numpy()), index=pool.index)
+        table = compare_profile(new, pool, "x").set_index("category")
+        covered.append(((table["ratio_low"] <= planted) & (planted <= table["ratio_high"])).to_numpy())
+    coverage = np.mean(covered, axis=0)
+    assert (coverage > 0.95 - 3 * np.sqrt(0.95 * 0.05 / 500)).all(), coverage
+
+
+def test_profile_chi_square_equals_scipy(province) -> None:
+    table, _ = new_member_profile(province.members, range(2021, 2023), "professional_training")
+    chi2, p, dof, _ = stats.chi2_contingency(table[["new_members", "pool"]].to_numpy(), correction=False)
+    result = profile_test(table)
+    assert (result.chi2, result.p_value, result.dof) == pytest.approx((chi2, p, dof))
+    assert result.p_value < 0.001  # university planted at 1,5×
+
+
+# --- mid-year projection --------------------------------------------------------------------------------------
+
+def reference_exact_poisson(k: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact interval by inverting the Poisson tail probabilities directly (no χ² identity)."""
+    tail = (1 - level) / 2
+    low = 0.0 if k == 0 else optimize.brentq(lambda m: stats.poisson.sf(k - 1, m) - tail, 1e-9, 10 * k + 10)
+    high = optimize.brentq(lambda m: stats.poisson.cdf(k, m) - tail, 1e-9, 10 * k + 50)
+    return low, high
+
+
+@pytest.mark.parametrize("k", [0, 1, 4, 17, 150, 787])
+def test_garwood_interval_equals_the_inverted_poisson_tails(k: int) -> None:
+    low, high = garwood_interval(k)
+    assert (float(low), float(high)) == pytest.approx(reference_exact_poisson(k), rel=1e-7, abs=1e-9)
+
+
+def test_garwood_interval_covers_at_least_95_percent() -> None:
+    rng = np.random.default_rng(17)
+    for mean in (3.0, 25.0, 240.0):
+        draws = rng.poisson(mean, 20_000)
+        low, high = garwood_interval(draws)
+        coverage = np.mean((low <= mean) & (mean <= high))
+        assert coverage >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 20_000), (mean, coverage)
+
+
+def test_planted_statuses_at_mid_year(province, sim) -> None:
+    series = {code: admissions_series(province.units, code, province.admission_plans, province.members,
+                                      province.annual_counts) for code in DISTRICTS}
+    reference, _ = first_half_share(sim, 2023)
+    table = midyear_table(series, 2023, reference).set_index("unit_code")
+    planted = district_admissions()
+    for code in DISTRICTS:
+        history = [planted[(code, y)] for y in (2020, 2021, 2022)]
+        share = sum(f for _, f in history) / sum(n for n, _ in history)
+        assert table.loc[code, "share"] == pytest.approx(share) and abs(share - SHARE[code]) < 0.005
+        low, high = reference_exact_poisson(FIRST_HALF_2023[code])
+        assert table.loc[code, "projection"] == pytest.approx(FIRST_HALF_2023[code] / share)
+        assert (table.loc[code, "low"], table.loc[code, "high"]) == pytest.approx((low / share, high / share))
+        assert table.loc[code, "status"] == STATUS_2023[code], code
+
+
+def test_small_units_take_the_reference_share_and_missing_plans_are_said() -> None:
+    small = pd.DataFrame({"year": [2020, 2021, 2022, 2023], "planned": [30, 30, 30, pd.NA],
+                          "admitted": [20, 25, 30, pd.NA], "admitted_first_half": [20, 25, 30, 12]})
+    table = midyear_table({"X": small}, 2023, 0.4).set_index("unit_code")
+    assert table.loc["X", "share_source"] == "reference" and table.loc["X", "share"] == 0.4
+    assert table.loc["X", "projection"] == pytest.approx(30.0)
+    assert table.loc["X", "status"] == "no_plan"
