@@ -163,8 +163,9 @@ class AdmissionsReport(AnalysisReport):
         return bool(self.base.dataset.simulated)
 
     # --- attainment -------------------------------------------------------------------------------------------
-    def attainment_sentences(self) -> list[str]:
-        """The span, each term, the last two complete years and the first half of the year, as the seeds say them."""
+    def attainment_sentences(self, first_half: bool = True) -> list[str]:
+        """The span, each term, the last two complete years and (with ``first_half``) the first half of the mid-year
+        year, as the seeds say them."""
         lang, out = self.lang, []
         for c in self.cumulative:
             if not c.years:
@@ -184,7 +185,7 @@ class AdmissionsReport(AnalysisReport):
             out.append(t("admissions.attainment.year", lang, year=row.year, admitted=number(row.admitted, lang),
                          pct=_pct(row.attainment_rounded, lang), planned=number(row.planned, lang)))
         current = self.series[self.series["year"] == self.midyear_year]
-        if not current.empty and pd.notna(current["first_half_pct"].iloc[0]):
+        if first_half and not current.empty and pd.notna(current["first_half_pct"].iloc[0]):
             row = current.iloc[0]
             out.append(t("admissions.attainment.first_half", lang, year=self.midyear_year,
                          admitted=number(row["admitted_first_half"], lang), pct=_pct(row["first_half_rounded"], lang),

@@ -26,22 +26,28 @@ class ParameterProblem(ValueError):
     """A report parameter outside its allowed values; the message says which and why (vi / en)."""
 
 
-def check_parameters(unit: str, year: int, terms: list[str], target_change_pct: float, language: str,
-                     suppression_threshold: int) -> None:
-    """Refuse values out of range before any data is read (types and unknown names are checked by the runner)."""
+def common_problems(unit: str, years: list[int], terms: list[str], language: str, suppression_threshold: int,
+                    ) -> list[str]:
+    """What is wrong with the parameters every committee report takes (a year 0 means the data's last)."""
     problems = []
     if language not in LANGUAGES:
         problems.append(both("committee.error.language", value=language, allowed=", ".join(LANGUAGES)))
     if not 2 <= suppression_threshold <= 100:
         problems.append(both("committee.error.threshold", value=suppression_threshold))
-    if not (year == 0 or 1990 <= year <= 2100):
-        problems.append(both("committee.error.year", value=year))
-    if not -1 <= target_change_pct <= 100:
-        problems.append(both("committee.error.target", value=target_change_pct))
+    problems += [both("committee.error.year", value=year) for year in years if not (year == 0 or 1990 <= year <= 2100)]
     if not terms or len(set(terms)) != len(terms):
         problems.append(both("committee.error.terms", value=", ".join(terms)))
     if not unit.strip():
         problems.append(both("committee.error.unit"))
+    return problems
+
+
+def check_parameters(unit: str, year: int, terms: list[str], target_change_pct: float, language: str,
+                     suppression_threshold: int) -> None:
+    """Refuse values out of range before any data is read (types and unknown names are checked by the runner)."""
+    problems = common_problems(unit, [year], terms, language, suppression_threshold)
+    if not -1 <= target_change_pct <= 100:
+        problems.append(both("committee.error.target", value=target_change_pct))
     if problems:
         raise ParameterProblem("\n".join(problems))
 

@@ -8,14 +8,14 @@ import pandas as pd
 
 from helpers.admissions_report import AdmissionsReport
 from helpers.codes import ATTRITION_EXITS
-from helpers.committee import ParameterProblem
+from helpers.committee import ParameterProblem, common_problems
+from helpers.formatting import number
 from helpers.management_report import ManagementReport
 from helpers.published import load_figures, reproduced
 from helpers.ratings_report import RatingsReport
 from helpers.report import Heading, TermReport
 from helpers.tables import escape, html_table
-from helpers.formatting import number
-from helpers.text import LANGUAGES, both, t
+from helpers.text import both, t
 
 PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
 
@@ -23,18 +23,7 @@ PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
 def check_parameters(unit: str, year: int, midyear: int, terms: list[str], language: str, suppression_threshold: int,
                      rate_band: list, weak_target_pct: float, exemption_threshold_pct: float) -> None:
     """Refuse values out of range before any data is read (types and unknown names are checked by the runner)."""
-    problems = []
-    if language not in LANGUAGES:
-        problems.append(both("committee.error.language", value=language, allowed=", ".join(LANGUAGES)))
-    if not 2 <= suppression_threshold <= 100:
-        problems.append(both("committee.error.threshold", value=suppression_threshold))
-    for value in (year, midyear):
-        if not (value == 0 or 1990 <= value <= 2100):
-            problems.append(both("committee.error.year", value=value))
-    if not terms or len(set(terms)) != len(terms):
-        problems.append(both("committee.error.terms", value=", ".join(terms)))
-    if not unit.strip():
-        problems.append(both("committee.error.unit"))
+    problems = common_problems(unit, [year, midyear], terms, language, suppression_threshold)
     if (len(rate_band) != 2 or not all(isinstance(v, (int, float)) for v in rate_band)
             or not 0 <= rate_band[0] < rate_band[1] <= 100):
         problems.append(both("quality.error.band", value=rate_band))
@@ -82,15 +71,19 @@ class QualityCommitteeReport:
 
     # --- parts ----------------------------------------------------------------------------------------------
     def header(self) -> str:
-        return self.base.header(PARTS, "quality.part", title_key="quality.title")
+        return self.base.header(PARTS, "quality.part", title_key="quality.title",
+                                banner_key="quality.simulated_banner")
 
     def summary(self) -> str:
         """The sentences a committee member reads instead of the report: one or two from each analysis."""
         a, r, m = self.admissions, self.ratings, self.management
-        sentences = [*a.attainment_sentences()[-2:], *a.midyear_sentences()[:2], *a.rate_sentences()[:1]]
-        if r.shares is not None:
-            sentences += [*r.share_sentences("organisation")[:1], *r.target_sentences()[:1]]
-        sentences += [*m.exemption_sentences()[:1], *m.screening_sentences()[:1]]
+        # A year already complete in the data is stated in full; its mid-year projection belongs to the section.
+        complete = a.midyear_year in a.years
+        midyear = [] if complete else a.midyear_sentences()[:2]
+        sentences = [*a.attainment_sentences(first_half=not complete)[-2:], *midyear, *a.rate_sentences()[:1]]
+        if r.shares is not None:  # the share and the target's status (the target's definition is in Part I)
+            sentences += [*r.share_sentences("organisation")[:1], *r.target_sentences()[1:2]]
+        sentences += [*m.exemption_sentences()[:2], *m.screening_sentences()[:1]]
         body = "".join(f"<li>{escape(s)}</li>" for s in sentences if s)
         return f'{self._h("summary", 2)}<ul class="summary">{body}</ul>'
 
@@ -101,7 +94,8 @@ class QualityCommitteeReport:
                                     "member_management") if getattr(data, name, None) is not None]
         listed = "".join(f"<li>{escape(t(f'quality.basis.table.{name}', lang))}</li>" for name in tables)
         band = self.admissions.rate_band
-        standards = [t("quality.basis.standard.rate", lang, low=number(band[0], lang, 1), high=number(band[1], lang, 1)),
+        standards = [t("quality.basis.standard.rate", lang, low=number(band[0], lang, 1),
+                       high=number(band[1], lang, 1)),
                      t("quality.basis.standard.weak", lang, value=number(self.ratings.weak_target_pct, lang, 1)),
                      t("quality.basis.standard.exempted", lang,
                        value=number(self.management.exemption_threshold_pct, lang, 1)),
@@ -210,8 +204,9 @@ def _reproduction(base: TermReport, admissions: AdmissionsReport, ratings: Ratin
         return None
     table = reproduced(load_figures(), computed)
     if ratings.shares is not None:  # members excellent "10 to 12%" every year of 2016-2020: the lowest and highest
-        members = ratings.shares[(ratings.shares["unit_code"] == base.unit) & (ratings.shares["subject"] == "member")
-                                & (ratings.shares["rating"] == "excellent") & ratings.shares["year"].between(2016, 2020)]
+        shares = ratings.shares
+        members = shares[(shares["unit_code"] == base.unit) & (shares["subject"] == "member")
+                         & (shares["rating"] == "excellent") & shares["year"].between(2016, 2020)]
         if len(members) == 5:
             extremes = [reproduced(load_figures(), {"HCM-2016-2020-members_excellent": 100 * float(v)})
                         for v in (members["share"].min(), members["share"].max())]

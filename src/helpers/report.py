@@ -101,13 +101,13 @@ class TermReport:
 
     # --- sections -------------------------------------------------------------------------------------------
     def header(self, sections: tuple[str, ...] = SECTIONS, prefix: str = "report.section",
-               title_key: str = "report.title") -> str:
+               title_key: str = "report.title", banner_key: str = "report.simulated_banner") -> str:
         """Banner (simulated data), title, unit and terms, data period, and a linked table of contents."""
         lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
         if self.dataset.simulated:
             parts.append(f'<div class="sim-banner" role="note"><span class="banner-long">'
-                         f'{escape(t("report.simulated_banner", lang))}</span><span class="banner-short">'
+                         f'{escape(t(banner_key, lang))}</span><span class="banner-short">'
                          f'{escape(t("report.simulated_banner_short", lang))}</span></div>')
         parts.append(f"<h1>{escape(t(title_key, lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
