@@ -16,13 +16,11 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.codes import DOMAINS
+from helpers.codes import AGE_GROUP_LOWER, DOMAINS
 from helpers.counts import counts_for_unit, series_units
 from helpers.profiles import Association, association
 from helpers.terms import term_years
 
-# Age at admission, in the groups the admission_sources table uses; as there, an age under 18 counts with 18_30.
-AGE_GROUPS = ((0, 30, "18_30"), (31, 40, "31_40"), (41, 50, "41_50"), (51, 200, "51_plus"))
 PROFILE_ATTRIBUTES = ("age_group", "sex", "professional_training", "occupation")
 # Admissions a year as % of the members at its start: the band the national resolution sets (3–4%).
 RATE_BAND = (3.0, 4.0)
@@ -194,16 +192,18 @@ def admission_rates(frame: pd.DataFrame, band: tuple[float, float] = RATE_BAND, 
 # --- profile of new members ----------------------------------------------------------------------------------
 
 def age_group(age: pd.Series) -> pd.Series:
-    """The admission_sources age group of each age in whole years; missing where the age is."""
+    """The ``age_group`` code (helpers.codes) of each age in whole years; missing where the age is."""
     out = pd.Series(pd.NA, index=age.index, dtype="string")
-    for low, high, name in AGE_GROUPS:
-        out[age.between(low, high).fillna(False).astype(bool)] = name
+    known = age.notna().to_numpy()
+    uppers = np.array(list(AGE_GROUP_LOWER.values())[1:])  # a group ends where the next one starts
+    position = np.searchsorted(uppers, age[known].astype(int).to_numpy(), side="right")
+    out[known] = np.array(list(AGE_GROUP_LOWER))[position]
     return out
 
 
 def categories(attribute: str) -> tuple[str, ...]:
     """The categories of a profile attribute, in the order tables show them."""
-    return tuple(g[2] for g in AGE_GROUPS) if attribute == "age_group" else DOMAINS.get(attribute, ())
+    return tuple(AGE_GROUP_LOWER) if attribute == "age_group" else DOMAINS.get(attribute, ())
 
 
 def new_members(members: pd.DataFrame, years: range) -> pd.DataFrame:
