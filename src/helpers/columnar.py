@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from helpers.codes import DOMAINS, ENTRY_KINDS, EXIT_KINDS
-from helpers.contracts import CONTRACTS, ContractError, Problem, _parse_column, header_aliases, header_key
+from helpers.contracts import CONTRACTS, ContractError, Problem, header_aliases, header_key, parse_column
 from helpers.counts import COUNT_COLUMNS
 from helpers.text import t
 
@@ -109,7 +109,7 @@ def _day_numbers(column: pa.ChunkedArray) -> np.ndarray:
 def _parse_days(cells: np.ndarray, texts: list[str]) -> np.ndarray:
     """Text dates as days since 1970, each distinct text parsed once with the contract's own parser (so both paths
     agree on what is a date); NO_DAY when empty or unreadable."""
-    parsed = _parse_column(pd.Series(texts, dtype="string"), "date")
+    parsed = parse_column(pd.Series(texts, dtype="string"), "date")
     table = parsed.to_numpy(dtype="datetime64[D]").astype(np.int64)
     table = np.where(parsed.isna().to_numpy(), NO_DAY, table).astype(np.int32)
     return np.append(table, NO_DAY)[np.where(cells < 0, len(texts), cells)]

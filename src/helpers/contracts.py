@@ -402,7 +402,8 @@ def _normalise_date(text: str) -> str:
     return text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]00:00:00", text) else text
 
 
-def _parse_column(text: pd.Series, kind: str) -> pd.Series:
+def parse_column(text: pd.Series, kind: str) -> pd.Series:
+    """Text cells as the contract's type (Int64, Float64, datetime64 or string); unreadable cells become NA."""
     if kind == "int":
         numbers = pd.to_numeric(text.map(_normalise_int, na_action="ignore").astype(object),
                                 errors="coerce").astype("float64")
@@ -504,7 +505,7 @@ def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2
             typed[f.name] = pd.Series(pd.NA, index=text.index, dtype=_DTYPES[f.kind])
             continue
         column = text[f.name].astype("string").str.strip().replace("", pd.NA)
-        typed[f.name] = _parse_column(column, f.kind)
+        typed[f.name] = parse_column(column, f.kind)
         bad = column.notna() & typed[f.name].isna()
         for row in column.index[bad]:
             unparsed.add((row, f.name))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.contracts import CONTRACTS, ContractError, Problem, _parse_column, enforce, header_aliases, header_key
+from helpers.contracts import (CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key,
+                               parse_column)
 from helpers.counts import ancestors, annual_counts_from_members, series_units
 from helpers.readers import SUFFIXES, read_text_table
 from helpers.text import both
@@ -194,7 +195,7 @@ def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
     aliases = header_aliases(CONTRACTS[table])
     columns = {aliases.get(header_key(h)): h for h in raw.frame.columns}
     units = raw.frame[columns["unit_code"]].astype("string").str.strip()
-    years = _parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
+    years = parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
     return {(str(u), int(y)): raw.first_row + i for i, (u, y) in enumerate(zip(units, years))
             if not pd.isna(u) and not pd.isna(y)}
 
