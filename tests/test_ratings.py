@@ -12,10 +12,10 @@ from scipy import stats
 from scipy.stats.contingency import association
 from statsmodels.stats.multitest import multipletests
 
+from helpers.counts import subordinate_units
 from helpers.formatting import percent
 from helpers.ratings import (RATINGS, clopper_pearson, compare_two, holm, permutation_p, share_change, shares,
-                             subordinate_units, term_baseline_year, term_changes, unit_counts, unit_differences,
-                             weak_target)
+                             term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
 from helpers.terms import load_terms
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]

@@ -19,7 +19,7 @@ from helpers.admissions import (HISTORY_YEARS, LEVEL, MIN_HISTORY_ADMISSIONS, PR
                                 first_half_share, midyear_table, new_member_profile, profile_test, sources_pool,
                                 term_attainment)
 from helpers.codes import ATTRITION_EXITS, label
-from helpers.counts import predecessors, series_units
+from helpers.counts import series_units, subordinate_units
 from helpers.formatting import number, p_value, percent
 from helpers.plots import STYLE, figure_html, mark_simulated
 from helpers.report import AnalysisReport, Heading, TermReport
@@ -104,8 +104,7 @@ class AdmissionsReport(AnalysisReport):
             return attainment(admissions_series(data.units, code, plans, data.members, data.annual_counts))
 
         series = series_of(unit)
-        parents = {unit, *predecessors(data.units, unit)}
-        children = data.units.loc[data.units["parent_code"].isin(parents), "unit_code"].tolist()
+        children = subordinate_units(data.units, unit)
         child_series = {code: series_of(code) for code in children}
         names = data.units.set_index("unit_code")["name"]
 

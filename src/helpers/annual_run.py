@@ -27,8 +27,7 @@ import yaml
 from helpers.contracts import ContractError
 from helpers.datasets import load_table, table_files, table_scopes
 from helpers.fingerprint import InputDigests
-from helpers.paths import NOTEBOOKS, REPO_ROOT, TITLE_KEYS, notebook_file, resolve_data_path
-from helpers.readers import read_text_table
+from helpers.paths import NOTEBOOKS, TITLE_KEYS, notebook_file, repo_relative, resolve_data_path
 from helpers.text import LANGUAGES, both, t
 
 LOCK_NAME = ".annual-run.lock"
@@ -105,15 +104,17 @@ class Summary:
 
 # --- planning -------------------------------------------------------------------------------------------------
 
-def last_data_year(folder: Path) -> int:
-    """The last calendar year a data folder has, read from the raw files so one broken row cannot hide it."""
+def last_data_year(folder: Path, digests: InputDigests | None = None) -> int:
+    """The last calendar year a data folder has, read from the raw files so one broken row cannot hide it (through
+    ``digests`` when given, which then need not read them again)."""
     files = table_files(Path(folder))
+    raw = (digests or InputDigests()).raw
     if "annual_counts" in files:
-        frame = read_text_table(files["annual_counts"]).frame
+        frame = raw(files["annual_counts"])
         column = next(c for c in frame.columns if "year" in c.lower() or "nam" in c.lower())
         return int(pd.to_numeric(frame[column], errors="coerce").max())
     if "members" in files:
-        frame = read_text_table(files["members"]).frame
+        frame = raw(files["members"])
         dates = [pd.to_datetime(frame[c], errors="coerce", format="mixed", dayfirst=False).dt.year.max()
                  for c in frame.columns if c.endswith("_date")]
         return int(max(d for d in dates if pd.notna(d)))
@@ -163,12 +164,13 @@ def _units_table(folder: Path) -> pd.DataFrame:
         raise PlanError("\n".join(str(p) for p in err.problems[:20])) from err
 
 
-def make_jobs(entries: list[dict], out_root: Path, where: str = "") -> list[Job]:
+def make_jobs(entries: list[dict], out_root: Path, where: str = "", digests: InputDigests | None = None,
+              ) -> list[Job]:
     """Jobs from parameter sets (``unit``, ``year``, ``data_path``, ``language``, ``notebook`` and notebook
     parameters); every job's parameters are checked against its notebook before anything runs."""
     from helpers.render import ParameterError, check_parameters
 
-    digests = InputDigests()
+    digests = digests or InputDigests()
     units_by_folder: dict[Path, pd.DataFrame] = {}
     jobs: list[Job] = []
     for number, entry in enumerate(entries, start=1):
@@ -185,7 +187,7 @@ def make_jobs(entries: list[dict], out_root: Path, where: str = "") -> list[Job]
         if unit not in set(units["unit_code"]):
             raise PlanError(both("annual_run.unknown_unit", unit=unit, where=place,
                                  known=", ".join(units["unit_code"])))
-        year = int(entry.pop("year", 0) or last_data_year(folder))
+        year = int(entry.pop("year", 0) or last_data_year(folder, digests))
         language = str(entry.pop("language", "vi"))
         if language not in LANGUAGES:
             raise PlanError(both("annual_run.bad_language", value=language, where=place))
@@ -220,12 +222,13 @@ def plan_units(data_path: str, out_root: Path, year: int = 0, levels: list[str] 
     the data's last)."""
     folder = resolve_data_path(data_path)
     table = _units_table(folder)
-    year = year or last_data_year(folder)
+    digests = InputDigests()
+    year = year or last_data_year(folder, digests)
     codes = units or units_for_year(table, year, levels)
     notebooks = (notebooks,) if isinstance(notebooks, str) else tuple(notebooks)
     entries = [{"notebook": notebook, "data_path": data_path, "unit": code, "year": year, "language": lang}
                for code in codes for notebook in notebooks for lang in languages]
-    return make_jobs(entries, out_root)
+    return make_jobs(entries, out_root, digests=digests)
 
 
 def plan_file(path: Path, out_root: Path) -> list[Job]:
@@ -428,14 +431,9 @@ def summary_lines(summary: Summary, out_root: Path) -> list[str]:
         lines.append(both("annual_run.failed_report", unit=job.unit, year=job.year, report=job.name)
                      + f" — {both(f'annual_run.kind.{outcome.kind}')}\n    {reason}")
         if outcome.executed:
-            lines.append("    " + both("annual_run.kept_notebook", path=_shown(outcome.executed)))
-    lines.append(both("annual_run.index_written", path=_shown(out_root / "index.html")))
+            lines.append("    " + both("annual_run.kept_notebook", path=repo_relative(outcome.executed)))
+    lines.append(both("annual_run.index_written", path=repo_relative(out_root / "index.html")))
     return lines
-
-
-def _shown(path: Path) -> str:
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def progress_printer(stream=None, language: str = "vi") -> Callable[[Outcome, int, int], None]:

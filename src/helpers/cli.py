@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers import truth
 from helpers.contracts import CONTRACTS, ContractError, Problem
-from helpers.paths import NOTEBOOKS, REPO_ROOT, TITLE_KEYS, notebook_file, reports_root, sample_dir
+from helpers.paths import NOTEBOOKS, TITLE_KEYS, notebook_file, repo_relative, reports_root, sample_dir
 from helpers.text import LANGUAGES, both, t
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
@@ -251,13 +251,6 @@ def _json_value(value):
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else str(value)
-
-
-def repo_relative(path: Path) -> str:
-    """A path as the report records it: relative to the repository when inside it, so reports do not carry
-    machine-specific paths."""
-    resolved = path.resolve()
-    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(resolved)
 
 
 def build_parser() -> argparse.ArgumentParser:

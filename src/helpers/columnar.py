@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from helpers.codes import DOMAINS, ENTRY_KINDS, EXIT_KINDS
 from helpers.contracts import CONTRACTS, ContractError, Problem, header_aliases, header_key, parse_column
 from helpers.counts import COUNT_COLUMNS
+from helpers.datasets import display_path
 from helpers.text import t
 
 COUNT_INPUTS = ("unit_code", "entry_kind", "entry_date", "exit_date", "exit_kind")
@@ -42,14 +43,6 @@ class MemberColumns:
 
     def __len__(self) -> int:
         return len(self.unit)
-
-
-def display_path(path: Path) -> str:
-    """A path as messages show it: relative to the working folder when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def member_files(path: Path) -> list[Path]:

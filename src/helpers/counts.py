@@ -78,6 +78,12 @@ def predecessors(units: pd.DataFrame, unit_code: str) -> list[str]:
     return _reachable(units, unit_code, "successor_code")
 
 
+def subordinate_units(units: pd.DataFrame, unit_code: str) -> list[str]:
+    """The units directly below ``unit_code`` or below a unit merged into it: the ones its report compares."""
+    parents = {unit_code, *predecessors(units, unit_code)}
+    return units.loc[units["parent_code"].isin(parents), "unit_code"].astype(str).tolist()
+
+
 def series_units(units: pd.DataFrame, unit_code: str) -> list[str]:
     """Every unit whose counts make up the series of ``unit_code``: it, its predecessors, and all below them."""
     if unit_code not in set(units["unit_code"]):

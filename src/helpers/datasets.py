@@ -43,7 +43,8 @@ class Dataset:
     member_management: pd.DataFrame | None = None
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -73,7 +74,7 @@ def load_table(path: Path, table: str | None = None, units: set[str] | None = No
 
     With ``units``, only the rows of those units are checked and kept (see :func:`table_scopes`).
     """
-    shown = _display(path)
+    shown = display_path(path)
     try:
         raw = read_text_table(path)
     except Exception as err:  # any reader failure becomes one clear problem, not a traceback
@@ -105,7 +106,7 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_row: int) -> list[Problem]:
     unknown = ~frame["unit_code"].isin(units["unit_code"])
-    return [Problem(_display(path), "unknown_unit", column="unit_code", row=int(i) + first_row,
+    return [Problem(display_path(path), "unknown_unit", column="unit_code", row=int(i) + first_row,
                     value=str(frame.at[i, "unit_code"])) for i in frame.index[unknown]]
 
 
@@ -143,10 +144,10 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
             problems.extend(err.problems)
     for required in ("units",):
         if required not in files:
-            problems.append(Problem(_display(folder / f"{required}.csv"), "unreadable",
+            problems.append(Problem(display_path(folder / f"{required}.csv"), "unreadable",
                                     detail={"error": "missing / không có tệp"}))
     if "members" not in files and "annual_counts" not in files:
-        problems.append(Problem(_display(folder / "annual_counts.csv"), "unreadable",
+        problems.append(Problem(display_path(folder / "annual_counts.csv"), "unreadable",
                                 detail={"error": "need annual_counts or members / cần annual_counts hoặc members"}))
     if problems:
         raise ContractError(problems)
@@ -183,7 +184,7 @@ def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, p
     if not differs:
         return []
     rows = _file_rows(path, "member_management")
-    return [Problem(_display(path), "members_match_counts", column="members",
+    return [Problem(display_path(path), "members_match_counts", column="members",
                     row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
                     value=str(given[i]), detail={"expected": int(expected[i])}) for i in differs]
 

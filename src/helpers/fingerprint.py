@@ -48,6 +48,7 @@ class InputDigests:
     def __init__(self) -> None:
         self._files: dict[Path, str] = {}
         self._rows: dict[Path, tuple[np.ndarray, np.ndarray | None, str]] = {}
+        self._raw: dict[Path, pd.DataFrame] = {}
         self._package: str | None = None
 
     def file(self, path: Path) -> str:
@@ -55,6 +56,13 @@ class InputDigests:
         if path not in self._files:
             self._files[path] = file_digest(path)
         return self._files[path]
+
+    def raw(self, path: Path) -> pd.DataFrame:
+        """A table's cells as written (text), read once."""
+        path = Path(path).resolve()
+        if path not in self._raw:
+            self._raw[path] = read_text_table(path).frame
+        return self._raw[path]
 
     def package(self) -> str:
         if self._package is None:
@@ -65,7 +73,7 @@ class InputDigests:
         """Per-row hashes of a table's cells as written, each row's unit code, and a digest of its headers."""
         path = Path(path).resolve()
         if path not in self._rows:
-            frame = read_text_table(path).frame
+            frame = self.raw(path)
             aliases = header_aliases(CONTRACTS[table])
             unit_column = next((c for c in frame.columns if aliases.get(header_key(c)) == "unit_code"), None)
             hashes = pd.util.hash_pandas_object(frame, index=True).to_numpy()

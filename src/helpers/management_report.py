@@ -20,7 +20,7 @@ from helpers.codes import ATTRITION_EXITS
 from helpers.formatting import number, percent
 from helpers.management import EXEMPTION_THRESHOLD_PCT, exemptions, far_away, registered_76, screening, unit_series
 from helpers.plots import STYLE, figure_html, mark_simulated
-from helpers.ratings import subordinate_units
+from helpers.counts import subordinate_units
 from helpers.report import AnalysisReport, Heading, TermReport
 from helpers.suppression import note, suppress
 from helpers.tables import escape, html_table

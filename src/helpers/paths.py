@@ -23,6 +23,13 @@ def resolve_data_path(data_path: str | Path) -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
+def repo_relative(path: str | Path) -> str:
+    """A path as reports and logs record it: relative to the repository when inside it, so no machine-specific
+    path travels with a report."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(resolved)
+
+
 def reports_root() -> Path:
     """Folder where rendered reports are written."""
     return Path(os.environ.get("HELPERS_REPORTS_ROOT", REPO_ROOT / "reports")).resolve()

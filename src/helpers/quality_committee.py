@@ -202,13 +202,14 @@ def _reproduction(base: TermReport, admissions: AdmissionsReport, ratings: Ratin
             computed["HCM-2019-screened_removed"] = 100 * float(row["removed"].iloc[0]) / float(row["screened"].iloc[0])
     if not computed:
         return None
-    table = reproduced(load_figures(), computed)
+    figures = load_figures()
+    table = reproduced(figures, computed)
     if ratings.shares is not None:  # members excellent "10 to 12%" every year of 2016-2020: the lowest and highest
         shares = ratings.shares
         members = shares[(shares["unit_code"] == base.unit) & (shares["subject"] == "member")
                          & (shares["rating"] == "excellent") & shares["year"].between(2016, 2020)]
         if len(members) == 5:
-            extremes = [reproduced(load_figures(), {"HCM-2016-2020-members_excellent": 100 * float(v)})
+            extremes = [reproduced(figures, {"HCM-2016-2020-members_excellent": 100 * float(v)})
                         for v in (members["share"].min(), members["share"].max())]
             table = pd.concat([table, *extremes], ignore_index=True)
     return table

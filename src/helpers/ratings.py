@@ -15,9 +15,10 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.counts import predecessors, series_units
+from helpers.counts import series_units
 from helpers.terms import term_years
 
 RATINGS = ("excellent", "good", "completed", "not_completed")
@@ -38,12 +39,6 @@ def clopper_pearson(count, total, level: float = 0.95) -> tuple[np.ndarray, np.n
     low, high = proportion_confint(count, safe, alpha=1 - level, method="beta")
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return np.where(total > 0, low, np.nan), np.where(total > 0, high, np.nan)
-
-
-def subordinate_units(units: pd.DataFrame, unit: str) -> list[str]:
-    """The units directly below ``unit`` or below a unit merged into it: the ones a report compares."""
-    parents = {unit, *predecessors(units, unit)}
-    return units.loc[units["parent_code"].isin(parents), "unit_code"].astype(str).tolist()
 
 
 def unit_counts(ratings: pd.DataFrame, units: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
@@ -192,14 +187,9 @@ def compare_two(unit_row: np.ndarray, rest_row: np.ndarray, min_expected: float 
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (as statsmodels' ``multipletests(method="holm")``)."""
+    """Holm's step-down adjusted p-values (statsmodels' ``multipletests``, as helpers.causes uses it)."""
     p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = len(p)
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order]).clip(max=1.0)
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
+    return multipletests(p, method="holm")[1] if len(p) else p
 
 
 def unit_differences(counts: pd.DataFrame, parent: str, children: list[str], year: int, subject: str,

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from helpers.codes import ATTRITION_EXITS
+from helpers.counts import subordinate_units
 from helpers.formatting import number, p_value, percent
 from helpers.plots import STYLE, figure_html, mark_simulated
 from helpers.ratings import (MIN_EXPECTED, PERMUTATIONS, RATINGS, SUBJECTS, WEAK_TARGET_PCT, shares,
-                             subordinate_units, term_baseline_year, term_changes, unit_counts, unit_differences,
-                             weak_target)
+                             term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
 from helpers.report import AnalysisReport, Heading, TermReport
 from helpers.suppression import note, suppress
 from helpers.tables import escape, html_table

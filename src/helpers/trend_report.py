@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from helpers.counts import ancestors, counts_for_unit, predecessors, series_units
+from helpers.counts import ancestors, counts_for_unit, predecessors, series_units, subordinate_units
 from helpers.formatting import number, percent, p_value
 from helpers.funnel import funnel_curves, funnel_table
 from helpers.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
@@ -80,8 +80,7 @@ class TrendReport(AnalysisReport):
         knots_tested = pd.concat([fit.knot_tests() for fit in fits.values()], ignore_index=True)
         mk = pd.concat([mann_kendall(yearly, f"{s}_rate", spans) for s in fits], ignore_index=True)
 
-        parents = {unit, *predecessors(data.units, unit)}
-        children = data.units.loc[data.units["parent_code"].isin(parents), "unit_code"].tolist()
+        children = subordinate_units(data.units, unit)
         units_table = units_curves = units_years = None
         if len(children) >= 2:
             last_span = next(s for s in reversed(spans) if s.fitted)
