@@ -10,8 +10,8 @@ import argparse
 
 import pandas as pd
 
-from helpers.counts import annual_counts_from_members
-from helpers.datasets import load_dataset, load_table
+from helpers.data.counts import annual_counts_from_members
+from helpers.data.datasets import load_dataset, load_table
 from helpers.paths import sample_dir
 from timing import best_of
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_national.py [--scale 1.0] [--repeat 3] [--baseline-repeat 1]
         [--workdir /tmp/helpers-national-bench]
 
-(a) the national registry at ``--scale``: ``helpers.columnar`` (read five Parquet columns, vectorised checks,
+(a) the national registry at ``--scale``: ``helpers.data.columnar`` (read five Parquet columns, vectorised checks,
 counts) against ``pandas.read_csv`` of the same members as CSV followed by ``annual_counts_from_members``; both
 results are compared cell by cell. (b) the columnar path at scale/16, scale/4 and scale (1×, 4×, 16× rows).
 Every measurement runs in a fresh subprocess that reports its wall time (best of ``--repeat`` for the columnar
@@ -47,10 +47,10 @@ def child(task: str, folder: Path, repeat: int, out: Path | None, scale: float, 
     """One measurement in this (fresh) process: generate, columnar counts, or pandas CSV counts."""
     import pandas as pd
 
-    from helpers.columnar import annual_counts, read_member_columns
-    from helpers.counts import annual_counts_from_members
-    from helpers.datasets import load_table
-    from helpers.national import write_national
+    from helpers.data.columnar import annual_counts, read_member_columns
+    from helpers.data.counts import annual_counts_from_members
+    from helpers.data.datasets import load_table
+    from helpers.synth.national import write_national
 
     imported = _rss_kib()
     if task == "generate":
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="the 16× size, as a national scale (default 1.0)")
     parser.add_argument("--repeat", type=int, default=3, help="columnar runs per measurement, best kept (default 3)")
     parser.add_argument("--baseline-repeat", type=int, default=1, help="pandas runs, best kept (default 1)")
-    parser.add_argument("--seed", type=int, default=None, help="generator seed (default helpers.national.SEED)")
+    parser.add_argument("--seed", type=int, default=None, help="generator seed (default helpers.synth.national.SEED)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/helpers-national-bench"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -144,7 +144,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from helpers.national import SEED
+    from helpers.synth.national import SEED
 
     seed = SEED if args.seed is None else args.seed
     scales = (args.scale / 16, args.scale / 4, args.scale)

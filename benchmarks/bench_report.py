@@ -12,11 +12,11 @@ from pathlib import Path
 import nbformat
 
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.render import render
+from helpers.run.render import render
 from timing import best_of
 
 IMPORTS = """import pandas, numpy, scipy, statsmodels.api, matplotlib.pyplot, pandera.pandas, lifelines, pymannkendall
-import helpers.committee"""
+import helpers.report.committee"""
 
 
 def main() -> None:

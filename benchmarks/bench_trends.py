@@ -12,12 +12,13 @@ import argparse
 import numpy as np
 import statsmodels.api as sm
 
-from helpers.counts import counts_for_unit, descendants
-from helpers.datasets import load_dataset
+from helpers.data.counts import counts_for_unit
+from helpers.data.units import descendants
+from helpers.data.datasets import load_dataset
 from helpers.paths import sample_dir
 from timing import best_of
-from helpers.terms import load_terms
-from helpers.trends import check_series, design, fit_trend, term_spans
+from helpers.data.terms import load_terms
+from helpers.analyses.trends import check_series, design, fit_trend, term_spans
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 SERIES = ("removed", "asked_to_leave")
@@ -48,7 +49,7 @@ def main() -> None:
                        offset=np.log(yearly["members_start"].to_numpy(dtype=float))).fit()
 
     print(f"best of {args.repeat}; {len(SERIES)} series per unit\n")
-    print("| scope | fits | helpers.trends (s) | bare statsmodels (s) | ratio |\n|---|---:|---:|---:|---:|")
+    print("| scope | fits | helpers.analyses.trends (s) | bare statsmodels (s) | ratio |\n|---|---:|---:|---:|---:|")
     for scope, codes in (("province", ["SIM"]), ("province and all units", units)):
         a, b = best_of(args.repeat, lambda: ours(codes)), best_of(args.repeat, lambda: bare(codes))
         print(f"| {scope} | {len(codes) * len(SERIES)} | {a:.4f} | {b:.4f} | {a / b:.2f}× |")

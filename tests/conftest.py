@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.cli import main
-from helpers.datasets import load_dataset
+from helpers.cli.main import main
+from helpers.data.datasets import load_dataset
 from helpers.paths import sample_dir
 
 

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from helpers.admissions import (admission_rates, admissions_series, admitted_from_members, attainment,
+from helpers.analyses.admissions import (admission_rates, admissions_series, admitted_from_members, attainment,
                                 compare_profile, cumulative_attainment, first_half_share, garwood_interval,
                                 midyear_table, new_member_profile, profile_test, rolled_up, seed_round,
                                 sources_pool, term_attainment)
-from helpers.counts import annual_counts_from_members
-from helpers.formatting import percent
-from helpers.terms import load_terms
+from helpers.data.counts import annual_counts_from_members
+from helpers.report.formatting import percent
+from helpers.data.terms import load_terms
 
 # --- the planted province -----------------------------------------------------------------------------------
 # SIM with four districts. Province totals are the Hòa Bình figures (seed 001): 1.394 admitted in 2021 against a

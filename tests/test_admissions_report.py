@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from helpers.admissions_report import AdmissionsReport, admissions_tables
-from helpers.counts import counts_for_unit
-from helpers.formatting import percent
-from helpers.report import Heading, TermReport
-from helpers.terms import load_terms, term_table
+from helpers.report.sections.admissions import AdmissionsReport, admissions_tables
+from helpers.data.counts import counts_for_unit
+from helpers.report.formatting import percent
+from helpers.report.base import Heading, TermReport
+from helpers.data.terms import load_terms
+from helpers.analyses.term_table import term_table
 from helpers.text import t
 from test_admissions import POSTGRADUATES_2021_2022, STATUS_2023, planted_province
 
@@ -24,7 +25,7 @@ HOSTILE = '<script>alert("x")</script> & Co'
 
 
 def dataset(province: SimpleNamespace, **changes) -> SimpleNamespace:
-    """A Dataset-like object with the attribute names of helpers.datasets.Dataset and its two admission tables."""
+    """A Dataset-like object with the attribute names of helpers.data.datasets.Dataset and its two admission tables."""
     fields = dict(folder=Path("planted"), units=province.units, annual_counts=province.annual_counts,
                   members=province.members, survey=None, targets=None, files=(), counts_derived=True, simulated=True,
                   admission_plans=province.admission_plans, admission_sources=province.admission_sources)
@@ -159,7 +160,7 @@ def test_a_band_upside_down_is_refused_before_any_work() -> None:
 
 
 def test_a_year_counts_in_full_only_when_the_data_goes_past_30_june() -> None:
-    from helpers.admissions_report import _complete
+    from helpers.report.sections.admissions import _complete
 
     def data(*dates: str) -> SimpleNamespace:
         stamps = pd.to_datetime(list(dates))

@@ -17,11 +17,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import annual_run as ar
-from helpers.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED, EXIT_OK, build_parser
-from helpers.datasets import load_table
+from helpers.run import annual as ar
+from helpers.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED, EXIT_OK, build_parser
+from helpers.data.datasets import load_table
 from helpers.paths import REPO_ROOT, sample_dir
-from helpers.run_index import index_html
+from helpers.run.index import index_html
 
 DOCS = REPO_ROOT / "docs"
 

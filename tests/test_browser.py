@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cli import NOTEBOOKS
-from helpers.cli import main as cli_main
+from helpers.cli.main import NOTEBOOKS
+from helpers.cli.main import main as cli_main
 
 pytestmark = pytest.mark.slow
 

@@ -11,14 +11,15 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers import synth, truth
-from helpers.causes import (GROUPS, TooFewBranches, branch_model_sentences, branch_solution_model, cause_distribution,
+from helpers.synth import province as synth
+from helpers.synth import truth
+from helpers.analyses.causes import (GROUPS, TooFewBranches, branch_model_sentences, branch_solution_model, cause_distribution,
                             cause_solution_sentences, correlations, matched_pair_test, rank_correlation,
                             rating_summary, too_few_branches_sentence)
-from helpers.causes_figures import correlation_heatmap
-from helpers.counts import annual_counts_from_members
+from helpers.report.sections.causes_figures import correlation_heatmap
+from helpers.data.counts import annual_counts_from_members
 from helpers.text import t
-from helpers.trends import DISPERSION_THRESHOLD
+from helpers.analyses.trends import DISPERSION_THRESHOLD
 
 REFERENCE = {"spearman": stats.spearmanr, "kendall": stats.kendalltau}
 LATE_YEARS = range(truth.SURVEY_YEAR + 1, truth.LAST_YEAR + 1)  # exits after the survey carry the planted effect

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.cli import build_parser
+from helpers.cli.main import build_parser
 from helpers.paths import sample_dir
 
 COMMANDS = ("validate", "check-published", "synth", "report")
@@ -86,7 +86,7 @@ def test_report_refuses_unknown_unit(run_cli, tmp_path: Path) -> None:
 
 
 def test_check_published_bad_file_exits_two(run_cli, tmp_path: Path) -> None:
-    from helpers.published import COLUMNS
+    from helpers.data.published import COLUMNS
 
     path = tmp_path / "figures-x.csv"
     path.write_text(",".join(COLUMNS) + "\nX-1,000,X,2020,removed,,abc,người,none,,,,,\"q\"\n", encoding="utf-8")

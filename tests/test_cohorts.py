@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from helpers.cohorts import (CohortDifference, cohort_difference, cohort_durations, difference_sentence,
+from helpers.analyses.cohorts import (CohortDifference, cohort_difference, cohort_durations, difference_sentence,
                              retention_sentences, retention_table)
-from helpers.formatting import number, percent
+from helpers.report.formatting import number, percent
 
 AS_OF = pd.Timestamp("2025-12-31")
 # Planted hazards per year: removed, asked to leave, another exit from the party (competing), transfer out

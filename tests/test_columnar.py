@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.columnar import load_annual_counts, read_member_columns, top_units
-from helpers.contracts import ContractError
-from helpers.counts import annual_counts_from_members
-from helpers.datasets import load_table
+from helpers.data.columnar import load_annual_counts, read_member_columns, top_units
+from helpers.data.contracts import ContractError
+from helpers.data.counts import annual_counts_from_members
+from helpers.data.datasets import load_table
 from helpers.paths import sample_dir
-from helpers.readers import read_text_table
+from helpers.data.readers import read_text_table
 from helpers.text import t
 
 

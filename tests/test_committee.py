@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.committee import ParameterProblem, check_parameters
+from helpers.report.committee import ParameterProblem, check_parameters
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.render import ParameterError, check_parameters as check_declared, render
+from helpers.run.render import ParameterError, check_parameters as check_declared, render
 
 NOTEBOOK = notebooks_dir() / "05-committee-report.ipynb"
 PARTS = ("summary", "basis", "situation", "causes", "solutions", "target", "appendix")

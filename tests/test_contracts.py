@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.contracts import CONTRACTS, ContractError, enforce, header_key
-from helpers.datasets import load_table
+from helpers.data.contracts import CONTRACTS, ContractError, enforce, header_key
+from helpers.data.datasets import load_table
 from helpers.paths import sample_dir
 
 
@@ -136,7 +136,7 @@ def test_survey_ratings_are_one_to_five() -> None:
 
 
 def test_every_column_and_code_has_labels_in_both_languages() -> None:
-    from helpers.codes import DOMAINS
+    from helpers.data.codes import DOMAINS
     from helpers.text import t
 
     for contract in CONTRACTS.values():

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.contracts import ContractError
-from helpers.counts import annual_counts_from_members
-from helpers.datasets import DATA_TABLES, Dataset, UnknownUnit, detect_table, load_dataset, table_scopes
+from helpers.data.contracts import ContractError
+from helpers.data.counts import annual_counts_from_members
+from helpers.data.datasets import DATA_TABLES, Dataset, UnknownUnit, detect_table, load_dataset, table_scopes
 from helpers.paths import sample_dir
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers.fonts import FAMILY, embedded_font_css, font_bytes
+from helpers.report.fonts import FAMILY, embedded_font_css, font_bytes
 from helpers.paths import sample_dir
 from helpers.text import LANGUAGES, catalogue
 
@@ -81,7 +81,7 @@ def test_subset_covers_vietnamese_blocks_and_combining_marks(faces):
 
 
 def test_css_identical_across_processes():
-    code = "import hashlib; from helpers.fonts import embedded_font_css as f; " \
+    code = "import hashlib; from helpers.report.fonts import embedded_font_css as f; " \
            "print(hashlib.sha256(f().encode()).hexdigest())"
     hashes = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
               for _ in range(2)}

@@ -1,5 +1,5 @@
 """Vietnamese number format as the seeds write it, English on request."""
-from helpers.formatting import number, percent, signed_percent
+from helpers.report.formatting import number, percent, signed_percent
 
 
 def test_vietnamese_format() -> None:

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import truth
-from helpers.counts import descendants, series_units, counts_for_unit, predecessors
-from helpers.funnel import count_limits, flag_counts, funnel_table
+from helpers.synth import truth
+from helpers.data.counts import counts_for_unit
+from helpers.data.units import descendants, series_units, predecessors
+from helpers.analyses.funnel import count_limits, flag_counts, funnel_table
 
 
 def test_planted_units_are_flagged_and_no_others(sample) -> None:

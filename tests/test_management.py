@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.formatting import percent
-from helpers.management import above, exemptions, far_away, has_column, registered_76, screening, unit_series
+from helpers.report.formatting import percent
+from helpers.analyses.management import above, exemptions, far_away, has_column, registered_76, screening, unit_series
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]
 # Exempted share planted per district: D04 13% and D08 16% (above the seed's 10%), D09 exactly 10% (not above:

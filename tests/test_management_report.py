@@ -10,9 +10,9 @@ from scipy import stats
 from test_management import EXEMPTED, planted_management
 from test_ratings_report import base, dataset, tables, text
 
-from helpers.formatting import number, percent
-from helpers.management_report import ManagementReport, management_tables
-from helpers.report import Heading
+from helpers.report.formatting import number, percent
+from helpers.report.sections.management import ManagementReport, management_tables
+from helpers.report.base import Heading
 from helpers.text import t
 
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import national
-from helpers.columnar import load_annual_counts
-from helpers.contracts import ContractError
-from helpers.counts import COUNT_COLUMNS, annual_counts_from_members, province_counts
-from helpers.datasets import dataset_info, load_table
-from helpers.national_cli import EXIT_BAD_INPUT, EXIT_OK, add_commands
+from helpers.synth import national
+from helpers.data.columnar import load_annual_counts
+from helpers.data.contracts import ContractError
+from helpers.data.counts import COUNT_COLUMNS, annual_counts_from_members, province_counts
+from helpers.data.datasets import dataset_info, load_table
+from helpers.cli.national import EXIT_BAD_INPUT, EXIT_OK, add_commands
 
 SMALL = 0.002   # about 11,200 members: contract and reference checks
 MEDIUM = 0.01   # about 56,000 members: enough events to recover the planted rates

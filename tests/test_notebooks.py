@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import truth
+from helpers.synth import truth
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.render import ParameterError, check_parameters, render
+from helpers.run.render import ParameterError, check_parameters, render
 from helpers.text import t
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
@@ -117,7 +117,7 @@ def test_report_for_a_subordinate_unit(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_failing_notebook_writes_no_report(tmp_path: Path) -> None:
-    from helpers.render import NotebookFailed
+    from helpers.run.render import NotebookFailed
 
     html = tmp_path / "reports" / "x.html"
     with pytest.raises(NotebookFailed) as err:
@@ -221,7 +221,7 @@ def test_analysis_notebooks_render_with_the_seed_figures(tmp_path: Path, name: s
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_papermill_reads_every_parameter(path: Path) -> None:
     """papermill silently drops a parameter line it cannot parse (an '=' in a comment does it)."""
-    from helpers.render import declared_parameters
+    from helpers.run.render import declared_parameters
 
     tagged = [c for c in _cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])][0]
     names = [node.target.id for node in ast.parse("".join(tagged["source"])).body]

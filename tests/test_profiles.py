@@ -7,9 +7,9 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import association as scipy_association
 
-from helpers import truth
-from helpers.profiles import (adjusted_rate_ratios, association, member_years, profile_table, reasons_table)
-from helpers.terms import load_terms
+from helpers.synth import truth
+from helpers.analyses.profiles import (adjusted_rate_ratios, association, member_years, profile_table, reasons_table)
+from helpers.data.terms import load_terms
 
 SEED_ATTRIBUTES = {"age_18_40": "age_18_40", "informal_occupation": "informal_occupation",
                    "hamlet_branch": "hamlet_branch", "professional_low": "professional_none_or_elementary",

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.counts import counts_for_unit
-from helpers.projection import Target, project_term
-from helpers.terms import load_terms, term_years
-from helpers.trends import fit_trend, term_spans
+from helpers.data.counts import counts_for_unit
+from helpers.analyses.projection import Target, project_term
+from helpers.data.terms import load_terms, term_years
+from helpers.analyses.trends import fit_trend, term_spans
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from helpers.paths import REPO_ROOT, locales_dir, published_dir
-from helpers.published import (COLUMNS, REPRODUCED_COLUMNS, FiguresError, check_figures, format_check, load_figures,
+from helpers.data.published import (COLUMNS, REPRODUCED_COLUMNS, FiguresError, check_figures, format_check, load_figures,
                                parse_pct, reproduced, round_as_stated, tolerance)
 
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"  # CI and sessions keep shared/ beside the checkout

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import truth
-from helpers.committee import ParameterProblem
+from helpers.synth import truth
+from helpers.report.committee import ParameterProblem
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.quality_committee import PARTS, QualityCommitteeReport, check_parameters
-from helpers.render import ParameterError, check_parameters as check_declared, render
+from helpers.report.quality import PARTS, QualityCommitteeReport, check_parameters
+from helpers.run.render import ParameterError, check_parameters as check_declared, render
 
 NOTEBOOK = notebooks_dir() / "09-quality-report.ipynb"
 TERMS = ["2015-2020", "2020-2025"]

@@ -12,11 +12,11 @@ from scipy import stats
 from scipy.stats.contingency import association
 from statsmodels.stats.multitest import multipletests
 
-from helpers.counts import subordinate_units
-from helpers.formatting import percent
-from helpers.ratings import (RATINGS, clopper_pearson, compare_two, holm, permutation_p, share_change, shares,
+from helpers.data.units import subordinate_units
+from helpers.report.formatting import percent
+from helpers.analyses.ratings import (RATINGS, clopper_pearson, compare_two, holm, permutation_p, share_change, shares,
                              term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
-from helpers.terms import load_terms
+from helpers.data.terms import load_terms
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]
 # Organisations per district (1.111 in the province, as in the default data) and the province's counts per rating

@@ -11,11 +11,12 @@ import pytest
 from scipy import stats
 from test_ratings import DISTRICTS, planted_ratings
 
-from helpers.datasets import Dataset
-from helpers.formatting import percent
-from helpers.ratings_report import RatingsReport, ratings_tables
-from helpers.report import Heading, TermReport
-from helpers.terms import load_terms, term_table
+from helpers.data.datasets import Dataset
+from helpers.report.formatting import percent
+from helpers.report.sections.ratings import RatingsReport, ratings_tables
+from helpers.report.base import Heading, TermReport
+from helpers.data.terms import load_terms
+from helpers.analyses.term_table import term_table
 from helpers.text import t
 
 NAMES = {"SIM": "Tỉnh mô phỏng", **{d: f"Huyện {d}" for d in DISTRICTS}, "D05": "<b>Huyện & Co</b>"}

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.contracts import ContractError
-from helpers.datasets import load_table
+from helpers.data.contracts import ContractError
+from helpers.data.datasets import load_table
 from helpers.paths import sample_dir
 
 EXPECTED_ROW = {"unit_code": "D01", "year": 2020, "members_start": 1200, "removed": 3, "asked_to_leave": 1}

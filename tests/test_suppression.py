@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from helpers.codes import ATTRITION_EXITS
-from helpers.suppression import DEFAULT_THRESHOLD, Suppressed, note, shown_table, suppress
-from helpers.synth import generate
+from helpers.data.codes import ATTRITION_EXITS
+from helpers.report.suppression import DEFAULT_THRESHOLD, Suppressed, note, shown_table, suppress
+from helpers.synth.province import generate
 from helpers.text import t
 
 # --- a reference attacker, written independently of the module ---------------------------------------------------

@@ -6,12 +6,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import synth, truth
-from helpers.codes import INFORMAL_OCCUPATIONS
-from helpers.counts import province_counts
+from helpers.synth import province as synth
+from helpers.synth import truth
+from helpers.data.codes import INFORMAL_OCCUPATIONS
+from helpers.data.counts import province_counts
 from helpers.paths import sample_dir
-from helpers.published import check_figures, load_figures, reproduced
-from helpers.terms import load_terms, term_table
+from helpers.data.published import check_figures, load_figures, reproduced
+from helpers.data.terms import load_terms
+from helpers.analyses.term_table import term_table
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.contracts import ContractError
-from helpers.terms import load_terms, term_of_year, term_table, term_years
+from helpers.data.contracts import ContractError
+from helpers.data.terms import load_terms, term_of_year, term_years
+from helpers.analyses.term_table import term_table
 
 
 @pytest.fixture(scope="module")

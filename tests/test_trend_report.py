@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from helpers.trend_report import TrendReport
+from helpers.report.sections.trends import TrendReport
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 KINDS = ["removed", "asked_to_leave"]

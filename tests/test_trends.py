@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import synth, truth
-from helpers.counts import counts_for_unit
-from helpers.terms import load_terms
-from helpers.trends import (MIN_YEARS_PER_TERM, TrendError, check_series, fit_trend, mann_kendall, rates,
+from helpers.synth import province as synth
+from helpers.synth import truth
+from helpers.data.counts import counts_for_unit
+from helpers.data.terms import load_terms
+from helpers.analyses.trends import (MIN_YEARS_PER_TERM, TrendError, check_series, fit_trend, mann_kendall, rates,
                             term_spans)
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]

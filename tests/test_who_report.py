@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import synth
-from helpers.profiles import ATTRIBUTES
-from helpers.who_report import WhoLeavesReport, withheld_profile
+from helpers.synth import province as synth
+from helpers.analyses.profiles import ATTRIBUTES
+from helpers.report.sections.profiles import WhoLeavesReport, withheld_profile
 
 KINDS = ["removed", "asked_to_leave"]
 

@@ -1,6 +1,6 @@
 """``python -m helpers`` runs the command line."""
 import sys
 
-from helpers.cli import main
+from helpers.cli.main import main
 
 sys.exit(main())

@@ -81,4 +81,4 @@ def locales_dir() -> Path:
 
 
 def templates_dir() -> Path:
-    return PACKAGE_DIR / "templates"
+    return PACKAGE_DIR / "report" / "templates"

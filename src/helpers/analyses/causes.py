@@ -1,0 +1,343 @@
+"""Causes and solutions: why members left, how the survey rates causes and solutions, and how the two go together.
+
+Cause group k and solution group k of the Tây Ninh project are paired (solution k is meant to counter cause k).
+The survey gives rank correlations of every cause with every solution, a permutation test that the 7 matched
+pairs stand out from the 42 unmatched ones, and, for the surveyed branches, a count model of later exits on the
+solution ratings. All of these are associations in observational data, not proof that a solution works.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import special, stats
+from statsmodels.stats.multitest import multipletests
+
+from helpers.errors import TooFewBranches
+from helpers.data.codes import ATTRITION_EXITS
+from helpers.report.formatting import number, percent, p_value
+from helpers.text import DEFAULT_LANGUAGE, t
+from helpers.analyses.trends import DISPERSION_THRESHOLD
+
+GROUPS = tuple(range(1, 8))
+CAUSES = tuple(f"cause_{k}" for k in GROUPS)
+SOLUTIONS = tuple(f"solution_{k}" for k in GROUPS)
+METHODS = ("spearman", "kendall")
+ALPHA = 0.05
+PERMUTATION_TOLERANCE = 1e-12  # float noise allowed when comparing a relabelled statistic with the observed one
+
+
+# --- leavers' causes and the ratings ---------------------------------------------------------------------------
+
+def cause_distribution(members: pd.DataFrame, years: range) -> pd.DataFrame:
+    """Leavers (removed, asked to leave) exiting in ``years`` by cause group: count and share per kind and overall.
+
+    ``share`` is a proportion (0–1) of those with a recorded cause group; ``unrecorded`` counts the others.
+    """
+    leavers = members[members["exit_kind"].isin(ATTRITION_EXITS)
+                      & members["exit_date"].dt.year.isin(list(years))]
+    rows = []
+    for kind, part in [*((k, leavers[leavers["exit_kind"] == k]) for k in ATTRITION_EXITS), ("total", leavers)]:
+        known = part["cause_group"].dropna().astype(int)
+        counts = known.value_counts().reindex(GROUPS, fill_value=0)
+        for group, count in counts.items():
+            rows.append({"kind": kind, "cause_group": group, "count": int(count),
+                         "share": count / len(known) if len(known) else np.nan,
+                         "unrecorded": int(len(part) - len(known)), "first_year": years.start,
+                         "last_year": years.stop - 1})
+    return pd.DataFrame(rows)
+
+
+def rating_summary(survey: pd.DataFrame) -> pd.DataFrame:
+    """Per respondent type (and ``"all"``) and group: answered n, mean rating and share rating 4–5 (0–1)."""
+    rows = []
+    parts = [*survey.groupby("respondent_type", sort=True), ("all", survey)]
+    for rtype, part in parts:
+        for item in ("cause", "solution"):
+            for k in GROUPS:
+                values = part[f"{item}_{k}"].dropna().astype(float)
+                rows.append({"respondent_type": str(rtype), "item": item, "group": k, "n": len(values),
+                             "mean": values.mean() if len(values) else np.nan,
+                             "share_4_5": (values >= 4).mean() if len(values) else np.nan})
+    return pd.DataFrame(rows)
+
+
+# --- correlations of causes with solutions ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorrelationResult:
+    """7×7 frames, rows cause 1..7 and columns solution 1..7: coefficient, p, pairwise n, adjusted p and CI."""
+
+    method: str
+    respondent_type: str | None
+    r: pd.DataFrame
+    p: pd.DataFrame
+    n: pd.DataFrame
+    p_holm: pd.DataFrame
+    p_bh: pd.DataFrame
+    ci_low: pd.DataFrame
+    ci_high: pd.DataFrame
+    level: float = 0.95
+
+    def matched(self) -> pd.DataFrame:
+        """One row per matched pair k (cause k, solution k): r, CI, n, p and the adjusted p."""
+        return pd.DataFrame([{"group": k, "r": self.r.loc[k, k], "ci_low": self.ci_low.loc[k, k],
+                              "ci_high": self.ci_high.loc[k, k], "n": int(self.n.loc[k, k]),
+                              "p": self.p.loc[k, k], "p_holm": self.p_holm.loc[k, k],
+                              "p_bh": self.p_bh.loc[k, k]} for k in GROUPS])
+
+
+def _frame(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(values, index=pd.Index(GROUPS, name="cause"), columns=pd.Index(GROUPS, name="solution"))
+
+
+def fisher_se(r: float, n: int, method: str) -> float:
+    """Bonett–Wright SE of atanh(r) for Spearman, √((1 + r²/2)/(n − 3)); Kendall's SE is :func:`jackknife_se`."""
+    # Derived for continuous scores; on 1-5 ratings it covers at or slightly above 95% (simulated in
+    # tests/test_causes.py). Fieller's √(0.437/(n − 4)) for Kendall covers only ~88% on such ratings.
+    if method != "spearman":
+        raise ValueError("the closed-form SE is used for Spearman only")
+    return float(np.sqrt((1 + r**2 / 2) / (n - 3))) if n > 3 else float("nan")
+
+
+def jackknife_se(x: np.ndarray, y: np.ndarray, statistic) -> float:
+    """Delete-one jackknife SE of atanh(statistic(x, y)); identical (x, y) answers are deleted once, weighted by count.
+
+    So 1–5 ratings need at most 25 evaluations of the statistic, whatever the number of answers.
+    """
+    pairs, first, counts = np.unique(np.column_stack([x, y]), axis=0, return_index=True, return_counts=True)
+    n = len(x)
+    if n < 4 or len(pairs) < 2:
+        return float("nan")
+    z = np.array([np.arctanh(np.clip(statistic(np.delete(x, i), np.delete(y, i)), -1 + 1e-12, 1 - 1e-12))
+                  for i in first])
+    mean = np.sum(counts * z) / n
+    return float(np.sqrt((n - 1) / n * np.sum(counts * (z - mean) ** 2)))
+
+
+@dataclass(frozen=True)
+class PairCorrelation:
+    """One rank correlation on the pairwise-complete answers, with its p-value and CI."""
+
+    r: float
+    p: float
+    n: int
+    ci_low: float
+    ci_high: float
+
+
+def rank_correlation(x, y, method: str = "spearman", level: float = 0.95) -> PairCorrelation:
+    """Spearman (``scipy.stats.spearmanr``) or Kendall tau-b (``scipy.stats.kendalltau``) where x and y both exist.
+
+    CI: tanh(atanh(r) ± z·SE), SE from :func:`fisher_se` (Spearman) or :func:`jackknife_se` (Kendall).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    both = ~(np.isnan(x) | np.isnan(y))
+    x, y, n = x[both], y[both], int(both.sum())
+    if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return PairCorrelation(np.nan, np.nan, n, np.nan, np.nan)
+    if method == "spearman":
+        res = stats.spearmanr(x, y)
+        se = fisher_se(res.statistic, n, method)
+    else:
+        res = stats.kendalltau(x, y)
+        se = jackknife_se(x, y, lambda a, b: stats.kendalltau(a, b).statistic)
+    z, q = np.arctanh(np.clip(res.statistic, -1 + 1e-12, 1 - 1e-12)), special.ndtri(0.5 + level / 2)
+    return PairCorrelation(float(res.statistic), float(res.pvalue), n, float(np.tanh(z - q * se)),
+                           float(np.tanh(z + q * se)))
+
+
+def correlations(survey: pd.DataFrame, method: str = "spearman", respondent_type: str | None = None,
+                 level: float = 0.95) -> CorrelationResult:
+    """Every cause against every solution with :func:`rank_correlation` (pairwise complete, CIs at ``level``).
+
+    ``p_holm`` and ``p_bh``: ``multipletests`` over the 49 tests (those with a finite p).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    data = survey if respondent_type is None else survey[survey["respondent_type"] == respondent_type]
+    causes = data[list(CAUSES)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    solutions = data[list(SOLUTIONS)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    cells = np.array([[dataclasses.astuple(rank_correlation(causes[:, i], solutions[:, j], method, level))
+                       for j in range(7)] for i in range(7)])  # 7 × 7 × (r, p, n, low, high)
+    p = cells[:, :, 1].ravel()
+    p_holm, p_bh = np.full(49, np.nan), np.full(49, np.nan)
+    finite = np.isfinite(p)
+    if finite.any():
+        p_holm[finite] = multipletests(p[finite], method="holm")[1]
+        p_bh[finite] = multipletests(p[finite], method="fdr_bh")[1]
+    return CorrelationResult(method, respondent_type, _frame(cells[:, :, 0]), _frame(cells[:, :, 1]),
+                             _frame(cells[:, :, 2].astype(int)), _frame(p_holm.reshape(7, 7)),
+                             _frame(p_bh.reshape(7, 7)), _frame(cells[:, :, 3]), _frame(cells[:, :, 4]), level)
+
+
+# --- do the matched pairs stand out? ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MatchedPairTest:
+    """Mean matched coefficient minus mean unmatched, with exact permutation p-values over the 7! relabellings."""
+
+    statistic: float
+    mean_matched: float
+    mean_unmatched: float
+    p_two_sided: float
+    p_one_sided_negative: float
+    n_permutations: int
+
+
+def _matched_minus_unmatched(values: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    k = values.shape[0]
+    traces = values[np.arange(k), perms].sum(axis=1)
+    return traces / k - (values.sum() - traces) / (k * k - k)
+
+
+def matched_pair_test(r: pd.DataFrame) -> MatchedPairTest:
+    """Exact test over all 7! relabellings of the solutions that the matched pairs differ from the unmatched.
+
+    Two-sided p: share with |stat| ≥ |observed|; one-sided: share with stat ≤ observed (matched more negative).
+    """
+    values = np.asarray(r, dtype=float)
+    if values.shape[0] != values.shape[1] or not np.isfinite(values).all():
+        raise ValueError("matched_pair_test needs a square matrix of finite coefficients")
+    k = values.shape[0]
+    perms = np.array(list(itertools.permutations(range(k))))
+    null = _matched_minus_unmatched(values, perms)
+    observed = float(_matched_minus_unmatched(values, np.arange(k)[None, :])[0])
+    matched = float(np.trace(values) / k)
+    return MatchedPairTest(
+        statistic=observed, mean_matched=matched,
+        mean_unmatched=float((values.sum() - np.trace(values)) / (k * k - k)),
+        p_two_sided=float(np.mean(np.abs(null) >= abs(observed) - PERMUTATION_TOLERANCE)),
+        p_one_sided_negative=float(np.mean(null <= observed + PERMUTATION_TOLERANCE)),
+        n_permutations=len(perms))
+
+
+# --- later exits from the surveyed branches against their solution ratings -------------------------------------
+
+def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, years: range) -> pd.DataFrame:
+    """Rate ratio of exits (removed + asked to leave in ``years``) per rating point of each solution, with 95% CI.
+
+    Poisson GLM, offset log(member-years), on solution_1..7 and branch type; quasi-Poisson above the dispersion rule.
+    """
+    # Left out and counted: branches with a missing rating, without members, or of a type without any exit
+    # (that type's effect would be −∞, and its branches then carry no information on the ratings).
+    branches = survey[(survey["respondent_type"] == "branch") & survey["branch_id"].notna()]
+    counts = counts_by_branch[counts_by_branch["year"].isin(list(years))]
+    summed = (counts.assign(events=counts["removed"].astype(float) + counts["asked_to_leave"].astype(float),
+                            exposure=counts["members_start"].astype(float))
+              .groupby(counts["branch_id"].astype(str))[["events", "exposure"]].sum())
+    data = branches[["branch_id", "branch_type", *SOLUTIONS]].assign(branch_id=branches["branch_id"].astype(str))
+    data = data.merge(summed, left_on="branch_id", right_index=True, how="left")
+    n_surveyed = len(data)
+    complete = data[list(SOLUTIONS)].notna().all(axis=1) & data["branch_type"].notna()
+    n_missing_rating = int((~complete).sum())
+    data = data[complete]
+    has_exposure = data["exposure"].fillna(0) > 0
+    n_no_exposure = int((~has_exposure).sum())
+    data = data[has_exposure]
+    type_events = data.groupby("branch_type")["events"].transform("sum")
+    n_type_without_exits = int((type_events == 0).sum())
+    data = data[type_events > 0]
+    if len(data) <= len(SOLUTIONS) + data["branch_type"].nunique():
+        raise TooFewBranches(len(data), n_surveyed, len(SOLUTIONS) + data["branch_type"].nunique() + 1)
+    x = data[list(SOLUTIONS)].astype(float)
+    types = data["branch_type"].astype(str)
+    x = pd.concat([x, pd.get_dummies(types, prefix="type", drop_first=True, dtype=float)], axis=1)
+    x = sm.add_constant(x, has_constant="add")
+    model = sm.GLM(data["events"].to_numpy(dtype=float), x, family=sm.families.Poisson(),
+                   offset=np.log(data["exposure"].to_numpy(dtype=float)))
+    result = model.fit()
+    dispersion = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else float("nan")
+    family = "poisson"
+    if result.df_resid > 0 and dispersion > DISPERSION_THRESHOLD:
+        result = model.fit(scale="X2")
+        family = "quasi_poisson"
+    ci = result.conf_int(alpha=0.05)
+    rows = []
+    for k, column in zip(GROUPS, SOLUTIONS):
+        rows.append({"group": k, "rate_ratio": float(np.exp(result.params[column])),
+                     "ci_low": float(np.exp(ci.loc[column, 0])), "ci_high": float(np.exp(ci.loc[column, 1])),
+                     "p_value": float(result.pvalues[column]), "family": family, "dispersion": dispersion,
+                     "n_branches": len(data), "n_events": int(data["events"].sum()), "n_surveyed": n_surveyed,
+                     "n_missing_rating": n_missing_rating, "n_no_exposure": n_no_exposure,
+                     "n_type_without_exits": n_type_without_exits, "first_year": years.start,
+                     "last_year": years.stop - 1})
+    return pd.DataFrame(rows)
+
+
+# --- sentences --------------------------------------------------------------------------------------------------
+
+def format_coefficient(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A coefficient with 2 decimals, never "−0,00"."""
+    return number(0.0 if abs(value) < 0.005 else value, lang, 2)
+
+
+def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, lang: str = DEFAULT_LANGUAGE,
+                             ) -> list[str]:
+    """One sentence per matched pair, one on the unmatched pairs, one on the permutation test, and the caution."""
+    fmt = lambda v: format_coefficient(v, lang)  # noqa: E731
+    method = t(f"causes.method.{result.method}", lang)
+    out = [t("causes.corr.intro", lang, method=method, n=number(int(result.n.to_numpy().max()), lang),
+             who=t(f"causes.who.{result.respondent_type or 'all'}", lang))]
+    for row in result.matched().itertuples():
+        if not np.isfinite(row.r):
+            out.append(t("causes.corr.pair_undefined", lang, k=row.group,
+                         cause=t(f"codes.cause_group.{row.group}", lang)))
+            continue
+        key = "flagged" if row.p_holm < ALPHA else "not_flagged"
+        direction = t("causes.corr.negative" if row.r < 0 else "causes.corr.positive", lang)
+        out.append(t(f"causes.corr.pair_{key}", lang, k=row.group, cause=t(f"codes.cause_group.{row.group}", lang),
+                     method=method, r=fmt(row.r), low=fmt(row.ci_low), high=fmt(row.ci_high), n=number(row.n, lang),
+                     p_holm=p_value(row.p_holm, lang), direction=direction))
+    off = ~np.eye(7, dtype=bool) & (result.p_holm.to_numpy() < ALPHA)
+    if off.any():
+        pairs = ", ".join(f"({i + 1}, {j + 1})" for i, j in zip(*np.nonzero(off)))
+        out.append(t("causes.corr.unmatched_flagged", lang, count=int(off.sum()), pairs=pairs))
+    else:
+        out.append(t("causes.corr.unmatched_none", lang))
+    out.append(t("causes.perm.sentence", lang, matched=fmt(test.mean_matched), unmatched=fmt(test.mean_unmatched),
+                 stat=fmt(test.statistic), permutations=number(test.n_permutations, lang),
+                 p_one=p_value(test.p_one_sided_negative, lang), p_two=p_value(test.p_two_sided, lang)))
+    out.append(t("causes.perm." + ("stands_out" if test.p_one_sided_negative < ALPHA else "no_stand_out"), lang))
+    out.append(t("causes.caution", lang))
+    return out
+
+
+def too_few_branches_sentence(err: TooFewBranches, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Why the branch model was not fitted for this unit, in words."""
+    return t("causes.branch.too_few", lang, usable=number(err.usable, lang), surveyed=number(err.surveyed, lang),
+             needed=number(err.needed, lang))
+
+
+def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The branch model in words: what was fitted on how many branches, each solution's rate ratio, the caution."""
+    first = model.iloc[0]
+    dropped = int(first["n_surveyed"] - first["n_branches"])
+    out = [t("causes.branch.intro", lang, n=number(int(first["n_branches"]), lang),
+             surveyed=number(int(first["n_surveyed"]), lang), events=number(int(first["n_events"]), lang),
+             first=int(first["first_year"]), last=int(first["last_year"]))]
+    if dropped:
+        out.append(t("causes.branch.dropped", lang, missing=number(int(first["n_missing_rating"]), lang),
+                     exposure=number(int(first["n_no_exposure"]), lang),
+                     no_exits=number(int(first["n_type_without_exits"]), lang)))
+    out.append(t(f"causes.branch.family.{first['family']}", lang, dispersion=number(first["dispersion"], lang, 2),
+                 threshold=number(DISPERSION_THRESHOLD, lang, 1)))
+    for row in model.itertuples():
+        change = percent(100 * abs(row.rate_ratio - 1), lang, 1)
+        if row.ci_high < 1:
+            key = "lower"
+        elif row.ci_low > 1:
+            key = "higher"
+        else:
+            key = "unclear"
+        out.append(t(f"causes.branch.{key}", lang, k=row.group, solution=t(f"codes.cause_group.{row.group}", lang),
+                     ratio=number(row.rate_ratio, lang, 2), low=number(row.ci_low, lang, 2),
+                     high=number(row.ci_high, lang, 2), change=change, p=p_value(row.p_value, lang)))
+    out.append(t("causes.caution", lang))
+    return out

@@ -1,0 +1,206 @@
+"""Attrition trends per congress term: rates, a segmented log-linear count model, and Mann–Kendall beside it.
+
+The model is joinpoint-style: log E[count] = log(members at the start of the year) + b0 + b1·(y − y0)
++ Σ c_k·(y − knot_k)+, with knots fixed at the last calendar year of each term, so each term has its own slope
+and the line is continuous. Poisson by default; quasi-Poisson when the data are over-dispersed (rule below).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pymannkendall
+import statsmodels.api as sm
+from scipy import stats
+from helpers.errors import TrendError
+
+MIN_YEARS_PER_TERM = 3  # a slope from fewer years says more about one odd year than about a trend
+DISPERSION_THRESHOLD = 1.5  # Pearson χ²/df above this: variance clearly exceeds the Poisson mean
+Z95 = stats.norm.ppf(0.975)
+
+
+@dataclass(frozen=True)
+class TermSpan:
+    label: str
+    first_year: int
+    last_year: int
+    years_observed: int
+
+    @property
+    def fitted(self) -> bool:
+        return self.years_observed >= MIN_YEARS_PER_TERM
+
+
+def rates(yearly: pd.DataFrame, kinds: list[str], per: int = 1000) -> pd.DataFrame:
+    """Add a rate per ``per`` members at the start of the year for each kind (and their total)."""
+    out = yearly.copy()
+    out["total"] = out[kinds].sum(axis=1)
+    exposure = out["members_start"].astype(float)
+    for kind in [*kinds, "total"]:
+        out[f"{kind}_rate"] = out[kind].astype(float) / exposure * per
+    return out
+
+
+def check_series(yearly: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Yearly counts sorted by year; refuse gaps, duplicated years and years without members."""
+    from helpers.text import both
+
+    if yearly.empty:
+        raise TrendError(both("trends.error.no_data", unit=unit))
+    years = yearly["year"].astype(int)
+    if years.duplicated().any():
+        raise TrendError(both("trends.error.duplicate_year", unit=unit, year=int(years[years.duplicated()].iloc[0])))
+    ordered = yearly.assign(year=years).sort_values("year").reset_index(drop=True)
+    missing = sorted(set(range(ordered["year"].min(), ordered["year"].max() + 1)) - set(ordered["year"]))
+    if missing:
+        raise TrendError(both("trends.error.missing_years", unit=unit, years=", ".join(map(str, missing))))
+    if "members_start" not in ordered or ordered["members_start"].isna().any():
+        raise TrendError(both("trends.error.no_exposure", unit=unit))
+    empty = ordered.loc[ordered["members_start"] <= 0, "year"]
+    if not empty.empty:
+        raise TrendError(both("trends.error.no_members", unit=unit, year=int(empty.iloc[0])))
+    return ordered
+
+
+def term_spans(years: pd.Series, terms: pd.DataFrame, labels: list[str]) -> list[TermSpan]:
+    """Each requested term with the calendar years it holds (rule in config/terms.toml) and how many are observed."""
+    observed = set(years.astype(int))
+    spans = []
+    for label in labels:
+        row = terms.loc[terms["label"] == label].iloc[0]
+        first, last = int(row["start_year"]) + 1, int(row["end_year"])
+        spans.append(TermSpan(label, first, last, len(observed & set(range(first, last + 1)))))
+    return spans
+
+
+def design(years: np.ndarray, origin: int, knots: tuple[int, ...]) -> np.ndarray:
+    """Columns: intercept, years since ``origin``, and one hinge (y − knot)+ per knot."""
+    years = np.asarray(years, dtype=float)
+    cols = [np.ones_like(years), years - origin] + [np.clip(years - k, 0, None) for k in knots]
+    return np.column_stack(cols)
+
+
+@dataclass(frozen=True)
+class TrendFit:
+    """A fitted segmented model for one series, with what the report states about it."""
+
+    series: str
+    years: np.ndarray
+    counts: np.ndarray
+    exposure: np.ndarray
+    spans: tuple[TermSpan, ...]
+    knots: tuple[int, ...]
+    origin: int
+    family: str
+    dispersion: float
+    params: np.ndarray
+    cov: np.ndarray
+
+    def _segment_contrast(self, j: int) -> np.ndarray:
+        c = np.zeros(len(self.params))
+        c[1] = 1.0
+        c[2:2 + j] = 1.0
+        return c
+
+    def _estimate(self, contrast: np.ndarray) -> tuple[float, float]:
+        return float(contrast @ self.params), float(np.sqrt(contrast @ self.cov @ contrast))
+
+    def apc(self) -> pd.DataFrame:
+        """Annual percent change per term, 100·(exp(slope) − 1), with its 95% CI; short terms not fitted."""
+        rows, j = [], 0
+        for span in self.spans:
+            row = {"series": self.series, "term": span.label, "first_year": span.first_year,
+                   "last_year": span.last_year, "years_observed": span.years_observed, "fitted": span.fitted}
+            if span.fitted:
+                slope, se = self._estimate(self._segment_contrast(j))
+                row |= {"slope": slope, "se": se, **_percent(slope, se)}
+                j += 1
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def aapc(self, first_year: int, last_year: int) -> dict:
+        """Average annual percent change from ``first_year`` to ``last_year``, segments weighted by their years."""
+        if last_year <= first_year:
+            raise ValueError("the window needs at least two years")
+        weights = np.zeros(len(self.knots) + 1)
+        for y in range(first_year, last_year):
+            weights[sum(y >= k for k in self.knots)] += 1
+        contrast = sum(w * self._segment_contrast(j) for j, w in enumerate(weights)) / weights.sum()
+        slope, se = self._estimate(contrast)
+        return {"first_year": first_year, "last_year": last_year, "slope": slope, "se": se, **_percent(slope, se)}
+
+    def knot_tests(self) -> pd.DataFrame:
+        """Wald test that the slope changes at each knot (H0: the next term continues the previous trend)."""
+        rows = []
+        for k, knot in enumerate(self.knots):
+            change, se = self.params[2 + k], float(np.sqrt(self.cov[2 + k, 2 + k]))
+            z = change / se
+            rows.append({"series": self.series, "knot": knot, "slope_change": change, "se": se, "z": z,
+                         "p_value": float(2 * stats.norm.sf(abs(z)))})
+        return pd.DataFrame(rows)
+
+    def expected(self, years: np.ndarray, exposure: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """Expected counts for given years and exposures; with ``params`` (draws × coefficients), one column per draw."""
+        x = design(years, self.origin, self.knots)
+        offset = np.log(np.asarray(exposure, dtype=float))
+        if params is None:
+            return np.exp(x @ self.params + offset)
+        return np.exp(x @ np.asarray(params).T + offset[:, None])
+
+    def fitted_counts(self) -> np.ndarray:
+        return self.expected(self.years, self.exposure)
+
+
+def _percent(slope: float, se: float) -> dict:
+    return {"apc": 100 * np.expm1(slope), "apc_low": 100 * np.expm1(slope - Z95 * se),
+            "apc_high": 100 * np.expm1(slope + Z95 * se)}
+
+
+def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> TrendFit:
+    """Fit the segmented model to ``yearly[series]`` with ``members_start`` as exposure, over the fitted terms.
+
+    Years of terms with fewer than ``MIN_YEARS_PER_TERM`` observed years are left out and those terms are reported
+    as not fitted. Decision rule for over-dispersion: fit Poisson; if the Pearson χ² divided by the residual
+    degrees of freedom exceeds ``DISPERSION_THRESHOLD``, refit as quasi-Poisson (same estimates, standard errors
+    multiplied by the square root of that ratio).
+    """
+    from helpers.text import both
+
+    fitted_spans = [s for s in spans if s.fitted]
+    if not fitted_spans:
+        raise TrendError(both("trends.error.too_few_years", series=series, minimum=MIN_YEARS_PER_TERM))
+    first, last = fitted_spans[0].first_year, fitted_spans[-1].last_year
+    data = yearly[(yearly["year"] >= first) & (yearly["year"] <= last)]
+    data = data[data["year"].isin([y for s in fitted_spans for y in range(s.first_year, s.last_year + 1)])]
+    knots = tuple(s.last_year for s in fitted_spans[:-1])
+    years = data["year"].to_numpy(dtype=int)
+    counts = data[series].to_numpy(dtype=float)
+    exposure = data["members_start"].to_numpy(dtype=float)
+    origin = int(years.min())
+    x = design(years, origin, knots)
+    model = sm.GLM(counts, x, family=sm.families.Poisson(), offset=np.log(exposure))
+    result = model.fit()
+    df_resid = result.df_resid
+    dispersion = float(result.pearson_chi2 / df_resid) if df_resid > 0 else float("nan")
+    family = "poisson"
+    if df_resid > 0 and dispersion > DISPERSION_THRESHOLD:
+        result = model.fit(scale="X2")
+        family = "quasi_poisson"
+    return TrendFit(series, years, counts, exposure, tuple(spans), knots, origin, family, dispersion,
+                    np.asarray(result.params), np.asarray(result.cov_params()))
+
+
+def mann_kendall(yearly: pd.DataFrame, column: str, spans: list[TermSpan] | None = None) -> pd.DataFrame:
+    """Mann–Kendall test with Sen's slope on one annual series, over all years and within each term."""
+    windows = [("all", int(yearly["year"].min()), int(yearly["year"].max()))]
+    windows += [(s.label, s.first_year, s.last_year) for s in spans or []]
+    rows = []
+    for label, first, last in windows:
+        values = yearly.loc[yearly["year"].between(first, last), column].astype(float).to_numpy()
+        row = {"series": column, "window": label, "first_year": first, "last_year": last, "n": len(values)}
+        if len(values) >= MIN_YEARS_PER_TERM:
+            res = pymannkendall.original_test(values)
+            row |= {"trend": res.trend, "tau": res.Tau, "p_value": res.p, "sen_slope": res.slope}
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,1 @@
+"""The command line, ``python -m helpers``: thin wrappers over the package's functions."""

@@ -1,0 +1,223 @@
+"""Load a data folder or single files under their contracts: the one way data enters the suite.
+
+A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``survey``, ``targets``,
+``admission_plans``, ``admission_sources``, ``quality_ratings`` and ``member_management``, each as CSV, XLSX or
+Parquet. When member-level records are given the annual counts are derived from them.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import UnknownUnit
+from helpers.data.contracts import (CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key,
+                               parse_column)
+from helpers.data.counts import annual_counts_from_members
+from helpers.data.units import ancestors, series_units
+from helpers.data.readers import SUFFIXES, read_text_table
+from helpers.text import both
+
+DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets", "admission_plans", "admission_sources",
+               "quality_ratings", "member_management")
+# Tables whose unit codes must be in the units table (every table but units itself).
+UNIT_TABLES = DATA_TABLES[1:]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The typed tables of one data folder; ``annual_counts`` is always present (given or derived)."""
+
+    folder: Path
+    units: pd.DataFrame
+    annual_counts: pd.DataFrame
+    members: pd.DataFrame | None
+    survey: pd.DataFrame | None
+    targets: pd.DataFrame | None
+    files: tuple[Path, ...]
+    counts_derived: bool
+    simulated: bool
+    admission_plans: pd.DataFrame | None = None
+    admission_sources: pd.DataFrame | None = None
+    quality_ratings: pd.DataFrame | None = None
+    member_management: pd.DataFrame | None = None
+
+
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def detect_table(path: Path, headers: list[str]) -> str | None:
+    """The table a file holds: by its name (``members.csv``), else by which contract's required headers it has."""
+    stem = path.stem.lower()
+    for table in CONTRACTS:
+        if stem == table or stem.startswith(f"{table}-") or stem.startswith(f"{table}_"):
+            return table
+    keys = {header_key(h) for h in headers}
+    best, best_share = None, 0.0
+    for table, contract in CONTRACTS.items():
+        aliases = header_aliases(contract)
+        present = {aliases[k] for k in keys if k in aliases}
+        required = [f.name for f in contract.fields if f.required]
+        share = sum(name in present for name in required) / len(required)
+        if share > best_share:
+            best, best_share = table, share
+    return best if best_share >= 0.5 else None
+
+
+def load_table(path: Path, table: str | None = None, units: set[str] | None = None) -> pd.DataFrame:
+    """Read one file and enforce its contract; raises :class:`ContractError` naming file, row and column.
+
+    With ``units``, only the rows of those units are checked and kept (see :func:`table_scopes`).
+    """
+    shown = display_path(path)
+    try:
+        raw = read_text_table(path)
+    except Exception as err:  # any reader failure becomes one clear problem, not a traceback
+        raise ContractError([Problem(shown, "unreadable", detail={"error": str(err).splitlines()[0]})]) from err
+    table = table or detect_table(path, list(raw.frame.columns))
+    if table is None:
+        raise ContractError([Problem(shown, "unknown_table", detail={"tables": ", ".join(CONTRACTS)})])
+    return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row, units=units)
+
+
+def check_unit(dataset: Dataset, unit: str) -> None:
+    """Refuse a unit the data does not have, before any analysis runs on it."""
+    if unit not in set(dataset.units["unit_code"]):
+        raise UnknownUnit(both("cli.unknown_unit", unit=unit, known=", ".join(dataset.units["unit_code"])))
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The data files in a folder, by the table their name says they hold."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in SUFFIXES and path.stem in DATA_TABLES:
+            found.setdefault(path.stem, path)
+    return found
+
+
+def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_row: int) -> list[Problem]:
+    unknown = ~frame["unit_code"].isin(units["unit_code"])
+    return [Problem(display_path(path), "unknown_unit", column="unit_code", row=int(i) + first_row,
+                    value=str(frame.at[i, "unit_code"])) for i in frame.index[unknown]]
+
+
+def table_scopes(units: pd.DataFrame, unit: str) -> dict[str, set[str]]:
+    """The units whose rows a report on ``unit`` reads, per table: its series (it, the units merged into it and all
+    below them, and the units above it) and, for targets, only it and the units above it (the nearest target
+    applies). Rows of any other unit cannot change that report."""
+    upward = set(ancestors(units, unit))
+    series = set(series_units(units, unit)) | upward
+    return {table: upward if table == "targets" else series for table in UNIT_TABLES}
+
+
+def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
+    """Load every table of a data folder, check the unit codes across tables, derive the annual counts.
+
+    With ``scope`` (a unit code) only the rows that unit's report reads are checked and kept, so one unit's broken
+    rows stop the reports that include that unit and no others. The units table is always read whole.
+    """
+    folder = Path(folder)
+    files = table_files(folder)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    keep: dict[str, set[str]] = {}
+    if scope is not None and "units" in files:
+        tables["units"] = load_table(files["units"], "units")
+        if scope not in set(tables["units"]["unit_code"]):
+            raise UnknownUnit(both("cli.unknown_unit", unit=scope, known=", ".join(tables["units"]["unit_code"])))
+        keep = table_scopes(tables["units"], scope)
+    for table, path in files.items():
+        if table in tables:
+            continue
+        try:
+            tables[table] = load_table(path, table, units=keep.get(table))
+        except ContractError as err:
+            problems.extend(err.problems)
+    for required in ("units",):
+        if required not in files:
+            problems.append(Problem(display_path(folder / f"{required}.csv"), "unreadable",
+                                    detail={"error": "missing / không có tệp"}))
+    if "members" not in files and "annual_counts" not in files:
+        problems.append(Problem(display_path(folder / "annual_counts.csv"), "unreadable",
+                                detail={"error": "need annual_counts or members / cần annual_counts hoặc members"}))
+    if problems:
+        raise ContractError(problems)
+    units = tables["units"]
+    for table in UNIT_TABLES:
+        if table in tables:
+            first_row = 1 if files[table].suffix == ".parquet" else 2
+            problems.extend(_unknown_units(tables[table], units, files[table], first_row))
+    if problems:
+        raise ContractError(problems)
+    members = tables.get("members")
+    derived = members is not None
+    counts = annual_counts_from_members(members) if derived else tables["annual_counts"]
+    if "member_management" in tables:
+        problems.extend(_management_against_counts(tables["member_management"], counts,
+                                                   files["member_management"]))
+    if problems:
+        raise ContractError(problems)
+    info = dataset_info(folder)
+    return Dataset(folder, units, counts, members, tables.get("survey"), tables.get("targets"),
+                   tuple(files.values()), derived, bool(info.get("simulated", False)),
+                   tables.get("admission_plans"), tables.get("admission_sources"), tables.get("quality_ratings"),
+                   tables.get("member_management"))
+
+
+def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, path: Path) -> list[Problem]:
+    """One problem per row of ``member_management`` whose members differ from the same unit and year's members at
+    the end of the year in the annual counts (rows without such a count are not judged)."""
+    ends = counts.dropna(subset=["members_end"]).set_index(["unit_code", "year"])["members_end"]
+    keys = pd.MultiIndex.from_arrays([management["unit_code"], management["year"]])
+    expected = ends.reindex(keys).to_numpy()
+    given = management["members"].to_numpy()
+    differs = [i for i, (g, e) in enumerate(zip(given, expected)) if not pd.isna(e) and not pd.isna(g) and g != e]
+    if not differs:
+        return []
+    rows = _file_rows(path, "member_management")
+    return [Problem(display_path(path), "members_match_counts", column="members",
+                    row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
+                    value=str(given[i]), detail={"expected": int(expected[i])}) for i in differs]
+
+
+def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
+    """The file row of each (unit_code, year) of a table, read from the file as written (a scoped load drops the
+    rows of other units, so the typed frame no longer knows them)."""
+    raw = read_text_table(path)
+    aliases = header_aliases(CONTRACTS[table])
+    columns = {aliases.get(header_key(h)): h for h in raw.frame.columns}
+    units = raw.frame[columns["unit_code"]].astype("string").str.strip()
+    years = parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
+    return {(str(u), int(y)): raw.first_row + i for i, (u, y) in enumerate(zip(units, years))
+            if not pd.isna(u) and not pd.isna(y)}
+
+
+def dataset_info(folder: Path) -> dict:
+    """The folder's ``dataset.toml`` (name, whether the data is simulated), or nothing for a user's folder."""
+    path = Path(folder) / "dataset.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def validate_paths(paths: list[Path], table: str | None = None) -> list[Problem]:
+    """Every problem in the given files and folders (a folder is checked as a whole data set)."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            if path.is_dir():
+                load_dataset(path)
+            else:
+                load_table(path, table)
+        except ContractError as err:
+            problems.extend(err.problems)
+    return problems
+

@@ -1,0 +1,438 @@
+"""The member-management part of the report: screening, exemptions against the directive's threshold, members
+working far away and "76" members, each section as escaped HTML.
+
+Counts of people per unit go through :mod:`helpers.report.suppression`: each measure's table (units × the measure and the
+rest of its base) is suppressed on its own, a hidden count hides its share, and a unit's member total is hidden
+wherever any of its tables hides it. Sections whose column the data lacks say so and stop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers.data.codes import ATTRITION_EXITS
+from helpers.report.formatting import number, percent
+from helpers.analyses.management import EXEMPTION_THRESHOLD_PCT, exemptions, far_away, registered_76, screening, unit_series
+from helpers.report.plots import STYLE, figure_html, mark_simulated
+from helpers.data.units import subordinate_units
+from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.suppression import note, suppress
+from helpers.report.html import escape, html_table
+from helpers.text import t
+
+SECTIONS = ("screening", "exemptions", "far_away", "methods", "appendix")
+# Per measure: the base every part is a share of, and its parts (disjoint; the rest of the base is added as a cell).
+PARTS = {"screening": ("screened", ("removed", "monitored")), "exemptions": ("members", ("exempted",)),
+         "far_away": ("members", ("overdue", "current")), "registered_76": ("members", ("registered_76",))}
+COUNTS = {"screening": ("screened", "removed", "monitored"), "exemptions": ("members", "exempted"),
+          "far_away": ("members", "far_away", "overdue"), "registered_76": ("members", "registered_76")}
+SHARES = {"screening": {"removed": "screened", "monitored": "screened"}, "exemptions": {"exempted": "members"},
+          "far_away": {"far_away": "members", "overdue": "far_away"}, "registered_76": {"registered_76": "members"}}
+MEMBER_BASED = ("exemptions", "far_away", "registered_76")
+
+
+def _cells(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The table the suppression rule sees: the measure's parts that every row has, and the rest of the base."""
+    base, parts = PARTS[measure]
+    data = frame.copy()
+    if measure == "far_away":
+        if data["overdue"].notna().all():
+            data["current"] = data["far_away"] - data["overdue"]
+        else:
+            parts = ("far_away",)
+    parts = tuple(p for p in parts if p in data.columns and data[p].notna().all())
+    cells = pd.DataFrame({p: data[p].astype("int64") for p in parts}, index=data.index)
+    cells["rest"] = data[base].astype("int64") - cells.sum(axis=1)
+    return cells
+
+
+def withheld_flags(frame: pd.DataFrame, measure: str, threshold: int) -> pd.DataFrame:
+    """Which counts of one table (one year's rows) the suppression rule hides, a column per count of the measure.
+
+    Far away is hidden with either of its parts (overdue, not overdue); a count that only some rows have was not
+    part of the table, so all of its values are hidden.
+    """
+    cells = _cells(frame, measure)
+    hidden = suppress(cells.reset_index(drop=True), threshold)
+    flags = pd.DataFrame(index=frame.index)
+    for column in COUNTS[measure]:
+        if column in cells.columns:
+            flags[column] = hidden.hidden[column].to_numpy()
+        elif column in frame.columns:
+            flags[column] = frame[column].notna().to_numpy()
+    flags[PARTS[measure][0]] = hidden.row_total_hidden.to_numpy()
+    if measure == "far_away" and "current" in cells.columns:
+        flags["far_away"] = hidden.hidden[["overdue", "current"]].any(axis=1).to_numpy()
+    return flags
+
+
+def suppression_note(frame: pd.DataFrame, measure: str, threshold: int, lang: str) -> str:
+    """The suppression note of one table, from the same table the flags came from."""
+    return note(suppress(_cells(frame, measure).reset_index(drop=True), threshold), lang)
+
+
+def withheld(frame: pd.DataFrame, measure: str, unit: str, threshold: int) -> pd.DataFrame:
+    """The measure's rows with every hidden count, and each share and interval it would give away, set to missing.
+
+    The subordinate units of one year form one table; the unit's own row of a year is a table by itself.
+    """
+    out = frame.astype(object).copy()
+    for _, part in frame.groupby([frame["unit_code"] == unit, "year"]):
+        flags = withheld_flags(part, measure, threshold)
+        for column in flags.columns:
+            out.loc[part.index[flags[column].to_numpy()], column] = None
+    return _hide_shares(out, measure)
+
+
+def _hide_shares(out: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Missing shares and intervals wherever their count or their base is missing."""
+    for share, base in SHARES[measure].items():
+        if f"{share}_share" in out.columns:
+            hide = out[share].isna() | out[base].isna()
+            out.loc[hide, [f"{share}_share", f"{share}_low", f"{share}_high"]] = None
+    return out
+
+
+@dataclass(frozen=True)
+class ManagementReport(AnalysisReport):
+    """Everything the member-management part shows, computed once; a frame is None when the data lacks it."""
+
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    SECTION_KEYS: ClassVar[str] = "management.section"
+    TITLE_KEY: ClassVar[str] = "quality.title"
+    year: int
+    threshold: int
+    exemption_threshold_pct: float
+    children: list[str]
+    series: pd.DataFrame | None
+    screening: pd.DataFrame | None
+    exemptions: pd.DataFrame | None
+    far_away: pd.DataFrame | None
+    registered_76: pd.DataFrame | None
+
+    @classmethod
+    def build(cls, data_path: str, unit: str, year: int, threshold: int, language: str,
+              base: TermReport | None = None,
+              exemption_threshold_pct: float = EXEMPTION_THRESHOLD_PCT) -> "ManagementReport":
+        """Each measure for the unit and its subordinate units in every year; sections show ``year`` (0: the latest
+        year the unit has)."""
+        base = base or TermReport.build(data_path, unit, [], list(ATTRITION_EXITS), language)
+        data = base.dataset
+        children = subordinate_units(data.units, base.unit)
+        management = getattr(data, "member_management", None)
+        series = None if management is None else unit_series(management, data.units, [base.unit, *children])
+        if series is None or not (series["unit_code"] == base.unit).any():
+            return cls(base, int(year), threshold, exemption_threshold_pct, children, None, None, None, None, None)
+        year = int(year) or int(series.loc[series["unit_code"] == base.unit, "year"].max())
+        return cls(base, year, threshold, exemption_threshold_pct, children, series, screening(series),
+                   exemptions(series, exemption_threshold_pct), far_away(series), registered_76(series))
+
+    @property
+    def measures(self) -> dict[str, pd.DataFrame]:
+        """The measures the data has, by name."""
+        frames = {"screening": self.screening, "exemptions": self.exemptions, "far_away": self.far_away,
+                  "registered_76": self.registered_76}
+        return {name: frame for name, frame in frames.items() if frame is not None}
+
+    @cached_property
+    def shown(self) -> dict[str, pd.DataFrame]:
+        """Each measure as a reader may see it: hidden counts and the shares they would give away are missing, and
+        a unit's member total hidden in one table is hidden in every table (with the shares over it)."""
+        out = {name: withheld(frame, name, self.base.unit, self.threshold) for name, frame in self.measures.items()}
+        hidden: set[tuple[str, int]] = set()
+        for name in MEMBER_BASED:
+            if name in out:
+                lost = out[name]["members"].isna() & self.measures[name]["members"].notna()
+                hidden |= set(zip(out[name].loc[lost, "unit_code"], out[name].loc[lost, "year"]))
+        for name in MEMBER_BASED:
+            if name in out and hidden:
+                rows = [(u, y) in hidden for u, y in zip(out[name]["unit_code"], out[name]["year"])]
+                out[name].loc[rows, "members"] = None
+                out[name] = _hide_shares(out[name], name)
+        return out
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    def _names(self) -> pd.Series:
+        return self.base.dataset.units.set_index("unit_code")["name"]
+
+    def _pct(self, value: float, decimals: int = 1) -> str:
+        return percent(100 * value, self.lang, decimals)
+
+    def _interval(self, row, prefix: str) -> dict[str, str]:
+        return {"share": self._pct(row[f"{prefix}_share"]), "low": self._pct(row[f"{prefix}_low"]),
+                "high": self._pct(row[f"{prefix}_high"])}
+
+    @property
+    def threshold_text(self) -> str:
+        decimals = 0 if float(self.exemption_threshold_pct).is_integer() else 1
+        return percent(self.exemption_threshold_pct, self.lang, decimals)
+
+    def _start(self, anchor: str, heading: Heading | None) -> list[str]:
+        return [self.base.heading(anchor, t(f"management.section.{anchor}", self.lang), heading)]
+
+    def _missing(self, anchor: str, heading: Heading | None, present: bool, what: str) -> str | None:
+        """The section's whole text when the data lacks the table or the column, else None."""
+        if self.series is None:
+            text = t("management.no_data", self.lang)
+        elif not present:
+            text = t("management.no_column", self.lang, what=t(f"management.what.{what}", self.lang))
+        else:
+            return None
+        return "".join(self._start(anchor, heading)) + f"<p>{escape(text)}</p>"
+
+    def _own(self, measure: str) -> pd.DataFrame:
+        """The unit's own rows of a measure as shown, by year."""
+        frame = self.shown[measure]
+        return frame[frame["unit_code"] == self.base.unit].set_index("year")
+
+    def _children_in(self, measure: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The subordinate units' rows of ``year``: as computed and as shown, in the units table's order."""
+        frames = []
+        for frame in (self.measures[measure], self.shown[measure]):
+            part = frame[frame["unit_code"].isin(self.children) & (frame["year"] == year)].set_index("unit_code")
+            frames.append(part.reindex([c for c in self.children if c in part.index]))
+        return frames[0], frames[1]
+
+    def _count(self, full, shown) -> str:
+        """A count cell: the number, 'x' when the rule hides it, '–' when the data has none."""
+        if pd.isna(full):
+            return "–"
+        return t("management.hidden", self.lang) if shown is None or pd.isna(shown) else number(shown, self.lang)
+
+    def _share(self, full: pd.Series, shown: pd.Series, prefix: str) -> str:
+        if pd.isna(full[f"{prefix}_share"]):
+            return "–"
+        if shown[f"{prefix}_share"] is None or pd.isna(shown[f"{prefix}_share"]):
+            return t("management.hidden", self.lang)
+        return f"{self._pct(shown[f'{prefix}_share'])} ({self._pct(shown[f'{prefix}_low'])}–{self._pct(shown[f'{prefix}_high'])})"
+
+    def _table(self, full: pd.DataFrame, shown: pd.DataFrame, counts: list[str], shares: list[str]) -> dict:
+        columns = {"unit": [self._names()[c] for c in full.index]}
+        for column in counts:
+            columns[column] = [self._count(full.loc[c, column], shown.loc[c, column]) for c in full.index]
+        for prefix in shares:
+            columns[f"{prefix}_share"] = [self._share(full.loc[c], shown.loc[c], prefix) for c in full.index]
+        return columns
+
+    # --- section 1 ------------------------------------------------------------------------------------------
+    def screening_sentences(self) -> list[str]:
+        """The seed's sentence for each year with screening results, up to the report's year."""
+        lang, out = self.lang, []
+        full = self.measures["screening"]
+        full = full[full["unit_code"] == self.base.unit].set_index("year")
+        for year, row in self._own("screening").iterrows():
+            if year > self.year:
+                continue
+            if row["screened"] is None:
+                out.append(t("management.screening_hidden", lang, year=year))
+                continue
+            fields = {"year": year, "screened": number(row["screened"], lang)}
+            removed, monitored = full.loc[year, "removed"], full.loc[year, "monitored"]
+            if pd.isna(removed):
+                out.append(t("management.screening_only", lang, **fields))
+            elif row["removed"] is None or (pd.notna(monitored) and row["monitored"] is None):
+                out.append(t("management.screening_small", lang, **fields))
+            elif pd.isna(monitored):
+                out.append(t("management.screening_removed", lang, removed=number(row["removed"], lang),
+                             **self._interval(row, "removed"), **fields))
+            else:
+                out.append(t("management.screening_full", lang, removed=number(row["removed"], lang),
+                             monitored=number(row["monitored"], lang), **self._interval(row, "removed"), **fields))
+        return out
+
+    def screening_section(self, heading: Heading | None = None) -> str:
+        missing = self._missing("screening", heading, self.screening is not None, "screening")
+        if missing:
+            return missing
+        lang = self.lang
+        parts = self._start("screening", heading)
+        sentences = self.screening_sentences() or [
+            t("management.no_year", lang, what=t("management.what.screening", lang), year=self.year)]
+        parts += [f"<p>{escape(s)}</p>" for s in sentences]
+        years = [int(y) for y, u in zip(self.screening["year"], self.screening["unit_code"])
+                 if u in self.children and y <= self.year]
+        if years:
+            year = max(years)
+            full, shown = self._children_in("screening", year)
+            columns = self._table(full, shown, ["screened", "removed"], ["removed"])
+            columns["monitored"] = [self._count(full.loc[c, "monitored"], shown.loc[c, "monitored"]) for c in full.index]
+            table = pd.DataFrame(columns)
+            headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
+            caption = self.base._caption_text(t("management.screening_caption", lang, year=year))
+            parts.append(html_table(table, {}, headers, caption=caption,
+                                    note=suppression_note(full, "screening", self.threshold, lang)))
+        return "".join(parts)
+
+    # --- section 2 ------------------------------------------------------------------------------------------
+    def exemption_sentences(self) -> list[str]:
+        """The unit's share against the threshold, the subordinate units above it, whether their intervals are,
+        and in how many years each was above."""
+        lang, out, names = self.lang, [], self._names()
+        own = self._own("exemptions")
+        fields = {"year": self.year, "unit": names[self.base.unit], "threshold": self.threshold_text}
+        if self.year not in own.index:
+            return [t("management.no_year", lang, what=t("management.what.exemptions", lang), year=self.year)]
+        row = own.loc[self.year]
+        if row["exempted_share"] is None:
+            out.append(t("management.exemptions_unit_small", lang, **fields))
+        else:
+            key = "management.exemptions_unit_above" if row["above"] else "management.exemptions_unit_below"
+            out.append(t(key, lang, exempted=number(row["exempted"], lang), **self._interval(row, "exempted"),
+                         **fields))
+        full, shown = self._children_in("exemptions", self.year)
+        if full.empty:
+            return out
+        flagged = full[full["above"]]
+        if flagged.empty:
+            out.append(t("management.exemptions_none_above", lang, **fields))
+            return out
+        items = [names[c] if shown.loc[c, "exempted_share"] is None else
+                 t("management.exemptions_item", lang, name=names[c], **self._interval(shown.loc[c], "exempted"))
+                 for c in flagged.index]
+        out.append(t("management.exemptions_above", lang, units="; ".join(items), **fields))
+        sure = [names[c] for c in flagged.index if flagged.loc[c, "ci_above"]]
+        unsure = [names[c] for c in flagged.index if not flagged.loc[c, "ci_above"]]
+        if sure:
+            out.append(t("management.exemptions_ci_above", lang, units=", ".join(sure)))
+        if unsure:
+            out.append(t("management.exemptions_ci_not_above", lang, units=", ".join(unsure)))
+        history = self.exemptions[self.exemptions["year"] <= self.year]
+        for code in flagged.index:
+            years = history[history["unit_code"] == code]
+            out.append(t("management.exemptions_years", lang, name=names[code], threshold=self.threshold_text,
+                         above=int(years["above"].sum()), years=len(years)))
+        return out
+
+    def exemptions_section(self, heading: Heading | None = None) -> str:
+        missing = self._missing("exemptions", heading, self.exemptions is not None, "exemptions")
+        if missing:
+            return missing
+        lang = self.lang
+        parts = self._start("exemptions", heading)
+        parts += [f"<p>{escape(s)}</p>" for s in self.exemption_sentences()]
+        full, shown = self._children_in("exemptions", self.year)
+        if full.empty:
+            return "".join(parts)
+        yes, no = t("management.yes", lang), t("management.no", lang)
+        columns = self._table(full, shown, ["members", "exempted"], ["exempted"])
+        columns["above"] = [yes if v else no for v in full["above"]]
+        columns["ci_above"] = [yes if v else no for v in full["ci_above"]]
+        table = pd.DataFrame(columns)
+        plotted = shown[shown["exempted_share"].notna()]
+        if not plotted.empty:
+            fig = _exemption_plot(plotted, [self._names()[c] for c in plotted.index], self.exemption_threshold_pct,
+                                  self.threshold_text, lang, self.base.dataset.simulated)
+            parts.append(figure_html(
+                fig, t("management.exemptions_figure_alt", lang, year=self.year, threshold=self.threshold_text),
+                self.base._caption_text(t("management.exemptions_figure_caption", lang, threshold=self.threshold_text))))
+        headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
+        caption = self.base._caption_text(t("management.exemptions_caption", lang, year=self.year))
+        parts.append(html_table(table, {}, headers, caption=caption,
+                                note=suppression_note(full, "exemptions", self.threshold, lang)))
+        return "".join(parts)
+
+    # --- section 3 ------------------------------------------------------------------------------------------
+    def far_away_sentences(self) -> list[str]:
+        """Far away and overdue, and "76" members, for the unit in the report's year."""
+        lang, out = self.lang, []
+        if "far_away" in self.measures:
+            own = self._own("far_away")
+            if self.year in own.index:
+                row = own.loc[self.year]
+                if row["far_away_share"] is None:
+                    out.append(t("management.far_away_small", lang, year=self.year))
+                else:
+                    out.append(t("management.far_away_sentence", lang, year=self.year,
+                                 count=number(row["far_away"], lang), **self._interval(row, "far_away")))
+                full = self.measures["far_away"].set_index(["unit_code", "year"]).loc[(self.base.unit, self.year)]
+                if pd.notna(full["overdue"]) and row["overdue_share"] is None:
+                    out.append(t("management.overdue_small", lang))
+                elif pd.notna(full["overdue"]):
+                    out.append(t("management.overdue_sentence", lang, count=number(row["overdue"], lang),
+                                 **self._interval(row, "overdue")))
+        if "registered_76" in self.measures:
+            own = self._own("registered_76")
+            if self.year in own.index:
+                row = own.loc[self.year]
+                if row["registered_76_share"] is None:
+                    out.append(t("management.registered_76_small", lang, year=self.year))
+                else:
+                    out.append(t("management.registered_76_sentence", lang, year=self.year,
+                                 count=number(row["registered_76"], lang), **self._interval(row, "registered_76")))
+        return out
+
+    def far_away_section(self, heading: Heading | None = None) -> str:
+        present = "far_away" in self.measures or "registered_76" in self.measures
+        missing = self._missing("far_away", heading, present, "far_away")
+        if missing:
+            return missing
+        lang = self.lang
+        parts = self._start("far_away", heading)
+        sentences = self.far_away_sentences() or [
+            t("management.no_year", lang, what=t("management.what.far_away", lang), year=self.year)]
+        parts += [f"<p>{escape(s)}</p>" for s in sentences]
+        columns: dict[str, list[str]] = {}
+        notes, order = [], None
+        for measure in ("far_away", "registered_76"):
+            if measure not in self.measures:
+                continue
+            full, shown = self._children_in(measure, self.year)
+            if full.empty or (order is not None and list(full.index) != order):
+                continue  # the two measures cover different units this year: the first one's table only
+            order = list(full.index)
+            counts = ["registered_76"] if measure == "registered_76" else (
+                ["far_away"] if full["overdue"].isna().all() else ["far_away", "overdue"])
+            got = self._table(full, shown, ["members", *counts], counts)
+            columns |= {k: v for k, v in got.items() if k not in columns}
+            notes.append(suppression_note(full, measure, self.threshold, lang))
+        if columns:
+            table = pd.DataFrame(columns)
+            headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
+            caption = self.base._caption_text(t("management.far_away_caption", lang, year=self.year))
+            parts.append(html_table(table, {}, headers, caption=caption, note=" ".join(dict.fromkeys(notes))))
+        return "".join(parts)
+
+    def methods_section(self, heading: Heading | None = None) -> str:
+        lang = self.lang
+        items = [t(f"management.methods.{k}", lang, threshold=self.threshold_text)
+                 for k in ("shares", "screening", "exemptions", "far_away", "registered_76", "optional")]
+        items.append(t("report.suppression_rule", lang, threshold=self.threshold))
+        body = "".join(f"<li>{escape(i)}</li>" for i in items)
+        return f'{self.base.heading("methods", t("management.section.methods", lang), heading)}<ul>{body}</ul>'
+
+
+def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:
+    """The report's tables for the command line (the unit and its subordinate units, every year) as a reader may
+    see them: each count the suppression rule hides, and the shares it would give away, missing; measures the
+    data lacks are left out."""
+    return dict(report.shown)
+
+
+def _exemption_plot(table: pd.DataFrame, names: list[str], threshold_pct: float, threshold_text: str, lang: str,
+                    simulated: bool) -> plt.Figure:
+    """Each unit's exempted share with its 95% interval; the threshold as a vertical line, units above it in red."""
+    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
+        fig, ax = plt.subplots(figsize=(7, 0.4 * len(table) + 1.3))
+        ys = np.arange(len(table))[::-1]
+        share = 100 * table["exempted_share"].to_numpy(dtype=float)
+        low = 100 * table["exempted_low"].to_numpy(dtype=float)
+        high = 100 * table["exempted_high"].to_numpy(dtype=float)
+        colours = np.where(table["above"].to_numpy(dtype=bool), "#b03a2e", "#555555")
+        for y, s, lo, hi, colour in zip(ys, share, low, high, colours):
+            ax.errorbar(s, y, xerr=[[s - lo], [hi - s]], fmt="o", color=colour, capsize=3)
+        ax.axvline(threshold_pct, color="#b03a2e", linestyle="--", linewidth=1)
+        ax.text(threshold_pct, ys.max() + 0.6, " " + threshold_text, color="#b03a2e", va="center")
+        # Names are drawn as plain text: a dollar sign would otherwise start matplotlib's math mode.
+        ax.set_yticks(ys, [n.replace("$", r"\$") for n in names])
+        ax.set_xlabel(t("management.axis.exempted", lang))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig

@@ -1,0 +1,431 @@
+"""The quality-ratings part of the report: shares per year with intervals, change over the terms, the target for
+weak organisations, and the units whose distribution differs, each section as escaped HTML.
+
+Counts of members in a rating cross a personal attribute and go through :mod:`helpers.report.suppression` (a hidden
+count hides its share with it); counts of grassroots organisations are not about people and are shown in full, as
+seed 004 publishes them. The tests behind every figure use the full counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers.data.codes import ATTRITION_EXITS
+from helpers.data.units import subordinate_units
+from helpers.report.formatting import number, p_value, percent
+from helpers.report.plots import STYLE, figure_html, mark_simulated
+from helpers.analyses.ratings import (MIN_EXPECTED, PERMUTATIONS, RATINGS, SUBJECTS, WEAK_TARGET_PCT, shares,
+                             term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
+from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.suppression import note, suppress
+from helpers.report.html import escape, html_table
+from helpers.data.terms import term_label
+from helpers.text import t
+
+SECTIONS = ("shares", "target", "units", "methods", "appendix")
+PERSONAL = ("member",)  # subjects whose counts are people, so small counts are hidden
+COLOURS = {"excellent": "#1e8449", "good": "#7dcea0", "completed": "#c8c8c8", "not_completed": "#b03a2e"}
+
+
+def member_mask(counts: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Which cells of a (rows × ratings) count table, and which row totals, the suppression rule hides."""
+    hidden = suppress(counts[list(RATINGS)].astype("int64"), threshold)
+    return hidden.hidden, hidden.row_total_hidden
+
+
+@dataclass(frozen=True)
+class RatingsReport(AnalysisReport):
+    """Everything the quality-ratings part shows, computed once; the frames are None when the data has no ratings."""
+
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    SECTION_KEYS: ClassVar[str] = "ratings.section"
+    TITLE_KEY: ClassVar[str] = "quality.title"
+    year: int
+    terms: list[str]
+    threshold: int
+    weak_target_pct: float
+    children: list[str]
+    counts: pd.DataFrame | None
+    shares: pd.DataFrame | None
+    changes: pd.DataFrame | None
+    target: pd.DataFrame | None
+    differences: dict[str, pd.DataFrame]
+
+    @classmethod
+    def build(cls, data_path: str, unit: str, terms: list[str], year: int, threshold: int, language: str,
+              base: TermReport | None = None, weak_target_pct: float = WEAK_TARGET_PCT) -> "RatingsReport":
+        """Shares of the unit and its subordinate units, the term changes, the target and the unit comparison in
+        ``year`` (0: the latest year with ratings)."""
+        base = base or TermReport.build(data_path, unit, terms, list(ATTRITION_EXITS), language)
+        data = base.dataset
+        children = subordinate_units(data.units, base.unit)
+        ratings = getattr(data, "quality_ratings", None)
+        counts = None if ratings is None else unit_counts(ratings, data.units, [base.unit, *children])
+        if counts is None or not (counts["unit_code"] == base.unit).any():
+            return cls(base, int(year), terms, threshold, weak_target_pct, children, None, None, None, None, {})
+        own = counts[counts["unit_code"] == base.unit]
+        year = int(year) or int(own["year"].max())
+        table = shares(counts)
+        changes = term_changes(table[table["unit_code"] == base.unit], base.terms.for_province(base.province), terms)
+        differences = {s: unit_differences(counts, base.unit, children, year, s) for s in SUBJECTS
+                       if ((own["subject"] == s) & (own["year"] == year)).any()}
+        return cls(base, year, terms, threshold, weak_target_pct, children, counts, table, changes,
+                   weak_target(table, weak_target_pct), differences)
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    def _own(self, subject: str) -> pd.DataFrame:
+        s = self.shares
+        return s[(s["unit_code"] == self.base.unit) & (s["subject"] == subject)]
+
+    @property
+    def subjects(self) -> list[str]:
+        """Subjects the unit has ratings for, in the catalogue's order."""
+        present = set(self.shares.loc[self.shares["unit_code"] == self.base.unit, "subject"])
+        return [s for s in SUBJECTS if s in present]
+
+    def _hidden(self, subject: str, year: int, rating: str) -> bool:
+        """Whether the unit's count (and so its share) of ``rating`` in ``year`` is hidden in the shares table."""
+        cells, rows = self._own_mask(subject)
+        return bool(cells.loc[year, rating] or rows[year])
+
+    def _own_mask(self, subject: str) -> tuple[pd.DataFrame, pd.Series]:
+        return self._own_masks[subject]
+
+    @cached_property
+    def _own_masks(self) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+        """Hidden cells and row totals of the unit's (years × ratings) table, per subject, computed once."""
+        return {subject: self._mask(subject, self._own(subject).pivot(index="year", columns="rating", values="count")
+                                    .reindex(columns=list(RATINGS)))
+                for subject in self.subjects}
+
+    def _pct(self, value: float, decimals: int = 1) -> str:
+        return percent(100 * value, self.lang, decimals)
+
+    def _no_data(self, anchor: str, heading: Heading | None) -> str:
+        return (self.base.heading(anchor, t(f"ratings.section.{anchor}", self.lang), heading) +
+                f"<p>{escape(t('ratings.no_data', self.lang))}</p>")
+
+    def _names(self) -> pd.Series:
+        return self.base.dataset.units.set_index("unit_code")["name"]
+
+    # --- section 1 ------------------------------------------------------------------------------------------
+    def share_sentences(self, subject: str, rating: str = "excellent") -> list[str]:
+        """The seed's sentence for ``year`` against the year its term started, and the change over each term."""
+        lang, own = self.lang, self._own(subject)
+        fields = {"subject": t(f"ratings.subject.{subject}", lang), "rating": t(f"ratings.rating.{rating}", lang)}
+        rows = own[own["rating"] == rating].set_index("year")
+        if self.year not in rows.index:
+            return [t("ratings.no_year", lang, subject=fields["subject"], year=self.year)]
+        row = rows.loc[self.year]
+        if self._hidden(subject, self.year, rating):
+            out = [t("ratings.share_sentence_small", lang, year=self.year, **fields)]
+        else:
+            base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
+            if base_year is not None and base_year != self.year and base_year in rows.index \
+                    and not self._hidden(subject, base_year, rating):
+                out = [t("ratings.share_sentence", lang, year=self.year, share=self._pct(row["share"]),
+                         base_year=base_year, base_share=self._pct(rows.loc[base_year, "share"]), **fields)]
+            else:
+                out = [t("ratings.share_sentence_only", lang, year=self.year, share=self._pct(row["share"]), **fields)]
+        changes = self.changes[(self.changes["subject"] == subject) & (self.changes["rating"] == rating)]
+        for change in changes.itertuples():
+            if self._hidden(subject, change.first_year, rating) or self._hidden(subject, change.last_year, rating):
+                continue
+            pp = round(change.change_pp, 1)
+            key = "ratings.change_same" if pp == 0 else ("ratings.change_up" if pp > 0 else "ratings.change_down")
+            extra = "" if change.complete else t("ratings.change_incomplete", lang)
+            out.append(t(key, lang, term=term_label(change.term), pp=number(abs(pp), lang, 1),
+                         first=self._pct(change.first_share), first_year=change.first_year,
+                         last=self._pct(change.last_share), last_year=change.last_year, note=extra, **fields))
+        return out
+
+    def shares_section(self, heading: Heading | None = None) -> str:
+        if self.shares is None:
+            return self._no_data("shares", heading)
+        lang = self.lang
+        parts = [self.base.heading("shares", t("ratings.section.shares", lang), heading)]
+        for subject in self.subjects:
+            parts += [f"<p>{escape(s)}</p>" for s in self.share_sentences(subject)]
+        for subject in self.subjects:
+            parts.append(self._shares_table(subject))
+        if not self.changes.empty:
+            parts.append(self._changes_table())
+        fig = _stacked_shares(self.shares[self.shares["unit_code"] == self.base.unit], self.subjects, lang,
+                              self.base.dataset.simulated)
+        parts.append(figure_html(fig, t("ratings.shares_figure_alt", lang),
+                                 self.base._caption("ratings.shares_figure_caption")))
+        return "".join(parts)
+
+    def _shares_table(self, subject: str) -> str:
+        lang, own = self.lang, self._own(subject)
+        counts = own.pivot(index="year", columns="rating", values="count").reindex(columns=list(RATINGS))
+        cells, rows = self._own_mask(subject)
+        wide = own.set_index(["year", "rating"])
+        hide = t("ratings.hidden", lang)
+        shown = pd.DataFrame({t("ratings.col.year", lang): [str(y) for y in counts.index]})
+        totals = own.groupby("year")["total"].first().reindex(counts.index)
+        shown[t("ratings.col.total", lang)] = [hide if rows[y] else number(v, lang) for y, v in totals.items()]
+        for rating in RATINGS:
+            shown[t(f"ratings.rating_short.{rating}", lang)] = [
+                hide if (cells.loc[y, rating] or rows[y]) else
+                f"{self._pct(wide.loc[(y, rating), 'share'])} ({number(100 * wide.loc[(y, rating), 'low'], lang, 1)}–"
+                f"{number(100 * wide.loc[(y, rating), 'high'], lang, 1)})"
+                for y in counts.index]
+        subject_text = t(f"ratings.subject.{subject}", lang)
+        extra = note(suppress(counts.astype("int64"), self.threshold), lang) if subject in PERSONAL \
+            else t("ratings.organisation_note", lang)
+        caption = self.base._caption_text(t("ratings.shares_caption", lang, subject=subject_text))
+        return html_table(shown, {}, {c: c for c in shown.columns}, caption=caption,
+                          note=f"{t('ratings.shares_note', lang, subject=subject_text)} {extra}")
+
+    def _mask(self, subject: str, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """Hidden cells and row totals of a count table: the suppression rule for members, nothing for
+        organisations."""
+        if subject in PERSONAL:
+            return member_mask(counts, self.threshold)
+        return (pd.DataFrame(False, index=counts.index, columns=list(RATINGS)),
+                pd.Series(False, index=counts.index))
+
+    def _changes_table(self) -> str:
+        lang, ch = self.lang, self.changes
+        hide = t("ratings.hidden", lang)
+
+        def shown_share(subject, year, rating, value):
+            return hide if self._hidden(subject, year, rating) else self._pct(value)
+
+        firsts = [shown_share(r.subject, r.first_year, r.rating, r.first_share) for r in ch.itertuples()]
+        lasts = [shown_share(r.subject, r.last_year, r.rating, r.last_share) for r in ch.itertuples()]
+        table = pd.DataFrame({
+            "term": [term_label(v) for v in ch["term"]],
+            "years": [f"{a}–{b}" for a, b in zip(ch["first_year"], ch["last_year"])],
+            "subject": [t(f"ratings.subject_title.{s}", lang) for s in ch["subject"]],
+            "rating": [t(f"ratings.rating_short.{r}", lang) for r in ch["rating"]],
+            "first": firsts, "last": lasts,
+            "change": [hide if hide in (a, b) else ("+" if c > 0 else "") + number(c, lang, 1)
+                       for a, b, c in zip(firsts, lasts, ch["change_pp"])],
+        })
+        headers = {"term": t("ratings.col.term", lang), "years": t("ratings.col.years", lang),
+                   "subject": t("ratings.col.subject", lang), "rating": t("ratings.col.rating", lang), "first": t("ratings.col.share", lang) + " (1)",
+                   "last": t("ratings.col.share", lang) + " (2)", "change": "(2) − (1)"}
+        return html_table(table, {}, headers, caption=self.base._caption("ratings.changes_caption"))
+
+    # --- section 2 ------------------------------------------------------------------------------------------
+    def target_sentences(self) -> list[str]:
+        """The year's weak share against the target, the years met, and the subordinate units that missed it."""
+        lang = self.lang
+        target_text = percent(self.weak_target_pct, lang, 1)
+        out = [t("ratings.target_rule", lang, target=target_text)]
+        own = self.target[self.target["unit_code"] == self.base.unit].set_index("year")
+        if self.year in own.index:
+            row = own.loc[self.year]
+            base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
+            base = (t("ratings.target_base", lang, year=base_year, share=self._pct(own.loc[base_year, "share"], 2))
+                    if base_year is not None and base_year != self.year and base_year in own.index else "")
+            key = "ratings.target_not_met" if not row["met"] else (
+                "ratings.target_met_ci" if row["ci_below"] else "ratings.target_met")
+            out.append(t(key, lang, year=self.year, share=self._pct(row["share"], 2), base=base,
+                         low=self._pct(row["low"], 2), high=self._pct(row["high"], 2), target=target_text))
+        missed = [str(y) for y, met in own["met"].items() if not met]
+        listed = t("ratings.target_years_list", lang, years=", ".join(missed)) if missed else ""
+        out.append(t("ratings.target_years", lang, met=int(own["met"].sum()), years=len(own), list=listed))
+        children = self.target[self.target["unit_code"].isin(self.children) & (self.target["year"] == self.year)]
+        if not children.empty:
+            names = self._names()
+            not_met = children[~children["met"]]
+            if not_met.empty:
+                out.append(t("ratings.target_units_all_met", lang, year=self.year, target=target_text))
+            else:
+                units = ", ".join(f"{names[r.unit_code]} ({self._pct(r.share, 2)})" for r in not_met.itertuples())
+                out.append(t("ratings.target_units_not_met", lang, year=self.year, units=units))
+        return out
+
+    def target_section(self, heading: Heading | None = None) -> str:
+        if self.shares is None:
+            return self._no_data("target", heading)
+        lang = self.lang
+        parts = [self.base.heading("target", t("ratings.section.target", lang), heading)]
+        own = self.target[self.target["unit_code"] == self.base.unit]
+        if own.empty:
+            parts.append(f"<p>{escape(t('ratings.target_no_organisations', lang))}</p>")
+            return "".join(parts)
+        parts += [f"<p>{escape(s)}</p>" for s in self.target_sentences()]
+        yes, no = t("ratings.yes", lang), t("ratings.no", lang)
+        headers = {"year": t("ratings.col.year", lang), "total": t("ratings.col.organisations", lang),
+                   "count": t("ratings.col.weak", lang), "share": t("ratings.col.share", lang),
+                   "ci": t("ratings.col.ci", lang), "met": t("ratings.col.met", lang),
+                   "ci_below": t("ratings.col.ci_below", lang)}
+        shown = own.assign(ci=[f"{self._pct(lo, 2)}–{self._pct(hi, 2)}" for lo, hi in zip(own["low"], own["high"])])
+        formats = {"year": str, "total": lambda v: number(v, lang), "count": lambda v: number(v, lang),
+                   "share": lambda v: self._pct(v, 2), "met": lambda v: yes if v else no,
+                   "ci_below": lambda v: yes if v else no}
+        parts.append(html_table(shown, formats, headers, caption=self.base._caption("ratings.target_caption"),
+                                note=t("ratings.organisation_note", lang)))
+        target_text = percent(self.weak_target_pct, lang, 1)
+        fig = _weak_line(own, self.weak_target_pct, lang, self.base.dataset.simulated)
+        parts.append(figure_html(fig, t("ratings.target_figure_alt", lang, target=target_text),
+                                 self.base._caption("ratings.target_figure_caption")))
+        return "".join(parts)
+
+    # --- section 3 ------------------------------------------------------------------------------------------
+    def units_section(self, heading: Heading | None = None) -> str:
+        if self.shares is None:
+            return self._no_data("units", heading)
+        lang = self.lang
+        parts = [self.base.heading("units", t("ratings.section.units", lang), heading)]
+        tested = {s: d for s, d in self.differences.items() if len(d) >= 2}
+        if not tested:
+            parts.append(f"<p>{escape(t('ratings.units_none', lang))}</p>")
+            return "".join(parts)
+        parent = self._names()[self.base.unit]
+        for subject, table in tested.items():
+            subject_text = t(f"ratings.subject.{subject}", lang)
+            cells, rows = self._unit_mask(subject, table)
+            parts.append(f"<p>{escape(t('ratings.units_intro', lang, year=self.year, subject=subject_text, parent=parent))}</p>")
+            differ = table[table["differs"]]
+            if differ.empty:
+                parts.append(f"<p>{escape(t('ratings.units_none_differ', lang))}</p>")
+            else:
+                items = "; ".join(self._differ_item(r, cells, rows) for r in differ.itertuples())
+                parts.append(f"<p>{escape(t('ratings.units_differ', lang, units=items))}</p>")
+            small = int((table["method"] == "permutation").sum())
+            if small:
+                parts.append(f"<p>{escape(t('ratings.units_small', lang, n=small, minimum=number(MIN_EXPECTED, lang), permutations=number(PERMUTATIONS, lang)))}</p>")
+            parts.append(self._units_table(subject, table, cells, rows))
+        return "".join(parts)
+
+    def _unit_mask(self, subject: str, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        counts = self.counts[(self.counts["year"] == self.year) & (self.counts["subject"] == subject)
+                             & self.counts["unit_code"].isin(table["unit_code"])].set_index("unit_code")
+        return self._mask(subject, counts.loc[table["unit_code"], list(RATINGS)])
+
+    def _pair(self, row, rating: str, cells: pd.DataFrame, rows: pd.Series) -> tuple[str, str]:
+        """The unit's share and the rest's share of one rating, both hidden when the unit's count is."""
+        if cells.loc[row.unit_code, rating] or rows[row.unit_code]:
+            return t("ratings.hidden", self.lang), t("ratings.hidden", self.lang)
+        return self._pct(getattr(row, f"share_{rating}")), self._pct(getattr(row, f"rest_share_{rating}"))
+
+    def _differ_item(self, row, cells: pd.DataFrame, rows: pd.Series) -> str:
+        excellent, rest_excellent = self._pair(row, "excellent", cells, rows)
+        weak, rest_weak = self._pair(row, "not_completed", cells, rows)
+        return t("ratings.units_differ_item", self.lang, name=self._names()[row.unit_code], excellent=excellent,
+                 rest_excellent=rest_excellent, not_completed=weak, rest_not_completed=rest_weak,
+                 p=p_value(row.p_holm, self.lang), v=number(row.cramers_v, self.lang, 2))
+
+    def _units_table(self, subject: str, table: pd.DataFrame, cells: pd.DataFrame, rows: pd.Series) -> str:
+        lang, names = self.lang, self._names()
+        hide, yes, no = t("ratings.hidden", lang), t("ratings.yes", lang), t("ratings.no", lang)
+        fmt = lambda v, d: "–" if pd.isna(v) else number(v, lang, d)  # noqa: E731
+        shown = pd.DataFrame({
+            "unit": [names[c] for c in table["unit_code"]],
+            "n": [hide if rows[c] else number(n, lang) for c, n in zip(table["unit_code"], table["n"])],
+            "excellent": [" / ".join(self._pair(r, "excellent", cells, rows)) for r in table.itertuples()],
+            "not_completed": [" / ".join(self._pair(r, "not_completed", cells, rows)) for r in table.itertuples()],
+            "method": [t(f"ratings.method.{m}", lang) for m in table["method"]],
+            "chi2": [fmt(v, 1) for v in table["chi2"]],
+            "p_holm": ["–" if pd.isna(p) else p_value(p, lang) for p in table["p_holm"]],
+            "v": [fmt(v, 2) for v in table["cramers_v"]],
+            "differs": [yes if d else no for d in table["differs"]],
+        })
+        headers = {"unit": t("ratings.col.unit", lang), "n": t("ratings.col.total", lang),
+                   "excellent": t("ratings.col.excellent_pair", lang),
+                   "not_completed": t("ratings.col.not_completed_pair", lang), "method": t("ratings.col.method", lang),
+                   "chi2": t("ratings.col.chi2", lang), "p_holm": t("ratings.col.p_holm", lang),
+                   "v": t("ratings.col.cramers_v", lang), "differs": t("ratings.col.differs", lang)}
+        subject_text = t(f"ratings.subject.{subject}", lang)
+        caption = self.base._caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
+        extra = (note(suppress(self.counts[(self.counts["year"] == self.year) & (self.counts["subject"] == subject)
+                                           & self.counts["unit_code"].isin(table["unit_code"])]
+                               .set_index("unit_code")[list(RATINGS)].astype("int64"), self.threshold), lang)
+                 if subject in PERSONAL else t("ratings.organisation_note", lang))
+        return html_table(shown, {}, headers, caption=caption, note=extra)
+
+    def methods_section(self, heading: Heading | None = None) -> str:
+        lang = self.lang
+        fields = {"target": percent(self.weak_target_pct, lang, 1), "minimum": number(MIN_EXPECTED, lang),
+                  "permutations": number(PERMUTATIONS, lang), "threshold": self.threshold}
+        items = [t(f"ratings.methods.{k}", lang, **fields)
+                 for k in ("shares", "change", "target", "test", "holm", "limits", "organisations")]
+        items.append(t("report.suppression_rule", lang, threshold=self.threshold))
+        items.append(self.base.terms.rule(lang))
+        body = "".join(f"<li>{escape(i)}</li>" for i in items)
+        return f'{self.base.heading("methods", t("ratings.section.methods", lang), heading)}<ul>{body}</ul>'
+
+
+def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:
+    """The report's tables for the command line: shares, term changes, the target and the unit comparisons, with
+    every member count the suppression rule hides (and the shares it would give away) set to missing."""
+    if report.shares is None:
+        return {}
+    frames = []
+    for (unit, subject), part in report.shares.groupby(["unit_code", "subject"], sort=False):
+        part = part.copy()
+        if subject in PERSONAL:
+            counts = part.pivot(index="year", columns="rating", values="count").reindex(columns=list(RATINGS))
+            cells, rows = member_mask(counts, report.threshold)
+            hide = np.array([bool(cells.loc[y, r] or rows[y]) for y, r in zip(part["year"], part["rating"])])
+            for column in ("count", "share", "low", "high"):
+                part[column] = part[column].astype(object).where(~hide, None)
+            part["total"] = part["total"].astype(object).where(~part["year"].map(rows).to_numpy(dtype=bool), None)
+        frames.append(part)
+    out = {"shares": pd.concat(frames, ignore_index=True), "changes": report.changes, "target": report.target}
+    for subject, table in report.differences.items():
+        table = table.copy()
+        if subject in PERSONAL and not table.empty:
+            cells, rows = report._unit_mask(subject, table)
+            for rating in RATINGS:
+                hide = np.array([bool(cells.loc[c, rating] or rows[c]) for c in table["unit_code"]])
+                for column in (f"share_{rating}", f"rest_share_{rating}"):
+                    table[column] = table[column].astype(object).where(~hide, None)
+            table["n"] = table["n"].astype(object).where(~table["unit_code"].map(rows).to_numpy(dtype=bool), None)
+        out[f"units_{subject}"] = table
+    return out
+
+
+def _stacked_shares(own: pd.DataFrame, subjects: list[str], lang: str, simulated: bool) -> plt.Figure:
+    """Stacked bars per year: the share of each rating, one panel per subject."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(subjects), figsize=(7, 3.4), sharey=True, squeeze=False)
+        for ax, subject in zip(axes[0], subjects):
+            part = own[own["subject"] == subject]
+            wide = part.pivot(index="year", columns="rating", values="share").reindex(columns=list(RATINGS)) * 100
+            bottom = np.zeros(len(wide))
+            for rating in RATINGS:
+                ax.bar(wide.index.astype(str), wide[rating].to_numpy(), bottom=bottom, color=COLOURS[rating],
+                       label=t(f"ratings.rating_short.{rating}", lang))
+                bottom += wide[rating].fillna(0).to_numpy()
+            ax.set_title(t(f"ratings.subject_title.{subject}", lang), fontsize=10)
+            ax.set_xlabel(t("ratings.axis.year", lang))
+            ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+        axes[0][0].set_ylabel(t("ratings.axis.share", lang))
+        axes[0][0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=8)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
+
+
+def _weak_line(own: pd.DataFrame, target_pct: float, lang: str, simulated: bool) -> plt.Figure:
+    """The weak share per year with its 95% interval and the target as a horizontal line."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 3))
+        years = own["year"].astype(int).to_numpy()
+        ax.fill_between(years, 100 * own["low"], 100 * own["high"], color="#b03a2e", alpha=0.15, linewidth=0)
+        ax.plot(years, 100 * own["share"], "o-", color="#b03a2e")
+        ax.axhline(target_pct, color="#1e8449", linewidth=1.5, linestyle="--")
+        ax.text(years.min(), target_pct, " " + percent(target_pct, lang, 1), color="#1e8449", va="bottom")
+        ax.set_xlabel(t("ratings.axis.year", lang))
+        ax.set_ylabel(t("ratings.axis.share", lang))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1)))
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
