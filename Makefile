@@ -60,7 +60,7 @@ national: $(STAMP) ## Generate the simulated national registry (5.6 million memb
 
 .PHONY: analyses
 analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes, admissions, ratings, management) into reports/
-	@for nb in term-table trends who-leaves causes admissions ratings management; do \
+	@for nb in term-table trends profiles causes admissions ratings management; do \
 		$(PY) -m helpers report --notebook $$nb --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT) || exit $$?; \
 	done
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from helpers.paths import REPO_ROOT, notebooks_dir
 
 BIN = Path(sys.executable).parent
-NOTEBOOK = notebooks_dir() / "05-committee-report.ipynb"
+NOTEBOOK = notebooks_dir() / "05-committee.ipynb"
 DEFAULT_UNITS = ["SIMX", "D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08", "D09"]
 
 

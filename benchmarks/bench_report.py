@@ -29,7 +29,7 @@ def main() -> None:
     nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell(IMPORTS)])
     nb.metadata["kernelspec"] = {"name": "helpers", "display_name": "Python (helpers)", "language": "python"}
     nbformat.write(nb, baseline_nb)
-    committee = notebooks_dir() / "05-committee-report.ipynb"
+    committee = notebooks_dir() / "05-committee.ipynb"
     params = {"data_path": str(sample_dir())}
     base = best_of(args.repeat, lambda: render(baseline_nb, {}, work / "b.html", "b", work_dir=work / "b"))
     full = best_of(args.repeat, lambda: render(committee, params, work / "c.html", "c", work_dir=work / "c"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cli.main import NOTEBOOKS
+from helpers.registry import notebook_names
 from helpers.cli.main import main as cli_main
 
 pytestmark = pytest.mark.slow
@@ -32,10 +32,10 @@ INSTALL_HINT = ("install Debian's Chromium and fonts: `apt-get update && apt-get
                 "(as root; .ci/run does this). `playwright install` does not work: it downloads a browser.")
 
 # Report notebooks checked, in this order, if `python -m helpers report --notebook NAME` knows them.
-CANDIDATES = ("committee", "quality", "trends", "who-leaves", "causes")
-PRESENT = [name for name in CANDIDATES if name in NOTEBOOKS]
+CANDIDATES = ("committee", "quality", "trends", "profiles", "causes")
+PRESENT = [name for name in CANDIDATES if name in notebook_names()]
 # English is rendered for both committee reports.
-ENGLISH = [name for name in ("committee", "quality") if name in NOTEBOOKS]
+ENGLISH = [name for name in ("committee", "quality") if name in notebook_names()]
 REPORTS = [(name, "vi") for name in PRESENT] + [(name, "en") for name in ENGLISH]
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}

@@ -12,7 +12,7 @@ from helpers.report.committee import ParameterProblem, check_parameters
 from helpers.paths import notebooks_dir, sample_dir
 from helpers.run.render import ParameterError, check_parameters as check_declared, render
 
-NOTEBOOK = notebooks_dir() / "05-committee-report.ipynb"
+NOTEBOOK = notebooks_dir() / "05-committee.ipynb"
 PARTS = ("summary", "basis", "situation", "causes", "solutions", "target", "appendix")
 
 

@@ -200,13 +200,13 @@ def test_trends_report_in_english(trends_pages) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "must_show"), [
-    ("03-who-leaves.ipynb", ["478/662 (chiếm 72,21%)", "Tỷ số (KTC 95%)", "Kaplan–Meier", "89,86%"]),
-    ("04-causes-solutions.ipynb", ["Spearman", "5.040", "Holm", "không phải bằng chứng"]),
+    ("03-profiles.ipynb", ["478/662 (chiếm 72,21%)", "Tỷ số (KTC 95%)", "Kaplan–Meier", "89,86%"]),
+    ("04-causes.ipynb", ["Spearman", "5.040", "Holm", "không phải bằng chứng"]),
     # Defaults: 2022 in full and mid-2023, the Hòa Bình figures; D02 and D07 are planted behind plan.
     ("06-admissions.ipynb", ["đạt 110,63% kế hoạch", "đạt 104,82% kế hoạch", "37,80%",
                              "Đơn vị CHẬM so với kế hoạch năm 2023 (2 đơn vị", "Thị xã Hòa An", "Huyện Bến Cầu Mới"]),
-    ("07-quality-ratings.ipynb", ["26,2%", "51,4%", "0,36%", "Huyện Châu Thành Tây"]),
-    ("08-screening-exemptions.ipynb", ["1.127", "10,6%", "Huyện Phước Hưng (mô phỏng): 13,0%",
+    ("07-ratings.ipynb", ["26,2%", "51,4%", "0,36%", "Huyện Châu Thành Tây"]),
+    ("08-management.ipynb", ["1.127", "10,6%", "Huyện Phước Hưng (mô phỏng): 13,0%",
                                        "Huyện Trảng Lớn (mô phỏng): 16,0%"]),
 ])
 def test_analysis_notebooks_render_with_the_seed_figures(tmp_path: Path, name: str, must_show: list[str]) -> None:

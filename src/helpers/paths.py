@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from helpers.registry import entry
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parents[1]
 
@@ -59,21 +61,12 @@ def notebooks_dir() -> Path:
     return REPO_ROOT / "notebooks"
 
 
-# The report notebooks by the short name the command line and the annual run use.
-NOTEBOOKS = {"term-table": "01-term-table.ipynb", "trends": "02-trends.ipynb", "who-leaves": "03-who-leaves.ipynb",
-             "causes": "04-causes-solutions.ipynb", "committee": "05-committee-report.ipynb",
-             "admissions": "06-admissions.ipynb", "ratings": "07-quality-ratings.ipynb",
-             "management": "08-screening-exemptions.ipynb", "quality": "09-quality-report.ipynb"}
-# The title of each report notebook (catalogue key); the attrition reports share one.
-TITLE_KEYS = {"admissions": "quality.title", "ratings": "quality.title", "management": "quality.title",
-              "quality": "quality.title"}
-
-
 def notebook_file(name: str) -> Path:
-    """A report notebook by its short name (``committee``), or a notebook path relative to the repository."""
-    if name in NOTEBOOKS:
-        return notebooks_dir() / NOTEBOOKS[name]
-    return resolve_data_path(name)
+    """A report notebook by its short name (``committee``), an alias or an earlier file name in the registry, or
+    any other notebook by its path relative to the repository."""
+    path = resolve_data_path(name)
+    found = entry(name)
+    return notebooks_dir() / found.notebook if found is not None and not path.exists() else path
 
 
 def locales_dir() -> Path:

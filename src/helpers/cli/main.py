@@ -17,7 +17,8 @@ import pandas as pd
 from helpers.synth import truth
 from helpers.data.contracts import CONTRACTS, Problem
 from helpers.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, ContractError, HelpersError, exit_code
-from helpers.paths import NOTEBOOKS, TITLE_KEYS, notebook_file, repo_relative, reports_root, sample_dir
+from helpers.paths import notebook_file, repo_relative, reports_root, sample_dir
+from helpers.registry import entry, notebook_names
 from helpers.text import LANGUAGES, both, t
 
 FORMATS = ("table", "csv", "json")
@@ -101,7 +102,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
     out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
-    rendered = render(notebook, parameters, out, t(TITLE_KEYS.get(args.notebook, "report.title"), args.language))
+    title_key = entry(args.notebook).title_key if entry(args.notebook) else "report.title"
+    rendered = render(notebook, parameters, out, t(title_key, args.language))
     print(both("cli.report_written", path=rendered.html))
     return EXIT_OK
 
@@ -141,10 +143,19 @@ def cmd_reports(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
-def cmd_trends(args: argparse.Namespace) -> int:
-    from helpers.report.sections.trends import TrendReport
+def cmd_term_table(args: argparse.Namespace) -> int:
+    """Exits per congress term and the percent change against the previous term, as the source documents state it."""
+    from helpers.report.sections.term_table import TermTableReport
 
-    report = TrendReport.build(str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct,
+    report = TermTableReport.build(str(args.data), args.unit, args.terms, args.kinds, "vi", args.last_year)
+    _print_tables({"terms": report.table}, args.format)
+    return EXIT_OK
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from helpers.report.sections.trends import TrendsReport
+
+    report = TrendsReport.build(str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct,
                                args.last_year, "vi")
     apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
     _print_tables({"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested}, args.format)
@@ -154,9 +165,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
 def cmd_profiles(args: argparse.Namespace) -> int:
     """Profile tables of the chosen term, with counts under the threshold withheld (the output may be shared)."""
     from helpers.analyses.profiles import ATTRIBUTES, association
-    from helpers.report.sections.profiles import WhoLeavesReport, withheld_profile
+    from helpers.report.sections.profiles import ProfilesReport, withheld_profile
 
-    report = WhoLeavesReport.build(str(args.data), args.unit, [args.term], args.term, args.kinds, args.threshold, "vi")
+    report = ProfilesReport.build(str(args.data), args.unit, [args.term], args.term, args.kinds, args.threshold, "vi")
     rows, tests = [], []
     for attribute in ATTRIBUTES:
         rows.append(withheld_profile(report.tables[attribute], args.kinds, args.threshold)[0])
@@ -316,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate the data, execute a notebook with papermill and render it to one HTML "
                                    "file in reports/ with no code visible.")
     analysis_options(p)
-    p.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="committee",
+    p.add_argument("--notebook", choices=notebook_names(), default="committee",
                    help="which report (default: the committee report)")
     p.add_argument("--year", type=int, default=0, help="last year the committee report covers (default: the data's)")
     p.add_argument("--threshold", type=int, default=10, help="hide counts below this in shared tables (default 10)")
@@ -336,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", nargs="+", help="these unit codes only (default: every unit at the levels)")
     p.add_argument("--languages", nargs="+", choices=LANGUAGES, default=["vi"], help="report languages (default vi)")
     p.add_argument("--notebooks", nargs="+", default=["committee", "quality"],
-                   help=f"report notebooks: {', '.join(sorted(NOTEBOOKS))} or paths (default: committee quality, "
+                   help=f"report notebooks: {', '.join(notebook_names())} or paths (default: committee quality, "
                         "the two committee reports)")
     p.add_argument("--plan", type=Path, help="YAML file of parameter sets (replaces --data/--year/--levels/--units)")
     p.add_argument("--out", type=Path, help="output folder (default reports/annual)")
@@ -404,6 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag units with more than this %% exempted (default 10)")
     shared_output_options(p)
     p.set_defaults(func=cmd_management)
+
+    p = sub.add_parser("term-table", help="print the exits per congress term and their change against the previous term",
+                       description="Totals of each kind of exit per congress term, the rate per 1,000 members and the "
+                                   "percent change against the previous term, as the source documents state them.")
+    analysis_options(p)
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.set_defaults(func=cmd_term_table)
 
     p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
                        description="Fit the segmented trend model for a unit and print the per-term totals with their "

@@ -16,8 +16,8 @@ from helpers.report.sections.term_table import TermTableReport, term_sentences
 from helpers.report.html import escape, html_table
 from helpers.data.terms import term_label
 from helpers.text import LANGUAGES, both, t
-from helpers.report.sections.trends import TrendReport, apc_sentence, series_phrase
-from helpers.report.sections.profiles import WhoLeavesReport
+from helpers.report.sections.trends import TrendsReport, apc_sentence, series_phrase
+from helpers.report.sections.profiles import ProfilesReport
 
 KINDS = list(ATTRITION_EXITS)
 DETAILED = ("age_band", "occupation", "branch_type", "tenure")
@@ -53,8 +53,8 @@ def check_parameters(unit: str, year: int, terms: list[str], target_change_pct: 
 @dataclass(frozen=True)
 class CommitteeReport:
     base: TermReport
-    trends: TrendReport
-    who: WhoLeavesReport
+    trends: TrendsReport
+    who: ProfilesReport
     causes: CausesReport
     published: pd.DataFrame
     threshold: int
@@ -71,8 +71,8 @@ class CommitteeReport:
         base = TermReport.build(data_path, unit, terms, KINDS, language, year)
         if year and year > base.last_year:
             raise ParameterProblem(both("committee.error.year_after_data", value=year, last=base.last_year))
-        trends = TrendReport.build(data_path, unit, terms, KINDS, target_change_pct, year, language, base)
-        who = WhoLeavesReport.build(data_path, unit, terms, terms[-1], KINDS, suppression_threshold, language, base)
+        trends = TrendsReport.build(data_path, unit, terms, KINDS, target_change_pct, year, language, base)
+        who = ProfilesReport.build(data_path, unit, terms, terms[-1], KINDS, suppression_threshold, language, base)
         causes = CausesReport.build(data_path, unit, terms[-2:], "spearman", "all", suppression_threshold, language,
                                     base)
         return cls(base, trends, who, causes, check_figures(load_figures()), suppression_threshold)

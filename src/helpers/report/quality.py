@@ -35,7 +35,7 @@ def check_parameters(unit: str, year: int, midyear: int, terms: list[str], langu
 
 
 @dataclass(frozen=True)
-class QualityCommitteeReport:
+class QualityReport:
     """Admissions, ratings and management for one unit, with what the default data reproduces of the seeds."""
 
     base: TermReport
@@ -52,7 +52,7 @@ class QualityCommitteeReport:
     @classmethod
     def build(cls, data_path: str, unit: str, year: int, midyear: int, terms: list[str], language: str,
               suppression_threshold: int, rate_band: list, weak_target_pct: float,
-              exemption_threshold_pct: float) -> "QualityCommitteeReport":
+              exemption_threshold_pct: float) -> "QualityReport":
         """Check the parameters, load the data once, and run every analysis the report states."""
         check_parameters(unit, year, midyear, terms, language, suppression_threshold, rate_band, weak_target_pct,
                          exemption_threshold_pct)

@@ -28,7 +28,8 @@ from helpers.errors import PlanError, RunLocked, is_bad_input
 from helpers.data.contracts import ContractError
 from helpers.data.datasets import load_table, table_files, table_scopes
 from helpers.run.fingerprint import InputDigests
-from helpers.paths import NOTEBOOKS, TITLE_KEYS, notebook_file, repo_relative, resolve_data_path
+from helpers.paths import notebook_file, repo_relative, resolve_data_path
+from helpers.registry import entry, notebook_names
 from helpers.text import LANGUAGES, both, t
 
 LOCK_NAME = ".annual-run.lock"
@@ -127,8 +128,8 @@ def units_for_year(units: pd.DataFrame, year: int, levels: list[str] | None = No
 
 def _title(notebook: str, path: Path, language: str) -> str:
     """The report title: the suite's title for its own notebooks, the notebook's first heading otherwise."""
-    if notebook in NOTEBOOKS:
-        return t(TITLE_KEYS.get(notebook, "report.title"), language)
+    if entry(notebook) is not None:
+        return t(entry(notebook).title_key, language)
     import nbformat
 
     for cell in nbformat.read(path, as_version=4).cells:
@@ -141,7 +142,7 @@ def _checked_notebook(notebook: str, where: str) -> Path:
     path = notebook_file(notebook)
     if not path.exists():
         raise PlanError(both("annual_run.no_notebook", notebook=notebook, where=where,
-                             known=", ".join(NOTEBOOKS)))
+                             known=", ".join(notebook_names())))
     return path
 
 

@@ -39,7 +39,7 @@ def category_label(attribute: str, category: str, lang: str) -> str:
 
 
 @dataclass(frozen=True)
-class WhoLeavesReport(AnalysisReport):
+class ProfilesReport(AnalysisReport):
     """Everything the 'who leaves and why' notebook shows, computed once from validated member-level data."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
@@ -54,7 +54,7 @@ class WhoLeavesReport(AnalysisReport):
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], profile_term: str, kinds: list[str],
-              threshold: int, language: str, base: TermReport | None = None) -> "WhoLeavesReport":
+              threshold: int, language: str, base: TermReport | None = None) -> "ProfilesReport":
         base = base or TermReport.build(data_path, unit, terms, kinds, language)
         data = base.dataset
         if data.members is None:

@@ -49,7 +49,7 @@ def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
 
 
 @dataclass(frozen=True)
-class TrendReport(AnalysisReport):
+class TrendsReport(AnalysisReport):
     """Everything the trends notebook shows, computed once from validated data."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
@@ -68,7 +68,7 @@ class TrendReport(AnalysisReport):
 
     @classmethod
     def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], target_change_pct: float,
-              last_year: int, language: str, base: TermReport | None = None) -> "TrendReport":
+              last_year: int, language: str, base: TermReport | None = None) -> "TrendsReport":
         """Check the series, fit each kind and their total, compare units, project the last term to its target."""
         base = base or TermReport.build(data_path, unit, terms, kinds, language, last_year)
         data, province_terms = base.dataset, base.terms.for_province(base.province)

@@ -13,10 +13,10 @@ import pytest
 from helpers.synth import truth
 from helpers.report.committee import ParameterProblem
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.report.quality import PARTS, QualityCommitteeReport, check_parameters
+from helpers.report.quality import PARTS, QualityReport, check_parameters
 from helpers.run.render import ParameterError, check_parameters as check_declared, render
 
-NOTEBOOK = notebooks_dir() / "09-quality-report.ipynb"
+NOTEBOOK = notebooks_dir() / "09-quality.ipynb"
 TERMS = ["2015-2020", "2020-2025"]
 DEFAULTS = {"unit": "SIM", "year": 0, "midyear": 0, "terms": TERMS, "language": "vi", "suppression_threshold": 10,
             "rate_band": [3.0, 4.0], "weak_target_pct": 0.5, "exemption_threshold_pct": 10.0}
@@ -41,14 +41,14 @@ def test_unknown_and_mistyped_parameters_are_refused() -> None:
 
 
 @pytest.fixture(scope="module")
-def province() -> QualityCommitteeReport:
+def province() -> QualityReport:
     args = DEFAULTS | {"data_path": str(sample_dir())}
-    return QualityCommitteeReport.build(**{k: args[k] for k in (
+    return QualityReport.build(**{k: args[k] for k in (
         "data_path", "unit", "year", "midyear", "terms", "language", "suppression_threshold", "rate_band",
         "weak_target_pct", "exemption_threshold_pct")})
 
 
-def test_the_default_data_reproduces_every_stated_percentage(province: QualityCommitteeReport) -> None:
+def test_the_default_data_reproduces_every_stated_percentage(province: QualityReport) -> None:
     table = province.reproduction.set_index("figure_id")
     stated = {"HB-2021-admitted_districts": 110.63, "HB-2022-admitted_districts": 104.82,
               "HB-2016-2022-admitted_districts": 88.48, "HB-2023-H1-admitted": 37.8,
@@ -62,7 +62,7 @@ def test_the_default_data_reproduces_every_stated_percentage(province: QualityCo
     assert "11/11 tỷ lệ khớp" in appendix
 
 
-def test_the_report_names_the_planted_units(province: QualityCommitteeReport) -> None:
+def test_the_report_names_the_planted_units(province: QualityReport) -> None:
     management = province.management_part()
     flagged = province.management.exemptions
     last = flagged[(flagged["year"] == flagged["year"].max()) & (flagged["unit_code"] != "SIM")]
@@ -76,7 +76,7 @@ def test_the_report_names_the_planted_units(province: QualityCommitteeReport) ->
 
 
 def test_mid_year_names_exactly_the_units_planted_behind(tmp_path: Path) -> None:
-    report = QualityCommitteeReport.build(str(sample_dir()), "SIM", 2022, 2023, TERMS, "vi", 10, [3.0, 4.0], 0.5,
+    report = QualityReport.build(str(sample_dir()), "SIM", 2022, 2023, TERMS, "vi", 10, [3.0, 4.0], 0.5,
                                           10.0)
     table = report.admissions.midyear
     behind = set(table.loc[(table["role"] == "subordinate") & (table["status"] == "behind"), "unit_code"])
@@ -85,7 +85,7 @@ def test_mid_year_names_exactly_the_units_planted_behind(tmp_path: Path) -> None
 
 
 def test_a_district_report_has_no_reproduction_table() -> None:
-    report = QualityCommitteeReport.build(str(sample_dir()), "D04", 0, 0, TERMS, "vi", 10, [3.0, 4.0], 0.5, 10.0)
+    report = QualityReport.build(str(sample_dir()), "D04", 0, 0, TERMS, "vi", 10, [3.0, 4.0], 0.5, 10.0)
     assert report.reproduction is None and 'id="reproduced"' not in report.appendix()
     assert "13,0%" in report.management_part() or "13%" in report.management_part()
 
