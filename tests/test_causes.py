@@ -13,10 +13,10 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.synth import province as synth
 from helpers.synth import truth
-from helpers.analyses.causes import (GROUPS, TooFewBranches, branch_model_sentences, branch_solution_model, cause_distribution,
-                            cause_solution_sentences, correlations, matched_pair_test, rank_correlation,
-                            rating_summary, too_few_branches_sentence)
-from helpers.report.sections.causes_figures import correlation_heatmap
+from helpers.analyses.causes import (GROUPS, TooFewBranches, branch_solution_model, cause_distribution, correlations,
+                                     matched_pair_test, rank_correlation, rating_summary)
+from helpers.report.sections.causes import branch_model_sentences, cause_solution_sentences, too_few_branches_sentence
+from helpers.report.sections.causes import correlation_heatmap
 from helpers.data.counts import annual_counts_from_members
 from helpers.text import t
 from helpers.analyses.trends import DISPERSION_THRESHOLD

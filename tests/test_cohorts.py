@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from helpers.analyses.cohorts import (CohortDifference, cohort_difference, cohort_durations, difference_sentence,
-                             retention_sentences, retention_table)
+from helpers.analyses.cohorts import CohortDifference, cohort_difference, cohort_durations, retention_table
+from helpers.report.sections.profiles import difference_sentence, retention_sentences
 from helpers.report.formatting import number, percent
 
 AS_OF = pd.Timestamp("2025-12-31")

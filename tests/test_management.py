@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.report.formatting import percent
 from helpers.analyses.management import above, exemptions, far_away, has_column, registered_76, screening, unit_series
 import re
 from test_ratings import base, dataset, tables, text

@@ -14,7 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.data.units import subordinate_units
 from helpers.report.formatting import percent
-from helpers.analyses.ratings import (RATINGS, clopper_pearson, compare_two, holm, permutation_p, share_change, shares,
+from helpers.analyses.ratings import (RATINGS, compare_two, holm, permutation_p, share_change, shares,
                              term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
 from helpers.data.terms import load_terms
 import html
@@ -119,24 +119,6 @@ def test_a_series_includes_subordinate_and_merged_units() -> None:
     assert counts.loc["NEW", ["excellent", "good", "completed", "not_completed", "total"]].tolist() == [8, 7, 1, 0, 16]
     assert counts.loc["OLD", "total"] == 10
     assert sorted(subordinate_units(units, "NEW")) == ["A", "B"]
-
-
-def test_clopper_pearson_equals_scipy_exact_interval() -> None:
-    for k, n in [(0, 50), (1, 50), (4, 1111), (291, 1111), (50, 50), (3, 7)]:
-        low, high = clopper_pearson([k], [n])
-        reference = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
-        assert (low[0], high[0]) == pytest.approx((reference.low, reference.high), abs=1e-9)
-    low, high = clopper_pearson([0], [0])
-    assert np.isnan(low[0]) and np.isnan(high[0])
-
-
-@pytest.mark.parametrize("p, n", [(0.004, 1111), (0.262, 1111), (0.05, 60), (0.5, 30)])
-def test_clopper_pearson_covers_at_least_95_percent(p: float, n: int) -> None:
-    rng = np.random.default_rng(2024)
-    k = rng.binomial(n, p, size=4000)
-    low, high = clopper_pearson(k, np.full(len(k), n))
-    coverage = np.mean((low <= p) & (p <= high))
-    assert 0.95 - 3 * np.sqrt(0.95 * 0.05 / 4000) <= coverage <= 0.995
 
 
 # --- change over a term, target -------------------------------------------------------------------------------

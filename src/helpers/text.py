@@ -13,6 +13,8 @@ from helpers.paths import locales_dir
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
+# The Babel locale each language formats numbers with; the one place that maps a language to a locale.
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
 
 @lru_cache(maxsize=None)

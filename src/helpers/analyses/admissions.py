@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers.analyses.stats import clopper_pearson
 from helpers.data.codes import AGE_GROUP_LOWER, DOMAINS
 from helpers.data.counts import counts_for_unit
 from helpers.data.units import series_units
@@ -182,10 +183,10 @@ def admission_rates(frame: pd.DataFrame, band: tuple[float, float] = RATE_BAND, 
     the point value lies against ``band``: 'below', 'within' or 'above'."""
     out = frame[frame["admitted"].notna() & frame["members_start"].notna() & (frame["members_start"] > 0)].copy()
     count, nobs = out["admitted"].to_numpy(dtype=float), out["members_start"].to_numpy(dtype=float)
-    low, high = proportion_confint(count, nobs, alpha=1 - level, method="beta")
+    low, high = clopper_pearson(count, nobs, level)
     out["rate_pct"] = 100 * count / nobs
-    out["rate_low"] = 100 * np.asarray(low, dtype=float)
-    out["rate_high"] = 100 * np.asarray(high, dtype=float)
+    out["rate_low"] = 100 * low
+    out["rate_high"] = 100 * high
     out["band"] = np.select([out["rate_pct"] < band[0], out["rate_pct"] > band[1]], ["below", "above"], "within")
     return out.reset_index(drop=True)
 

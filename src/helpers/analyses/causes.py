@@ -19,8 +19,6 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.errors import TooFewBranches
 from helpers.data.codes import ATTRITION_EXITS
-from helpers.report.formatting import number, percent, p_value
-from helpers.text import DEFAULT_LANGUAGE, t
 from helpers.analyses.trends import DISPERSION_THRESHOLD
 
 GROUPS = tuple(range(1, 8))
@@ -273,71 +271,4 @@ def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, 
 
 # --- sentences --------------------------------------------------------------------------------------------------
 
-def format_coefficient(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A coefficient with 2 decimals, never "−0,00"."""
-    return number(0.0 if abs(value) < 0.005 else value, lang, 2)
 
-
-def cause_solution_sentences(result: CorrelationResult, test: MatchedPairTest, lang: str = DEFAULT_LANGUAGE,
-                             ) -> list[str]:
-    """One sentence per matched pair, one on the unmatched pairs, one on the permutation test, and the caution."""
-    fmt = lambda v: format_coefficient(v, lang)  # noqa: E731
-    method = t(f"causes.method.{result.method}", lang)
-    out = [t("causes.corr.intro", lang, method=method, n=number(int(result.n.to_numpy().max()), lang),
-             who=t(f"causes.who.{result.respondent_type or 'all'}", lang))]
-    for row in result.matched().itertuples():
-        if not np.isfinite(row.r):
-            out.append(t("causes.corr.pair_undefined", lang, k=row.group,
-                         cause=t(f"codes.cause_group.{row.group}", lang)))
-            continue
-        key = "flagged" if row.p_holm < ALPHA else "not_flagged"
-        direction = t("causes.corr.negative" if row.r < 0 else "causes.corr.positive", lang)
-        out.append(t(f"causes.corr.pair_{key}", lang, k=row.group, cause=t(f"codes.cause_group.{row.group}", lang),
-                     method=method, r=fmt(row.r), low=fmt(row.ci_low), high=fmt(row.ci_high), n=number(row.n, lang),
-                     p_holm=p_value(row.p_holm, lang), direction=direction))
-    off = ~np.eye(7, dtype=bool) & (result.p_holm.to_numpy() < ALPHA)
-    if off.any():
-        pairs = ", ".join(f"({i + 1}, {j + 1})" for i, j in zip(*np.nonzero(off)))
-        out.append(t("causes.corr.unmatched_flagged", lang, count=int(off.sum()), pairs=pairs))
-    else:
-        out.append(t("causes.corr.unmatched_none", lang))
-    out.append(t("causes.perm.sentence", lang, matched=fmt(test.mean_matched), unmatched=fmt(test.mean_unmatched),
-                 stat=fmt(test.statistic), permutations=number(test.n_permutations, lang),
-                 p_one=p_value(test.p_one_sided_negative, lang), p_two=p_value(test.p_two_sided, lang)))
-    out.append(t("causes.perm." + ("stands_out" if test.p_one_sided_negative < ALPHA else "no_stand_out"), lang))
-    out.append(t("causes.caution", lang))
-    return out
-
-
-def too_few_branches_sentence(err: TooFewBranches, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Why the branch model was not fitted for this unit, in words."""
-    return t("causes.branch.too_few", lang, usable=number(err.usable, lang), surveyed=number(err.surveyed, lang),
-             needed=number(err.needed, lang))
-
-
-def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-    """The branch model in words: what was fitted on how many branches, each solution's rate ratio, the caution."""
-    first = model.iloc[0]
-    dropped = int(first["n_surveyed"] - first["n_branches"])
-    out = [t("causes.branch.intro", lang, n=number(int(first["n_branches"]), lang),
-             surveyed=number(int(first["n_surveyed"]), lang), events=number(int(first["n_events"]), lang),
-             first=int(first["first_year"]), last=int(first["last_year"]))]
-    if dropped:
-        out.append(t("causes.branch.dropped", lang, missing=number(int(first["n_missing_rating"]), lang),
-                     exposure=number(int(first["n_no_exposure"]), lang),
-                     no_exits=number(int(first["n_type_without_exits"]), lang)))
-    out.append(t(f"causes.branch.family.{first['family']}", lang, dispersion=number(first["dispersion"], lang, 2),
-                 threshold=number(DISPERSION_THRESHOLD, lang, 1)))
-    for row in model.itertuples():
-        change = percent(100 * abs(row.rate_ratio - 1), lang, 1)
-        if row.ci_high < 1:
-            key = "lower"
-        elif row.ci_low > 1:
-            key = "higher"
-        else:
-            key = "unclear"
-        out.append(t(f"causes.branch.{key}", lang, k=row.group, solution=t(f"codes.cause_group.{row.group}", lang),
-                     ratio=number(row.rate_ratio, lang, 2), low=number(row.ci_low, lang, 2),
-                     high=number(row.ci_high, lang, 2), change=change, p=p_value(row.p_value, lang)))
-    out.append(t("causes.caution", lang))
-    return out

@@ -15,8 +15,6 @@ import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from helpers.report.formatting import number, percent, p_value
-from helpers.text import t
 
 REMOVED, ASKED, OTHER_EXIT, CENSORED = 1, 2, 3, 0
 EVENT_CODES = {"removed": REMOVED, "asked_to_leave": ASKED, "expelled": OTHER_EXIT, "died": OTHER_EXIT,
@@ -177,38 +175,3 @@ def cohort_difference(members: pd.DataFrame, as_of: pd.Timestamp,
                             int(result.degrees_of_freedom), float(result.p_value))
 
 
-def _pct(share: float, lang: str) -> str:
-    return percent(100 * share, lang, 1)
-
-
-def _span(years: float, lang: str) -> str:
-    key = "cohorts.span.one" if years == 1 else "cohorts.span.many"
-    return t(key, lang, years=number(years, lang, 0 if float(years).is_integer() else 1))
-
-
-
-def retention_sentences(table: pd.DataFrame, lang: str = "vi") -> list[str]:
-    """One sentence per cohort at the longest horizon it has been followed, and a note on the method, for the report."""
-    sentences = []
-    for cohort, rows in table.sort_values(["cohort", "horizon"]).groupby("cohort", sort=True):
-        shown = rows[rows["retained"].notna()]
-        if shown.empty:
-            sentences.append(t("cohorts.sentence.not_followed", lang, cohort=int(cohort),
-                               n=number(int(rows["admitted"].iloc[0]), lang),
-                               span=_span(rows["horizon"].min(), lang)))
-            continue
-        row = shown.iloc[-1]
-        sentences.append(t("cohorts.sentence.retained", lang, cohort=int(cohort),
-                           n=number(int(row["admitted"]), lang), span=_span(row["horizon"], lang),
-                           retained=_pct(row["retained"], lang),
-                           low=number(100 * row["retained_low"], lang, 1), high=_pct(row["retained_high"], lang),
-                           removed=_pct(row["cif_removed"], lang), asked=_pct(row["cif_asked"], lang)))
-    sentences.append(t("cohorts.sentence.method", lang))
-    return sentences
-
-
-def difference_sentence(result: CohortDifference, lang: str = "vi") -> str:
-    """The log-rank result in words: whether cohorts differ at the 5% level, with the statistic and p-value."""
-    key = "cohorts.sentence.differ" if result.p_value < 0.05 else "cohorts.sentence.same"
-    return t(key, lang, first=result.cohorts[0], last=result.cohorts[-1],
-             statistic=number(result.statistic, lang, 1), df=result.degrees_of_freedom, p=p_value(result.p_value, lang))

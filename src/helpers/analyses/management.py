@@ -12,8 +12,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from helpers.analyses.stats import clopper_pearson
 from helpers.data.units import series_units
-from helpers.analyses.ratings import clopper_pearson
 
 OPTIONAL = ("exempted", "far_away", "far_away_overdue", "registered_76", "screened", "screened_removed",
             "screened_monitored")

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
+from helpers.analyses.stats import clopper_pearson
 from helpers.data.units import series_units
 from helpers.data.terms import term_years
 
@@ -29,16 +29,6 @@ MIN_EXPECTED = 5.0  # Cochran's rule: the chi-square approximation is trusted wh
 PERMUTATIONS = 9999
 SEED = 2018  # the permutation test's fixed seed, so two runs give the same p-values
 ALPHA = 0.05
-
-
-def clopper_pearson(count, total, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact binomial interval of count / total; NaN where the total is 0."""
-    count = np.asarray(count, dtype=float)
-    total = np.asarray(total, dtype=float)
-    safe = np.where(total > 0, total, 1.0)
-    low, high = proportion_confint(count, safe, alpha=1 - level, method="beta")
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    return np.where(total > 0, low, np.nan), np.where(total > 0, high, np.nan)
 
 
 def unit_counts(ratings: pd.DataFrame, units: pd.DataFrame, codes: list[str]) -> pd.DataFrame:

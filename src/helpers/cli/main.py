@@ -213,8 +213,7 @@ def cmd_management(args: argparse.Namespace) -> int:
 def cmd_causes(args: argparse.Namespace) -> int:
     """Cause groups among leavers (suppressed), survey ratings, the 7 × 7 correlations, the matched-pair test and the
     branch model."""
-    from helpers.analyses.causes import too_few_branches_sentence
-    from helpers.report.sections.causes import CausesReport, _cause_counts
+    from helpers.report.sections.causes import CausesReport, _cause_counts, too_few_branches_sentence
     from helpers.report.suppression import suppress
 
     report = CausesReport.build(str(args.data), args.unit, args.terms, args.method, args.respondent_type,

@@ -18,7 +18,7 @@ from helpers.data.contracts import (CONTRACTS, ContractError, Problem, enforce, 
 from helpers.data.counts import annual_counts_from_members
 from helpers.data.units import ancestors, series_units
 from helpers.data.readers import SUFFIXES, read_text_table
-from helpers.text import both
+from helpers.text import both, t
 
 DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets", "admission_plans", "admission_sources",
                "quality_ratings", "member_management")
@@ -143,10 +143,10 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     for required in ("units",):
         if required not in files:
             problems.append(Problem(display_path(folder / f"{required}.csv"), "unreadable",
-                                    detail={"error": "missing / không có tệp"}))
+                                    detail={"error": _english_first("contracts.unreadable.no_file")}))
     if "members" not in files and "annual_counts" not in files:
         problems.append(Problem(display_path(folder / "annual_counts.csv"), "unreadable",
-                                detail={"error": "need annual_counts or members / cần annual_counts hoặc members"}))
+                                detail={"error": _english_first("contracts.unreadable.no_counts")}))
     if problems:
         raise ContractError(problems)
     units = tables["units"]
@@ -169,6 +169,12 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
                    tuple(files.values()), derived, bool(info.get("simulated", False)),
                    tables.get("admission_plans"), tables.get("admission_sources"), tables.get("quality_ratings"),
                    tables.get("member_management"))
+
+
+def _english_first(key: str) -> str:
+    """The reason a required table is missing, in both languages (English first, as these messages always read);
+    the same text goes into the Vietnamese and the English message."""
+    return f"{t(key, 'en')} / {t(key, 'vi')}"
 
 
 def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, path: Path) -> list[Problem]:

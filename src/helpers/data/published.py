@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 
 from helpers.errors import FiguresError
 from helpers.paths import published_dir
-from helpers.text import both, t
+from helpers.text import LOCALES, both, t
 
 COLUMNS = ("figure_id", "source_id", "place", "period", "indicator", "label_vi", "value", "unit", "check",
            "base_id", "stated_pct", "parts", "qualifier", "quote")
@@ -318,9 +318,8 @@ def reproduced(figures: pd.DataFrame, computed: dict[str, float]) -> pd.DataFram
 
 def _fmt(x: float, lang: str, decimals: int | None = None, sign: bool = False) -> str:
     """``x`` in Vietnamese (69.190; 37,66) or English (69,190; 37.66) number format."""
-    locale = "vi_VN" if lang == "vi" else "en_US"
     pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
-    text = format_decimal(x, format=pattern, locale=locale)
+    text = format_decimal(x, format=pattern, locale=LOCALES[lang])
     return ("+" + text) if sign and x > 0 else text
 
 

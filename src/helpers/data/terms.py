@@ -9,19 +9,19 @@ import pandas as pd
 
 from helpers.data.contracts import CONTRACTS, enforce
 from helpers.paths import terms_file
+from helpers.text import LANGUAGES
 
 
 @dataclass(frozen=True)
 class Terms:
-    """The validated terms table and the year-to-term rule in both languages."""
+    """The validated terms table and the year-to-term rule in every language (``rules`` by language code)."""
 
     table: pd.DataFrame
     rule_code: str
-    rule_vi: str
-    rule_en: str
+    rules: dict[str, str]
 
     def rule(self, lang: str) -> str:
-        return self.rule_vi if lang == "vi" else self.rule_en
+        return self.rules[lang]
 
     def for_province(self, province_code: str) -> pd.DataFrame:
         rows = self.table[self.table["province_code"] == province_code].sort_values("start_year")
@@ -39,7 +39,7 @@ def load_terms(path: Path | None = None) -> Terms:
     # Row numbers in messages count [[term]] blocks from 1.
     table = enforce(raw, CONTRACTS["terms"], str(path.name), first_row=1)
     rule = config["rule"]
-    return Terms(table, rule["code"], rule["vi"], rule["en"])
+    return Terms(table, rule["code"], {lang: rule[lang] for lang in LANGUAGES})
 
 
 def term_of_year(year: pd.Series, terms: pd.DataFrame) -> pd.Series:

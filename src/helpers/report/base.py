@@ -11,11 +11,9 @@ from helpers import __version__
 from helpers.data.counts import counts_for_unit
 from helpers.data.units import ancestors, descendants, predecessors
 from helpers.data.datasets import Dataset, check_unit, load_dataset
-from helpers.report.formatting import number, percent, signed_percent
 from helpers.paths import resolve_data_path
-from helpers.report.plots import figure_html, term_bars
 from helpers.report.provenance import git_commit, input_hashes, library_versions
-from helpers.report.html import escape, html_table
+from helpers.report.html import items, escape, html_table, say
 from helpers.data.terms import Terms, load_terms, term_label
 from helpers.analyses.term_table import term_table
 from helpers.text import t
@@ -97,25 +95,28 @@ class TermReport:
         h = override or Heading(anchor, text)
         return f'<h{h.level} id="{escape(h.anchor)}">{escape(h.text)}</h{h.level}>'
 
-    def _caption(self, key: str) -> str:
+    def caption(self, key: str) -> str:
         """A table or figure caption; on simulated data it says so, so a copied table still carries the warning."""
-        return self._caption_text(t(key, self.lang))
+        return self.caption_text(t(key, self.lang))
 
-    def _caption_text(self, caption: str) -> str:
+    def caption_text(self, caption: str) -> str:
         return f"{caption} ({t('report.simulated_tag', self.lang)})" if self.dataset.simulated else caption
 
     def appendix(self, heading: Heading | None = None) -> str:
+        """Provenance: every input file with its SHA-256, the parameters, the package and library versions."""
         lang = self.lang
-        counts_note = t("report.appendix.counts_derived" if self.dataset.counts_derived else "report.appendix.counts_given", lang)
+        derived = "derived" if self.dataset.counts_derived else "given"
+        counts_note = t(f"report.appendix.counts_{derived}", lang)
         hashes = pd.DataFrame(list(input_hashes(list(self.dataset.files)).items()), columns=["file", "sha"])
-        files = html_table(hashes, {}, {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)})
+        headers = {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)}
         params = "".join(f"<li><code>{escape(k)}</code> = {escape(v)}</li>" for k, v in self.parameters.items())
         libs = ", ".join(f"{escape(k)} {escape(v)}" for k, v in library_versions().items() if k != "helpers")
-        return (self.heading("appendix", t("report.section.appendix", lang), heading) +
-                f"<p>{escape(t('report.appendix.files', lang))} {escape(counts_note)}</p>{files}"
-                f"<p>{escape(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
-                f"<p>{escape(t('report.appendix.version', lang, version=__version__, commit=git_commit()))}</p>"
-                f"<p>{escape(t('report.appendix.libraries', lang))}: {libs}</p>")
+        return (self.heading("appendix", t("report.section.appendix", lang), heading)
+                + f"<p>{escape(t('report.appendix.files', lang))} {escape(counts_note)}</p>"
+                + html_table(hashes, {}, headers)
+                + f"<p>{escape(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
+                + say("report.appendix.version", lang, version=__version__, commit=git_commit())
+                + f"<p>{escape(t('report.appendix.libraries', lang))}: {libs}</p>")
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,14 @@ class AnalysisReport:
 
     def appendix(self, heading: Heading | None = None) -> str:
         return self.base.appendix(heading)
+
+    def section_heading(self, anchor: str, heading: Heading | None = None) -> str:
+        """The heading of one of this report's sections (text under ``SECTION_KEYS``), or the composing report's."""
+        return self.base.heading(anchor, t(f"{self.SECTION_KEYS}.{anchor}", self.lang), heading)
+
+    def list_section(self, anchor: str, texts: list[str], heading: Heading | None = None) -> str:
+        """A section that is one list, such as the methods in plain words."""
+        return self.section_heading(anchor, heading) + items(texts)
 
 
 def _province_with_terms(terms: Terms, units: pd.DataFrame, province: str) -> str:

@@ -13,7 +13,7 @@ from helpers.report.formatting import number, percent
 from helpers.data.published import check_figures, load_figures
 from helpers.report.base import Heading, TermReport
 from helpers.report.sections.term_table import TermTableReport, term_sentences
-from helpers.report.html import escape, html_table
+from helpers.report.html import escape, html_table, items, paragraphs, say
 from helpers.data.terms import term_label
 from helpers.text import LANGUAGES, both, t
 from helpers.report.sections.trends import TrendsReport, apc_sentence, series_phrase
@@ -112,8 +112,7 @@ class CommitteeReport:
                                allowed=number(p.target.allowed, lang), observed=number(p.observed_total, lang),
                                expected=number(p.expected_total, lang), low=number(p.low, lang),
                                high=number(p.high, lang)))
-        body = "".join(f"<li>{escape(s)}</li>" for s in sentences)
-        return f'{self._h("summary", 2)}<ul class="summary">{body}</ul>'
+        return self._h("summary", 2) + items(sentences, css="summary")
 
     def basis(self) -> str:
         """Part I: what the analysis answers, the data, the definitions, the term rule, data quality."""
@@ -128,9 +127,10 @@ class CommitteeReport:
                     survey=number(counts.get("survey", 0), lang), units=number(counts.get("units", 0), lang),
                     consistent=int(verdicts.get("consistent", 0)), implied=int(verdicts.get("implied", 0)),
                     mismatch=int(verdicts.get("mismatch", 0)))
-        return (f'{self._h("basis", 2)}<p>{escape(t("committee.basis.purpose", lang))}</p>'
-                f'<p>{escape(t("committee.basis.data", lang, first=int(self.base.table["first_year"].iloc[0]), last=self.base.last_year))}</p>'
-                f"<ul>{kinds}</ul><p>{escape(self.base.terms.rule(lang))}</p><p>{escape(quality)}</p>")
+        first = int(self.base.table["first_year"].iloc[0])
+        return (self._h("basis", 2) + say("committee.basis.purpose", lang)
+                + say("committee.basis.data", lang, first=first, last=self.base.last_year)
+                + f"<ul>{kinds}</ul>" + paragraphs([self.base.terms.rule(lang), quality]))
 
     def situation(self) -> str:
         """Part II: numbers per term, year by year and the trend, who left, reasons, units side by side."""
@@ -161,7 +161,7 @@ class CommitteeReport:
             self.who.methods_section(Heading("methods-profiles", t("committee.appendix.profiles", lang), 3)),
             self.causes.methods_section(Heading("methods-causes", t("committee.appendix.causes", lang), 3))))
         mismatches = self.published[self.published["verdict"] == "mismatch"]
-        explanation = "explanation_vi" if lang == "vi" else "explanation_en"
+        explanation = f"explanation_{lang}"  # check_figures writes one explanation column per language
         check = html_table(mismatches, {}, {"figure_id": t("committee.appendix.col_figure", lang),
                                             explanation: t("committee.appendix.col_check", lang)},
                            caption=t("committee.appendix.published_caption", lang),

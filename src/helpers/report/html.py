@@ -1,10 +1,12 @@
-"""Tables for the report: values formatted for the reader's language, every cell HTML-escaped."""
+"""Small HTML pieces every report section is written with: paragraphs, lists, tables; everything escaped."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
+
+from helpers.text import t
 
 
 def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]], headers: dict[str, str],
@@ -27,3 +29,24 @@ def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]],
 def escape(text: object) -> str:
     """Text that came from the data or the catalogues, safe inside HTML (a unit named <script> stays text)."""
     return html.escape(str(text), quote=True)
+
+
+def paragraph(text: object) -> str:
+    """One paragraph of text, escaped."""
+    return f"<p>{escape(text)}</p>"
+
+
+def paragraphs(texts: Iterable[object]) -> str:
+    """One paragraph per text."""
+    return "".join(paragraph(text) for text in texts)
+
+
+def say(key: str, lang: str, **fields: object) -> str:
+    """A catalogue sentence (``t(key, lang, **fields)``) as a paragraph."""
+    return paragraph(t(key, lang, **fields))
+
+
+def items(texts: Iterable[object], css: str | None = None) -> str:
+    """A bulleted list, one escaped item per text; ``css`` names its class."""
+    opening = f'<ul class="{escape(css)}">' if css else "<ul>"
+    return opening + "".join(f"<li>{escape(text)}</li>" for text in texts) + "</ul>"

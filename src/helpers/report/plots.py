@@ -98,24 +98,36 @@ def annual_trend(yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang:
     return fig
 
 
-def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
-    """Annual percent change per term and series with 95% intervals; terms not fitted are left out."""
-    shown = apc[apc["fitted"]].reset_index(drop=True)
+def forest(labels: list[str], estimate, low, high, colours, reference: float, xlabel: str, xformat,
+           row_height: float = 0.45, margin: float = 1.2, reference_style: dict | None = None, lang: str = "vi",
+           simulated: bool = False, decorate=None) -> plt.Figure:
+    """Dot-and-interval rows, top to bottom in the order given, with a vertical reference line: the shape of every
+    estimate-with-its-95%-interval figure. ``decorate(ax, ys)`` adds a figure's own marks (a log scale, a label)."""
     with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        fig, ax = plt.subplots(figsize=(7, 0.45 * len(shown) + 1.2))
-        ys = list(range(len(shown)))[::-1]
-        for y, row in zip(ys, shown.itertuples()):
-            colour = PALETTE.get(row.series, "#555555")
-            ax.errorbar(row.apc, y, xerr=[[row.apc - row.apc_low], [row.apc_high - row.apc]], fmt="o",
-                        color=colour, capsize=3)
-        ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_yticks(ys, [f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()])
-        ax.set_xlabel(t("report.axis.apc", lang))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang) + "%"))
+        fig, ax = plt.subplots(figsize=(7, row_height * len(labels) + margin))
+        ys = list(range(len(labels)))[::-1]
+        for y, e, lo, hi, colour in zip(ys, estimate, low, high, colours):
+            ax.errorbar(e, y, xerr=[[e - lo], [hi - e]], fmt="o", color=colour, capsize=3)
+        ax.axvline(reference, **(reference_style or {"color": "#333333", "linewidth": 0.8}))
+        if decorate is not None:
+            decorate(ax, ys)
+        # Labels are drawn as plain text: a dollar sign would otherwise start matplotlib's math mode.
+        ax.set_yticks(ys, [str(label_text).replace("$", r"\$") for label_text in labels])
+        ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(xformat))
         fig.tight_layout()
         if simulated:
             mark_simulated(fig, lang)
     return fig
+
+
+def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
+    """Annual percent change per term and series with 95% intervals; terms not fitted are left out."""
+    shown = apc[apc["fitted"]].reset_index(drop=True)
+    return forest([f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()],
+                  shown["apc"], shown["apc_low"], shown["apc_high"],
+                  [PALETTE.get(series, "#555555") for series in shown["series"]], 0, t("report.axis.apc", lang),
+                  lambda v, _: number(v, lang) + "%", lang=lang, simulated=simulated)
 
 
 def _series_label(series: str, lang: str) -> str:
@@ -169,23 +181,16 @@ def projection_bars(baseline: float, allowed: float, observed: float, expected: 
 def ratio_forest(labels: list[str], ratio: list[float], low: list[float], high: list[float], lang: str = "vi",
                  simulated: bool = False) -> plt.Figure:
     """Over-representation ratios with 95% intervals on a log scale; 1 (equal shares) is marked."""
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        fig, ax = plt.subplots(figsize=(7, 0.5 * len(labels) + 1.2))
-        ys = list(range(len(labels)))[::-1]
-        for y, r, lo, hi in zip(ys, ratio, low, high):
-            ax.errorbar(r, y, xerr=[[r - lo], [hi - r]], fmt="o", color=PALETTE["removed"], capsize=3)
-        ax.axvline(1, color="#333333", linewidth=0.8)
+    def log_scale(ax, ys) -> None:
         ax.set_xscale("log")
         ticks = [v for v in (0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20) if min(low) / 1.5 <= v <= max(high) * 1.5]
         ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0)))
-        ax.set_yticks(ys, [textwrap_label(label_text) for label_text in labels])
-        ax.set_xlabel(t("report.axis.ratio", lang))
-        fig.tight_layout()
-        if simulated:
-            mark_simulated(fig, lang)
-    return fig
+
+    return forest([textwrap_label(label_text) for label_text in labels], ratio, low, high,
+                  [PALETTE["removed"]] * len(labels), 1, t("report.axis.ratio", lang),
+                  lambda v, _: number(v, lang, 1 if v % 1 else 0), row_height=0.5, lang=lang, simulated=simulated,
+                  decorate=log_scale)
 
 
 def textwrap_label(text: str, width: int = 38) -> str:

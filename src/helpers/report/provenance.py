@@ -11,10 +11,11 @@ from helpers.paths import REPO_ROOT
 MAIN_LIBRARIES = ("pandas", "numpy", "pandera", "matplotlib", "papermill", "nbconvert", "babel")
 
 
-def file_sha256(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read a mebibyte at a time."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+    with Path(path).open("rb") as fh:
+        while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
 
@@ -27,7 +28,7 @@ def input_hashes(paths: list[Path]) -> dict[str, str]:
             name = str(path.resolve().relative_to(REPO_ROOT))
         except ValueError:
             name = path.name
-        out[name] = file_sha256(path)
+        out[name] = file_digest(path)
     return out
 
 

@@ -14,7 +14,7 @@ from helpers.report.sections.management import ManagementReport
 from helpers.data.published import load_figures, reproduced
 from helpers.report.sections.ratings import RatingsReport
 from helpers.report.base import Heading, TermReport
-from helpers.report.html import escape, html_table
+from helpers.report.html import escape, html_table, items, say
 from helpers.text import both, t
 
 PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
@@ -84,8 +84,7 @@ class QualityReport:
         if r.shares is not None:  # the share and the target's status (the target's definition is in Part I)
             sentences += [*r.share_sentences("organisation")[:1], *r.target_sentences()[1:2]]
         sentences += [*m.exemption_sentences()[:2], *m.screening_sentences()[:1]]
-        body = "".join(f"<li>{escape(s)}</li>" for s in sentences if s)
-        return f'{self._h("summary", 2)}<ul class="summary">{body}</ul>'
+        return self._h("summary", 2) + items((s for s in sentences if s), css="summary")
 
     def basis(self) -> str:
         """Part I: what the report answers, the data it rests on, the standards it compares with and their sources."""
@@ -100,10 +99,8 @@ class QualityReport:
                      t("quality.basis.standard.exempted", lang,
                        value=number(self.management.exemption_threshold_pct, lang, 1)),
                      t("quality.basis.standard.midyear", lang)]
-        return (f'{self._h("basis", 2)}<p>{escape(t("quality.basis.purpose", lang))}</p>'
-                f'<p>{escape(t("quality.basis.data", lang))}</p><ul>{listed}</ul>'
-                f'<p>{escape(t("quality.basis.standards", lang))}</p>'
-                f'<ul>{"".join(f"<li>{escape(s)}</li>" for s in standards)}</ul>')
+        return (self._h("basis", 2) + say("quality.basis.purpose", lang) + say("quality.basis.data", lang)
+                + f"<ul>{listed}</ul>" + say("quality.basis.standards", lang) + items(standards))
 
     def development(self) -> str:
         """Part II: admissions against plan, at mid-year, against the membership, and who the new members are."""
@@ -134,7 +131,7 @@ class QualityReport:
             self.management.methods_section(Heading("methods-management", t("quality.appendix.management", lang),
                                                     3))])
         parts = [self._h("appendix", 2), methods,
-                 f"<p>{escape(t('report.suppression_rule', lang, threshold=self.threshold))}</p>"]
+                 say('report.suppression_rule', lang, threshold=self.threshold)]
         if self.reproduction is not None:
             shown = self.reproduction.assign(
                 stated=[number(v, lang, int(d)) + "%" for v, d in zip(self.reproduction["stated"],
@@ -150,7 +147,7 @@ class QualityReport:
             same = int((self.reproduction["verdict"] == "same").sum())
             parts.append(f'<h3 id="reproduced">{escape(t("quality.appendix.reproduced", lang))}</h3>')
             parts.append(html_table(shown[list(headers)], {}, headers,
-                                    caption=self.base._caption_text(t("quality.appendix.reproduced_caption", lang)),
+                                    caption=self.base.caption_text(t("quality.appendix.reproduced_caption", lang)),
                                     note=t("quality.appendix.reproduced_note", lang, same=same,
                                            n=len(self.reproduction))))
         parts.append(self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3)))

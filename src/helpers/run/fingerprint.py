@@ -14,22 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.report.provenance import file_digest
 from helpers import __version__
 from helpers.data.contracts import CONTRACTS, header_aliases, header_key
 from helpers.data.datasets import table_files
 from helpers.paths import PACKAGE_DIR, published_dir, terms_file
 from helpers.data.readers import read_text_table
 
-_CHUNK = 1 << 20
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_digest() -> str:

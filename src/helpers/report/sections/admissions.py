@@ -21,10 +21,10 @@ from helpers.analyses.admissions import (HISTORY_YEARS, LEVEL, MIN_HISTORY_ADMIS
 from helpers.data.codes import ATTRITION_EXITS, label
 from helpers.data.units import series_units, subordinate_units
 from helpers.report.formatting import number, p_value, percent
-from helpers.report.plots import STYLE, figure_html, mark_simulated
+from helpers.report.plots import STYLE, figure_html, forest, mark_simulated
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.suppression import Suppressed, note, shown_table, suppress
-from helpers.report.html import escape, html_table
+from helpers.report.html import html_table, paragraph
 from helpers.data.terms import term_label, term_years
 from helpers.errors import ParameterProblem
 from helpers.text import both, t
@@ -42,11 +42,7 @@ def category_label(attribute: str, category: str, lang: str) -> str:
 
 
 def _p(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
-
-
-def _pct(value: float, lang: str, decimals: int = 2) -> str:
-    return percent(None if pd.isna(value) else float(value), lang, decimals)
+    return paragraph(text)
 
 
 def _complete(data, year: int) -> bool:
@@ -152,11 +148,8 @@ class AdmissionsReport(AnalysisReport):
                    midyear, rates, unit_rates, profile_years, profiles, pools)
 
     # --- helpers ------------------------------------------------------------------------------------------------
-    def _heading(self, anchor: str, heading: Heading | None) -> str:
-        return self.base.heading(anchor, t(f"admissions.section.{anchor}", self.lang), heading)
-
     def _no_plans(self, anchor: str, heading: Heading | None) -> str:
-        return self._heading(anchor, heading) + _p(t("admissions.no_plans", self.lang))
+        return self.section_heading(anchor, heading) + _p(t("admissions.no_plans", self.lang))
 
     @property
     def _simulated(self) -> bool:
@@ -170,7 +163,7 @@ class AdmissionsReport(AnalysisReport):
         for c in self.cumulative:
             if not c.years:
                 continue
-            fields = {"admitted": number(c.admitted, lang), "pct": _pct(c.rounded, lang),
+            fields = {"admitted": number(c.admitted, lang), "pct": percent(c.rounded, lang),
                       "planned": number(c.planned, lang), "first": c.first_year, "last": c.last_year}
             if c.label.replace("-", "") == f"{c.first_year}{c.last_year}":
                 key = "span" if c.complete else "span_partial"
@@ -183,12 +176,12 @@ class AdmissionsReport(AnalysisReport):
         shown = self.yearly_table()
         for row in shown[shown["attainment_pct"].notna()].tail(2).itertuples():
             out.append(t("admissions.attainment.year", lang, year=row.year, admitted=number(row.admitted, lang),
-                         pct=_pct(row.attainment_rounded, lang), planned=number(row.planned, lang)))
+                         pct=percent(row.attainment_rounded, lang), planned=number(row.planned, lang)))
         current = self.series[self.series["year"] == self.midyear_year]
         if first_half and not current.empty and pd.notna(current["first_half_pct"].iloc[0]):
             row = current.iloc[0]
             out.append(t("admissions.attainment.first_half", lang, year=self.midyear_year,
-                         admitted=number(row["admitted_first_half"], lang), pct=_pct(row["first_half_rounded"], lang),
+                         admitted=number(row["admitted_first_half"], lang), pct=percent(row["first_half_rounded"], lang),
                          planned=number(row["planned"], lang)))
         return out
 
@@ -209,7 +202,7 @@ class AdmissionsReport(AnalysisReport):
         lang = self.lang
         if not self.has_plans:
             return self._no_plans("attainment", heading)
-        parts = [self._heading("attainment", heading)]
+        parts = [self.section_heading("attainment", heading)]
         sentences = self.attainment_sentences()
         parts += [_p(s) for s in sentences]
         table = self.yearly_table()
@@ -218,7 +211,7 @@ class AdmissionsReport(AnalysisReport):
             return "".join(parts)
         table = self.yearly_table(with_current=True)
         fmt_n = lambda v: number(None if pd.isna(v) else v, lang)  # noqa: E731
-        fmt_p = lambda v: _pct(v, lang)  # noqa: E731
+        fmt_p = lambda v: percent(v, lang)  # noqa: E731
         headers = {"year": t("report.axis.year", lang), "planned": t("admissions.col.planned", lang),
                    "admitted": t("admissions.col.admitted", lang),
                    "attainment_rounded": t("admissions.col.attainment", lang),
@@ -228,8 +221,8 @@ class AdmissionsReport(AnalysisReport):
                    "admitted_first_half": fmt_n, "first_half_rounded": fmt_p}
         parts.append(figure_html(attainment_bars(table, lang, self._simulated),
                                  t("admissions.attainment.figure_alt", lang, summary=" ".join(sentences)),
-                                 self.base._caption("admissions.attainment.figure_caption")))
-        parts.append(html_table(table, formats, headers, caption=self.base._caption("admissions.attainment.caption"),
+                                 self.base.caption("admissions.attainment.figure_caption")))
+        parts.append(html_table(table, formats, headers, caption=self.base.caption("admissions.attainment.caption"),
                                 note=t("admissions.attainment.note", lang)))
         cumulative = pd.DataFrame([{"period": self._period_label(c), "years": f"{c.first_year}–{c.last_year}",
                                     "observed": f"{len(c.years)}/{c.last_year - c.first_year + 1}",
@@ -241,7 +234,7 @@ class AdmissionsReport(AnalysisReport):
                        "planned": t("admissions.col.planned", lang), "admitted": t("admissions.col.admitted", lang),
                        "pct": t("admissions.col.attainment", lang)}
             parts.append(html_table(cumulative, {"planned": fmt_n, "admitted": fmt_n, "pct": fmt_p}, headers,
-                                    caption=self.base._caption("admissions.attainment.cumulative_caption")))
+                                    caption=self.base.caption("admissions.attainment.cumulative_caption")))
         return "".join(parts)
 
     def _period_label(self, c: Cumulative) -> str:
@@ -255,7 +248,7 @@ class AdmissionsReport(AnalysisReport):
         return {"name": row["name"], "first_half": number(row["admitted_first_half"], lang),
                 "projection": number(row["projection"], lang), "low": number(row["low"], lang),
                 "high": number(row["high"], lang), "planned": number(row["planned"], lang),
-                "share": _pct(100 * row["share"], lang, 1), "year": self.midyear_year}
+                "share": percent(100 * row["share"], lang, 1), "year": self.midyear_year}
 
     def midyear_sentences(self) -> list[str]:
         """The unit's own projection and status, then the subordinate units named by status."""
@@ -289,7 +282,7 @@ class AdmissionsReport(AnalysisReport):
         lang = self.lang
         if not self.has_plans:
             return self._no_plans("midyear", heading)
-        parts = [self._heading("midyear", heading)]
+        parts = [self.section_heading("midyear", heading)]
         if self.midyear is None:
             parts.append(_p(t("admissions.midyear.no_data", lang, year=self.midyear_year)))
             return "".join(parts)
@@ -300,10 +293,10 @@ class AdmissionsReport(AnalysisReport):
         if not projected.empty:
             parts.append(figure_html(midyear_forest(projected, lang, self._simulated),
                                      t("admissions.midyear.figure_alt", lang, summary=" ".join(sentences)),
-                                     self.base._caption_text(t("admissions.midyear.figure_caption", lang,
+                                     self.base.caption_text(t("admissions.midyear.figure_caption", lang,
                                                                year=self.midyear_year))))
         shown = self.midyear.assign(
-            share=[_pct(100 * s, lang, 1) + ("*" if src == "reference" else "")
+            share=[percent(100 * s, lang, 1) + ("*" if src == "reference" else "")
                    for s, src in zip(self.midyear["share"], self.midyear["share_source"])],
             interval=[f"{number(lo, lang)}–{number(hi, lang)}" if pd.notna(lo) else "–"
                       for lo, hi in zip(self.midyear["low"], self.midyear["high"])])
@@ -315,7 +308,7 @@ class AdmissionsReport(AnalysisReport):
         formats = {"planned": fmt_n, "admitted_first_half": fmt_n, "projection": fmt_n,
                    "status": lambda v: t(f"admissions.status.{v}", lang)}
         parts.append(html_table(shown, formats, headers,
-                                caption=self.base._caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
+                                caption=self.base.caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
                                 note=t("admissions.midyear.note", lang, minimum=MIN_HISTORY_ADMISSIONS,
                                        history=HISTORY_YEARS)))
         return "".join(parts)
@@ -327,8 +320,8 @@ class AdmissionsReport(AnalysisReport):
 
     def _rate_item(self, row, with_name: bool = False) -> str:
         lang = self.lang
-        fields = {"year": int(row["year"]), "rate": _pct(row["rate_pct"], lang), "low": _pct(row["rate_low"], lang),
-                  "high": _pct(row["rate_high"], lang)}
+        fields = {"year": int(row["year"]), "rate": percent(row["rate_pct"], lang), "low": percent(row["rate_low"], lang),
+                  "high": percent(row["rate_high"], lang)}
         if with_name:
             return t("admissions.rates.unit_item", lang, name=row["name"], **fields)
         return t("admissions.rates.item", lang, **fields)
@@ -343,7 +336,7 @@ class AdmissionsReport(AnalysisReport):
         name = self.base.dataset.units.set_index("unit_code").loc[self.base.unit, "name"]
         out.append(t("admissions.rates.summary", lang, name=name, n=len(within), total=len(rates),
                      first=int(rates["year"].min()), last=int(rates["year"].max()),
-                     mean=_pct(100 * rates["admitted"].sum() / rates["members_start"].sum(), lang), **band))
+                     mean=percent(100 * rates["admitted"].sum() / rates["members_start"].sum(), lang), **band))
         for side in ("below", "above"):
             outside = rates[rates["band"] == side]
             if not outside.empty:
@@ -361,30 +354,30 @@ class AdmissionsReport(AnalysisReport):
 
     def rate_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        parts = [self._heading("rates", heading)]
+        parts = [self.section_heading("rates", heading)]
         sentences = self.rate_sentences()
         parts += [_p(s) for s in sentences]
         if self.rates.empty:
             return "".join(parts)
         parts.append(figure_html(rate_plot(self.rates, self.rate_band, lang, self._simulated),
                                  t("admissions.rates.figure_alt", lang, summary=" ".join(sentences)),
-                                 self.base._caption("admissions.rates.figure_caption")))
-        shown = self.rates.assign(interval=[f"{_pct(lo, lang)}–{_pct(hi, lang)}"
+                                 self.base.caption("admissions.rates.figure_caption")))
+        shown = self.rates.assign(interval=[f"{percent(lo, lang)}–{percent(hi, lang)}"
                                             for lo, hi in zip(self.rates["rate_low"], self.rates["rate_high"])])
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang),
                    "admitted": t("admissions.col.admitted", lang), "rate_pct": t("admissions.col.rate", lang),
                    "interval": t("admissions.col.interval", lang), "band": t("admissions.col.band", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang), "admitted": lambda v: number(v, lang),
-                   "rate_pct": lambda v: _pct(v, lang),
+                   "rate_pct": lambda v: percent(v, lang),
                    "band": lambda v: t(f"admissions.band.{v}", lang, **self._band())}
-        parts.append(html_table(shown, formats, headers, caption=self.base._caption("admissions.rates.caption"),
+        parts.append(html_table(shown, formats, headers, caption=self.base.caption("admissions.rates.caption"),
                                 note=t("admissions.rates.note", lang, **self._band())))
         if self.unit_rates is not None and not self.unit_rates.empty:
             wide = self.unit_rates.pivot_table(index="name", columns="year", values="rate_pct", sort=False)
             wide = wide.reindex(list(dict.fromkeys(self.unit_rates["name"]))).reset_index()
-            fmt = {y: (lambda v: _pct(v, lang)) for y in wide.columns if y != "name"}
+            fmt = {y: (lambda v: percent(v, lang)) for y in wide.columns if y != "name"}
             headers = {"name": t("columns.name", lang)} | {y: str(y) for y in wide.columns if y != "name"}
-            parts.append(html_table(wide, fmt, headers, caption=self.base._caption("admissions.rates.units_caption")))
+            parts.append(html_table(wide, fmt, headers, caption=self.base.caption("admissions.rates.units_caption")))
         return "".join(parts)
 
     # --- profile of new members -------------------------------------------------------------------------------
@@ -407,14 +400,14 @@ class AdmissionsReport(AnalysisReport):
                 key = "admissions.profile.higher" if r.ratio > 1 else "admissions.profile.lower"
                 out.append(t(key, lang, attribute=t(f"admissions.attribute.{attribute}", lang),
                              category=category_label(attribute, r.category, lang),
-                             new_share=_pct(100 * r.new_share, lang), pool_share=_pct(100 * r.pool_share, lang),
+                             new_share=percent(100 * r.new_share, lang), pool_share=percent(100 * r.pool_share, lang),
                              pool=self._pool_phrase(attribute), ratio=number(r.ratio, lang, 2),
                              low=number(r.ratio_low, lang, 2), high=number(r.ratio_high, lang, 2)))
         return out
 
     def profile_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        parts = [self._heading("profile", heading)]
+        parts = [self.section_heading("profile", heading)]
         if not self.profiles:
             parts.append(_p(t("admissions.profile.no_members", lang)))
             return "".join(parts)
@@ -447,7 +440,7 @@ class AdmissionsReport(AnalysisReport):
         counts.columns = [columns[c] for c in hidden.counts.columns]
         hide = t("admissions.profile.hidden", lang)
         def share(values) -> list[str]:
-            return [hide if v is None else _pct(100 * v, lang) for v in values] + [_pct(100, lang)]
+            return [hide if v is None else percent(100 * v, lang) for v in values] + [percent(100, lang)]
 
         counts[t("admissions.col.new_share", lang)] = share(shown["new_share"])
         counts[t("admissions.col.pool_share", lang)] = share(shown["pool_share"])
@@ -464,7 +457,7 @@ class AdmissionsReport(AnalysisReport):
                     if test is not None else "")
         caption = t("admissions.profile.caption", lang, attribute=name, period=self._period(),
                     pool=self._pool_phrase(attribute))
-        return html_table(counts, {}, {c: c for c in counts.columns}, caption=self.base._caption_text(caption),
+        return html_table(counts, {}, {c: c for c in counts.columns}, caption=self.base.caption_text(caption),
                           note=f"{sentence} {note(hidden, lang)}".strip())
 
     # --- methods ----------------------------------------------------------------------------------------------
@@ -477,8 +470,7 @@ class AdmissionsReport(AnalysisReport):
         items = [t(f"admissions.methods.{key}", lang, **fields) for key in keys]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         items.append(self.base.terms.rule(lang))
-        body = "".join(f"<li>{escape(item)}</li>" for item in items)
-        return f'{self._heading("methods", heading)}<ul>{body}</ul>'
+        return self.list_section("methods", items, heading)
 
 
 def withheld_profile(table: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, Suppressed]:
@@ -546,22 +538,11 @@ def attainment_bars(table: pd.DataFrame, lang: str = "vi", simulated: bool = Fal
 
 def midyear_forest(table: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
     """Each unit's projected year-end admissions as % of its plan, with the 95% interval; 100% is the plan."""
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.3))
-        ys = np.arange(len(table))[::-1]
-        for y, row in zip(ys, table.itertuples()):
-            scale = 100 / float(row.planned)
-            ax.errorbar(row.projection * scale, y, xerr=[[(row.projection - row.low) * scale],
-                                                         [(row.high - row.projection) * scale]],
-                        fmt="o", color=STATUS_COLOURS.get(row.status, "#555555"), capsize=3)
-        ax.axvline(100, color="#333333", linewidth=1)
-        ax.set_yticks(ys, [str(n).replace("$", r"\$") for n in table["name"]])  # a name is text, not mathtext
-        ax.set_xlabel(t("admissions.midyear.axis", lang))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang) + "%"))
-        fig.tight_layout()
-        if simulated:
-            mark_simulated(fig, lang)
-    return fig
+    scale = 100 / table["planned"].astype(float)
+    return forest(list(table["name"]), table["projection"] * scale, table["low"] * scale, table["high"] * scale,
+                  [STATUS_COLOURS.get(status, "#555555") for status in table["status"]], 100,
+                  t("admissions.midyear.axis", lang), lambda v, _: number(v, lang) + "%", margin=1.3,
+                  reference_style={"color": "#333333", "linewidth": 1}, lang=lang, simulated=simulated)
 
 
 def rate_plot(rates: pd.DataFrame, band: tuple[float, float], lang: str = "vi", simulated: bool = False,

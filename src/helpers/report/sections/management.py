@@ -11,19 +11,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from helpers.data.codes import ATTRITION_EXITS
-from helpers.report.formatting import number, percent
+from helpers.report.formatting import share, number, percent
 from helpers.analyses.management import EXEMPTION_THRESHOLD_PCT, exemptions, far_away, registered_76, screening, unit_series
-from helpers.report.plots import STYLE, figure_html, mark_simulated
+from helpers.report.plots import figure_html, forest
 from helpers.data.units import subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.suppression import note, suppress
-from helpers.report.html import escape, html_table
+from helpers.report.html import html_table, paragraph
 from helpers.text import t
 
 SECTIONS = ("screening", "exemptions", "far_away", "methods", "appendix")
@@ -161,12 +160,9 @@ class ManagementReport(AnalysisReport):
     def _names(self) -> pd.Series:
         return self.base.dataset.units.set_index("unit_code")["name"]
 
-    def _pct(self, value: float, decimals: int = 1) -> str:
-        return percent(100 * value, self.lang, decimals)
-
     def _interval(self, row, prefix: str) -> dict[str, str]:
-        return {"share": self._pct(row[f"{prefix}_share"]), "low": self._pct(row[f"{prefix}_low"]),
-                "high": self._pct(row[f"{prefix}_high"])}
+        return {"share": share(row[f"{prefix}_share"], self.lang), "low": share(row[f"{prefix}_low"], self.lang),
+                "high": share(row[f"{prefix}_high"], self.lang)}
 
     @property
     def threshold_text(self) -> str:
@@ -184,7 +180,7 @@ class ManagementReport(AnalysisReport):
             text = t("management.no_column", self.lang, what=t(f"management.what.{what}", self.lang))
         else:
             return None
-        return "".join(self._start(anchor, heading)) + f"<p>{escape(text)}</p>"
+        return "".join(self._start(anchor, heading)) + paragraph(text)
 
     def _own(self, measure: str) -> pd.DataFrame:
         """The unit's own rows of a measure as shown, by year."""
@@ -210,7 +206,7 @@ class ManagementReport(AnalysisReport):
             return "–"
         if shown[f"{prefix}_share"] is None or pd.isna(shown[f"{prefix}_share"]):
             return t("management.hidden", self.lang)
-        return f"{self._pct(shown[f'{prefix}_share'])} ({self._pct(shown[f'{prefix}_low'])}–{self._pct(shown[f'{prefix}_high'])})"
+        return f"{share(shown[f'{prefix}_share'], self.lang)} ({share(shown[f'{prefix}_low'], self.lang)}–{share(shown[f'{prefix}_high'], self.lang)})"
 
     def _table(self, full: pd.DataFrame, shown: pd.DataFrame, counts: list[str], shares: list[str]) -> dict:
         columns = {"unit": [self._names()[c] for c in full.index]}
@@ -254,7 +250,7 @@ class ManagementReport(AnalysisReport):
         parts = self._start("screening", heading)
         sentences = self.screening_sentences() or [
             t("management.no_year", lang, what=t("management.what.screening", lang), year=self.year)]
-        parts += [f"<p>{escape(s)}</p>" for s in sentences]
+        parts += [paragraph(s) for s in sentences]
         years = [int(y) for y, u in zip(self.screening["year"], self.screening["unit_code"])
                  if u in self.children and y <= self.year]
         if years:
@@ -264,7 +260,7 @@ class ManagementReport(AnalysisReport):
             columns["monitored"] = [self._count(full.loc[c, "monitored"], shown.loc[c, "monitored"]) for c in full.index]
             table = pd.DataFrame(columns)
             headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
-            caption = self.base._caption_text(t("management.screening_caption", lang, year=year))
+            caption = self.base.caption_text(t("management.screening_caption", lang, year=year))
             parts.append(html_table(table, {}, headers, caption=caption,
                                     note=suppression_note(full, "screening", self.threshold, lang)))
         return "".join(parts)
@@ -315,7 +311,7 @@ class ManagementReport(AnalysisReport):
             return missing
         lang = self.lang
         parts = self._start("exemptions", heading)
-        parts += [f"<p>{escape(s)}</p>" for s in self.exemption_sentences()]
+        parts += [paragraph(s) for s in self.exemption_sentences()]
         full, shown = self._children_in("exemptions", self.year)
         if full.empty:
             return "".join(parts)
@@ -330,9 +326,9 @@ class ManagementReport(AnalysisReport):
                                   self.threshold_text, lang, self.base.dataset.simulated)
             parts.append(figure_html(
                 fig, t("management.exemptions_figure_alt", lang, year=self.year, threshold=self.threshold_text),
-                self.base._caption_text(t("management.exemptions_figure_caption", lang, threshold=self.threshold_text))))
+                self.base.caption_text(t("management.exemptions_figure_caption", lang, threshold=self.threshold_text))))
         headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
-        caption = self.base._caption_text(t("management.exemptions_caption", lang, year=self.year))
+        caption = self.base.caption_text(t("management.exemptions_caption", lang, year=self.year))
         parts.append(html_table(table, {}, headers, caption=caption,
                                 note=suppression_note(full, "exemptions", self.threshold, lang)))
         return "".join(parts)
@@ -376,7 +372,7 @@ class ManagementReport(AnalysisReport):
         parts = self._start("far_away", heading)
         sentences = self.far_away_sentences() or [
             t("management.no_year", lang, what=t("management.what.far_away", lang), year=self.year)]
-        parts += [f"<p>{escape(s)}</p>" for s in sentences]
+        parts += [paragraph(s) for s in sentences]
         columns: dict[str, list[str]] = {}
         notes, order = [], None
         for measure in ("far_away", "registered_76"):
@@ -394,7 +390,7 @@ class ManagementReport(AnalysisReport):
         if columns:
             table = pd.DataFrame(columns)
             headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
-            caption = self.base._caption_text(t("management.far_away_caption", lang, year=self.year))
+            caption = self.base.caption_text(t("management.far_away_caption", lang, year=self.year))
             parts.append(html_table(table, {}, headers, caption=caption, note=" ".join(dict.fromkeys(notes))))
         return "".join(parts)
 
@@ -403,8 +399,7 @@ class ManagementReport(AnalysisReport):
         items = [t(f"management.methods.{k}", lang, threshold=self.threshold_text)
                  for k in ("shares", "screening", "exemptions", "far_away", "registered_76", "optional")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        body = "".join(f"<li>{escape(i)}</li>" for i in items)
-        return f'{self.base.heading("methods", t("management.section.methods", lang), heading)}<ul>{body}</ul>'
+        return self.list_section("methods", items, heading)
 
 
 def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:
@@ -417,22 +412,12 @@ def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:
 def _exemption_plot(table: pd.DataFrame, names: list[str], threshold_pct: float, threshold_text: str, lang: str,
                     simulated: bool) -> plt.Figure:
     """Each unit's exempted share with its 95% interval; the threshold as a vertical line, units above it in red."""
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        fig, ax = plt.subplots(figsize=(7, 0.4 * len(table) + 1.3))
-        ys = np.arange(len(table))[::-1]
-        share = 100 * table["exempted_share"].to_numpy(dtype=float)
-        low = 100 * table["exempted_low"].to_numpy(dtype=float)
-        high = 100 * table["exempted_high"].to_numpy(dtype=float)
-        colours = np.where(table["above"].to_numpy(dtype=bool), "#b03a2e", "#555555")
-        for y, s, lo, hi, colour in zip(ys, share, low, high, colours):
-            ax.errorbar(s, y, xerr=[[s - lo], [hi - s]], fmt="o", color=colour, capsize=3)
-        ax.axvline(threshold_pct, color="#b03a2e", linestyle="--", linewidth=1)
-        ax.text(threshold_pct, ys.max() + 0.6, " " + threshold_text, color="#b03a2e", va="center")
-        # Names are drawn as plain text: a dollar sign would otherwise start matplotlib's math mode.
-        ax.set_yticks(ys, [n.replace("$", r"\$") for n in names])
-        ax.set_xlabel(t("management.axis.exempted", lang))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
-        fig.tight_layout()
-        if simulated:
-            mark_simulated(fig, lang)
-    return fig
+    def threshold_label(ax, ys) -> None:
+        ax.text(threshold_pct, max(ys) + 0.6, " " + threshold_text, color="#b03a2e", va="center")
+
+    colours = np.where(table["above"].to_numpy(dtype=bool), "#b03a2e", "#555555")
+    return forest(names, 100 * table["exempted_share"].to_numpy(dtype=float),
+                  100 * table["exempted_low"].to_numpy(dtype=float), 100 * table["exempted_high"].to_numpy(dtype=float),
+                  colours, threshold_pct, t("management.axis.exempted", lang), lambda v, _: number(v, lang),
+                  row_height=0.4, margin=1.3, reference_style={"color": "#b03a2e", "linestyle": "--", "linewidth": 1},
+                  lang=lang, simulated=simulated, decorate=threshold_label)

@@ -16,13 +16,13 @@ from helpers.data.codes import label
 from helpers.analyses.cohorts import CohortDifference, cohort_difference, retention_table
 from helpers.data.counts import members_as_of
 from helpers.data.units import series_units
-from helpers.report.formatting import number, percent, p_value
+from helpers.report.formatting import share, number, percent, p_value
 from helpers.report.plots import figure_html, ratio_forest
 from helpers.analyses.profiles import (ATTRIBUTES, SEED_GROUPS, adjusted_rate_ratios, association, member_years,
                               profile_table, reasons_table)
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.suppression import Suppressed, note, shown_table, suppress
-from helpers.report.html import escape, html_table
+from helpers.report.html import escape, html_table, paragraph, say
 from helpers.data.terms import term_years, term_label
 from helpers.text import both, t
 
@@ -102,14 +102,14 @@ class ProfilesReport(AnalysisReport):
 
     def profiles_section(self, heading: Heading | None = None, detailed: tuple[str, ...] = DETAILED) -> str:
         lang = self.lang
-        parts = [self.base.heading("profiles", t("profiles.section.profiles", lang), heading)]
-        parts += [f"<p>{escape(s)}</p>" for s in self.seed_sentences()]
+        parts = [self.section_heading("profiles", heading)]
+        parts += [paragraph(s) for s in self.seed_sentences()]
         seed_rows = [self.tables[a].set_index("category").loc[c] for a, c in SEED_GROUPS.items()]
         fig = ratio_forest([t(f"profiles.seed_group.{a}", lang) for a in SEED_GROUPS], [r["ratio"] for r in seed_rows],
                            [r["ratio_low"] for r in seed_rows], [r["ratio_high"] for r in seed_rows], lang,
                            self.base.dataset.simulated)
         parts.append(figure_html(fig, t("profiles.ratio_figure_alt", lang),
-                                 self.base._caption_text(t("profiles.ratio_figure_caption", lang, term=term_label(self.term)))))
+                                 self.base.caption_text(t("profiles.ratio_figure_caption", lang, term=term_label(self.term)))))
         for attribute in detailed:
             parts.append(self.profile_table_html(attribute))
         return "".join(parts)
@@ -139,22 +139,22 @@ class ProfilesReport(AnalysisReport):
                      v=number(test.cramers_v_corrected, lang, 3))
         caption = t("profiles.profile_caption", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
                     term=term_label(self.term))
-        return html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base._caption_text(caption),
+        return html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base.caption_text(caption),
                           note=f"{sentence} {note(hidden, lang)} {t('profiles.member_years_note', lang)}")
 
     # --- section 2 ------------------------------------------------------------------------------------------
     def adjusted_section(self, heading: Heading | None = None) -> str:
         lang, fit = self.lang, self.adjusted
-        parts = [self.base.heading("adjusted", t("profiles.section.adjusted", lang), heading)]
+        parts = [self.section_heading("adjusted", heading)]
         clear = fit[fit["low"] > 1]
         if clear.empty:
-            parts.append(f"<p>{escape(t('profiles.adjusted_none', lang))}</p>")
+            parts.append(say('profiles.adjusted_none', lang))
         else:
             items = "".join(
                 f"<li>{escape(t('profiles.adjusted_item', lang, category=_model_label(r.attribute, r.category, lang), reference=_model_label(r.attribute, r.reference, lang), rr=number(r.rate_ratio, lang, 2), low=number(r.low, lang, 2), high=number(r.high, lang, 2)))}</li>"
                 for r in clear.itertuples())
             parts.append(f"<p>{escape(t('profiles.adjusted_intro', lang))}</p><ul>{items}</ul>")
-        parts.append(f"<p>{escape(t('profiles.adjusted_caution', lang))}</p>")
+        parts.append(say('profiles.adjusted_caution', lang))
         shown = fit.assign(category=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["category"])],
                            reference=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["reference"])])
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
@@ -163,29 +163,28 @@ class ProfilesReport(AnalysisReport):
                    "high": t("profiles.col_high", lang)}
         caption = t("profiles.adjusted_caption", lang, term=term_label(self.term))
         parts.append(html_table(shown, {"rate_ratio": fmt, "low": fmt, "high": fmt}, headers,
-                                caption=self.base._caption_text(caption)))
+                                caption=self.base.caption_text(caption)))
         return "".join(parts)
 
     # --- section 3 and 4 ------------------------------------------------------------------------------------
     def cohorts_section(self, heading: Heading | None = None) -> str:
         """Retention at 1, 3 and 5 years per admission cohort: two sentences, the cohort test, and a table."""
-        from helpers.analyses.cohorts import difference_sentence, retention_sentences
 
         lang, table = self.lang, self.cohorts
-        parts = [self.base.heading("cohorts", t("profiles.section.cohorts", lang), heading)]
+        parts = [self.section_heading("cohorts", heading)]
         sentences = retention_sentences(table, lang)
         five = table[(table["horizon"] == 5) & table["retained"].notna()]["cohort"]
         chosen = [int(five.min()), int(five.max())] if not five.empty else []
         cohorts = sorted(table["cohort"].unique())
-        parts += [f"<p>{escape(sentences[cohorts.index(c)])}</p>" for c in chosen]
-        parts.append(f"<p>{escape(difference_sentence(self.cohort_test, lang))}</p>")
+        parts += [paragraph(sentences[cohorts.index(c)]) for c in chosen]
+        parts.append(paragraph(difference_sentence(self.cohort_test, lang)))
         wide = self.cohort_wide()
         headers = {"cohort": t("profiles.col_cohort", lang), "admitted": t("profiles.col_admitted", lang)}
         headers |= {h: t("profiles.col_retained", lang, years=h) for h in wide.columns if isinstance(h, int | float)}
         formats = {"cohort": str, "admitted": lambda v: number(v, lang)}
         formats |= {h: (lambda v: "–" if v is None or pd.isna(v) else ("x" if v == "x" else percent(100 * v, lang, 1)))
                     for h in headers if h not in ("cohort", "admitted")}
-        caption = self.base._caption_text(t("profiles.cohort_caption", lang))
+        caption = self.base.caption_text(t("profiles.cohort_caption", lang))
         parts.append(html_table(wide.reset_index(), formats, headers, caption=caption,
                                 note=f"{sentences[-1]} {t('profiles.cohort_note', lang, threshold=self.threshold)}"))
         return "".join(parts)
@@ -203,10 +202,10 @@ class ProfilesReport(AnalysisReport):
 
     def reasons_section(self, heading: Heading | None = None) -> str:
         lang, reasons = self.lang, self.reasons
-        parts = [self.base.heading("reasons", t("profiles.section.reasons", lang), heading)]
+        parts = [self.section_heading("reasons", heading)]
         for r in reasons.sort_values(["term", "exit_kind", "count"], ascending=[True, True, False]).itertuples():
             if r.count >= self.threshold and r.share >= 0.2:
-                parts.append(f"<p>{escape(t('profiles.reason_sentence', lang, term=term_label(r.term), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))}</p>")
+                parts.append(say('profiles.reason_sentence', lang, term=term_label(r.term), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))
         wide = reasons.pivot_table(index=["exit_kind", "exit_reason"], columns="term", values="count", fill_value=0)
         wide.index = [f"{label('exit_kind', k, lang)}: {label('exit_reason', r, lang)}" for k, r in wide.index]
         wide.columns = [term_label(c) for c in wide.columns]
@@ -214,7 +213,7 @@ class ProfilesReport(AnalysisReport):
         shown = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         shown = shown.reset_index(names=t("profiles.col_reason", lang))
         caption = t("profiles.reasons_caption", lang)
-        parts.append(html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base._caption_text(caption),
+        parts.append(html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base.caption_text(caption),
                                 note=note(hidden, lang)))
         return "".join(parts)
 
@@ -222,8 +221,7 @@ class ProfilesReport(AnalysisReport):
         lang = self.lang
         items = [t(f"profiles.methods.{k}", lang) for k in ("member_years", "ratio", "chi2", "adjusted")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        body = "".join(f"<li>{escape(i)}</li>" for i in items)
-        return f'{self.base.heading("methods", t("profiles.section.methods", lang), heading)}<ul>{body}</ul>'
+        return self.list_section("methods", items, heading)
 
 
 def withheld_profile(table: pd.DataFrame, kinds: list[str], threshold: int) -> tuple[pd.DataFrame, "Suppressed"]:
@@ -251,3 +249,37 @@ def _as_of(members: pd.DataFrame) -> pd.Timestamp:
     """End of the last year the registry covers: the date cohorts are followed to."""
     last = pd.concat([members["exit_date"], members["entry_date"], members["admission_date"]]).dt.year.max()
     return pd.Timestamp(year=int(last), month=12, day=31)
+
+
+# --- retention sentences ----------------------------------------------------------------------------------
+
+def _span(years: float, lang: str) -> str:
+    key = "cohorts.span.one" if years == 1 else "cohorts.span.many"
+    return t(key, lang, years=number(years, lang, 0 if float(years).is_integer() else 1))
+
+
+def retention_sentences(table: pd.DataFrame, lang: str = "vi") -> list[str]:
+    """One sentence per cohort at the longest horizon it has been followed, and a note on the method, for the report."""
+    sentences = []
+    for cohort, rows in table.sort_values(["cohort", "horizon"]).groupby("cohort", sort=True):
+        shown = rows[rows["retained"].notna()]
+        if shown.empty:
+            sentences.append(t("cohorts.sentence.not_followed", lang, cohort=int(cohort),
+                               n=number(int(rows["admitted"].iloc[0]), lang),
+                               span=_span(rows["horizon"].min(), lang)))
+            continue
+        row = shown.iloc[-1]
+        sentences.append(t("cohorts.sentence.retained", lang, cohort=int(cohort),
+                           n=number(int(row["admitted"]), lang), span=_span(row["horizon"], lang),
+                           retained=share(row["retained"], lang),
+                           low=number(100 * row["retained_low"], lang, 1), high=share(row["retained_high"], lang),
+                           removed=share(row["cif_removed"], lang), asked=share(row["cif_asked"], lang)))
+    sentences.append(t("cohorts.sentence.method", lang))
+    return sentences
+
+
+def difference_sentence(result: CohortDifference, lang: str = "vi") -> str:
+    """The log-rank result in words: whether cohorts differ at the 5% level, with the statistic and p-value."""
+    key = "cohorts.sentence.differ" if result.p_value < 0.05 else "cohorts.sentence.same"
+    return t(key, lang, first=result.cohorts[0], last=result.cohorts[-1],
+             statistic=number(result.statistic, lang, 1), df=result.degrees_of_freedom, p=p_value(result.p_value, lang))

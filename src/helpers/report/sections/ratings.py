@@ -18,13 +18,13 @@ import pandas as pd
 
 from helpers.data.codes import ATTRITION_EXITS
 from helpers.data.units import subordinate_units
-from helpers.report.formatting import number, p_value, percent
+from helpers.report.formatting import share, number, p_value, percent
 from helpers.report.plots import STYLE, figure_html, mark_simulated
 from helpers.analyses.ratings import (MIN_EXPECTED, PERMUTATIONS, RATINGS, SUBJECTS, WEAK_TARGET_PCT, shares,
                              term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.suppression import note, suppress
-from helpers.report.html import escape, html_table
+from helpers.report.html import html_table, paragraph, say
 from helpers.data.terms import term_label
 from helpers.text import t
 
@@ -104,12 +104,9 @@ class RatingsReport(AnalysisReport):
                                     .reindex(columns=list(RATINGS)))
                 for subject in self.subjects}
 
-    def _pct(self, value: float, decimals: int = 1) -> str:
-        return percent(100 * value, self.lang, decimals)
-
     def _no_data(self, anchor: str, heading: Heading | None) -> str:
         return (self.base.heading(anchor, t(f"ratings.section.{anchor}", self.lang), heading) +
-                f"<p>{escape(t('ratings.no_data', self.lang))}</p>")
+                say('ratings.no_data', self.lang))
 
     def _names(self) -> pd.Series:
         return self.base.dataset.units.set_index("unit_code")["name"]
@@ -129,10 +126,10 @@ class RatingsReport(AnalysisReport):
             base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
             if base_year is not None and base_year != self.year and base_year in rows.index \
                     and not self._hidden(subject, base_year, rating):
-                out = [t("ratings.share_sentence", lang, year=self.year, share=self._pct(row["share"]),
-                         base_year=base_year, base_share=self._pct(rows.loc[base_year, "share"]), **fields)]
+                out = [t("ratings.share_sentence", lang, year=self.year, share=share(row["share"], self.lang),
+                         base_year=base_year, base_share=share(rows.loc[base_year, "share"], self.lang), **fields)]
             else:
-                out = [t("ratings.share_sentence_only", lang, year=self.year, share=self._pct(row["share"]), **fields)]
+                out = [t("ratings.share_sentence_only", lang, year=self.year, share=share(row["share"], self.lang), **fields)]
         changes = self.changes[(self.changes["subject"] == subject) & (self.changes["rating"] == rating)]
         for change in changes.itertuples():
             if self._hidden(subject, change.first_year, rating) or self._hidden(subject, change.last_year, rating):
@@ -141,17 +138,17 @@ class RatingsReport(AnalysisReport):
             key = "ratings.change_same" if pp == 0 else ("ratings.change_up" if pp > 0 else "ratings.change_down")
             extra = "" if change.complete else t("ratings.change_incomplete", lang)
             out.append(t(key, lang, term=term_label(change.term), pp=number(abs(pp), lang, 1),
-                         first=self._pct(change.first_share), first_year=change.first_year,
-                         last=self._pct(change.last_share), last_year=change.last_year, note=extra, **fields))
+                         first=share(change.first_share, self.lang), first_year=change.first_year,
+                         last=share(change.last_share, self.lang), last_year=change.last_year, note=extra, **fields))
         return out
 
     def shares_section(self, heading: Heading | None = None) -> str:
         if self.shares is None:
             return self._no_data("shares", heading)
         lang = self.lang
-        parts = [self.base.heading("shares", t("ratings.section.shares", lang), heading)]
+        parts = [self.section_heading("shares", heading)]
         for subject in self.subjects:
-            parts += [f"<p>{escape(s)}</p>" for s in self.share_sentences(subject)]
+            parts += [paragraph(s) for s in self.share_sentences(subject)]
         for subject in self.subjects:
             parts.append(self._shares_table(subject))
         if not self.changes.empty:
@@ -159,7 +156,7 @@ class RatingsReport(AnalysisReport):
         fig = _stacked_shares(self.shares[self.shares["unit_code"] == self.base.unit], self.subjects, lang,
                               self.base.dataset.simulated)
         parts.append(figure_html(fig, t("ratings.shares_figure_alt", lang),
-                                 self.base._caption("ratings.shares_figure_caption")))
+                                 self.base.caption("ratings.shares_figure_caption")))
         return "".join(parts)
 
     def _shares_table(self, subject: str) -> str:
@@ -174,13 +171,13 @@ class RatingsReport(AnalysisReport):
         for rating in RATINGS:
             shown[t(f"ratings.rating_short.{rating}", lang)] = [
                 hide if (cells.loc[y, rating] or rows[y]) else
-                f"{self._pct(wide.loc[(y, rating), 'share'])} ({number(100 * wide.loc[(y, rating), 'low'], lang, 1)}–"
+                f"{share(wide.loc[(y, rating), 'share'], self.lang)} ({number(100 * wide.loc[(y, rating), 'low'], lang, 1)}–"
                 f"{number(100 * wide.loc[(y, rating), 'high'], lang, 1)})"
                 for y in counts.index]
         subject_text = t(f"ratings.subject.{subject}", lang)
         extra = note(suppress(counts.astype("int64"), self.threshold), lang) if subject in PERSONAL \
             else t("ratings.organisation_note", lang)
-        caption = self.base._caption_text(t("ratings.shares_caption", lang, subject=subject_text))
+        caption = self.base.caption_text(t("ratings.shares_caption", lang, subject=subject_text))
         return html_table(shown, {}, {c: c for c in shown.columns}, caption=caption,
                           note=f"{t('ratings.shares_note', lang, subject=subject_text)} {extra}")
 
@@ -197,7 +194,7 @@ class RatingsReport(AnalysisReport):
         hide = t("ratings.hidden", lang)
 
         def shown_share(subject, year, rating, value):
-            return hide if self._hidden(subject, year, rating) else self._pct(value)
+            return hide if self._hidden(subject, year, rating) else share(value, self.lang)
 
         firsts = [shown_share(r.subject, r.first_year, r.rating, r.first_share) for r in ch.itertuples()]
         lasts = [shown_share(r.subject, r.last_year, r.rating, r.last_share) for r in ch.itertuples()]
@@ -213,7 +210,7 @@ class RatingsReport(AnalysisReport):
         headers = {"term": t("ratings.col.term", lang), "years": t("ratings.col.years", lang),
                    "subject": t("ratings.col.subject", lang), "rating": t("ratings.col.rating", lang), "first": t("ratings.col.share", lang) + " (1)",
                    "last": t("ratings.col.share", lang) + " (2)", "change": "(2) − (1)"}
-        return html_table(table, {}, headers, caption=self.base._caption("ratings.changes_caption"))
+        return html_table(table, {}, headers, caption=self.base.caption("ratings.changes_caption"))
 
     # --- section 2 ------------------------------------------------------------------------------------------
     def target_sentences(self) -> list[str]:
@@ -225,12 +222,12 @@ class RatingsReport(AnalysisReport):
         if self.year in own.index:
             row = own.loc[self.year]
             base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
-            base = (t("ratings.target_base", lang, year=base_year, share=self._pct(own.loc[base_year, "share"], 2))
+            base = (t("ratings.target_base", lang, year=base_year, share=share(own.loc[base_year, "share"], self.lang, 2))
                     if base_year is not None and base_year != self.year and base_year in own.index else "")
             key = "ratings.target_not_met" if not row["met"] else (
                 "ratings.target_met_ci" if row["ci_below"] else "ratings.target_met")
-            out.append(t(key, lang, year=self.year, share=self._pct(row["share"], 2), base=base,
-                         low=self._pct(row["low"], 2), high=self._pct(row["high"], 2), target=target_text))
+            out.append(t(key, lang, year=self.year, share=share(row["share"], self.lang, 2), base=base,
+                         low=share(row["low"], self.lang, 2), high=share(row["high"], self.lang, 2), target=target_text))
         missed = [str(y) for y, met in own["met"].items() if not met]
         listed = t("ratings.target_years_list", lang, years=", ".join(missed)) if missed else ""
         out.append(t("ratings.target_years", lang, met=int(own["met"].sum()), years=len(own), list=listed))
@@ -241,7 +238,7 @@ class RatingsReport(AnalysisReport):
             if not_met.empty:
                 out.append(t("ratings.target_units_all_met", lang, year=self.year, target=target_text))
             else:
-                units = ", ".join(f"{names[r.unit_code]} ({self._pct(r.share, 2)})" for r in not_met.itertuples())
+                units = ", ".join(f"{names[r.unit_code]} ({share(r.share, self.lang, 2)})" for r in not_met.itertuples())
                 out.append(t("ratings.target_units_not_met", lang, year=self.year, units=units))
         return out
 
@@ -249,27 +246,27 @@ class RatingsReport(AnalysisReport):
         if self.shares is None:
             return self._no_data("target", heading)
         lang = self.lang
-        parts = [self.base.heading("target", t("ratings.section.target", lang), heading)]
+        parts = [self.section_heading("target", heading)]
         own = self.target[self.target["unit_code"] == self.base.unit]
         if own.empty:
-            parts.append(f"<p>{escape(t('ratings.target_no_organisations', lang))}</p>")
+            parts.append(say('ratings.target_no_organisations', lang))
             return "".join(parts)
-        parts += [f"<p>{escape(s)}</p>" for s in self.target_sentences()]
+        parts += [paragraph(s) for s in self.target_sentences()]
         yes, no = t("ratings.yes", lang), t("ratings.no", lang)
         headers = {"year": t("ratings.col.year", lang), "total": t("ratings.col.organisations", lang),
                    "count": t("ratings.col.weak", lang), "share": t("ratings.col.share", lang),
                    "ci": t("ratings.col.ci", lang), "met": t("ratings.col.met", lang),
                    "ci_below": t("ratings.col.ci_below", lang)}
-        shown = own.assign(ci=[f"{self._pct(lo, 2)}–{self._pct(hi, 2)}" for lo, hi in zip(own["low"], own["high"])])
+        shown = own.assign(ci=[f"{share(lo, self.lang, 2)}–{share(hi, self.lang, 2)}" for lo, hi in zip(own["low"], own["high"])])
         formats = {"year": str, "total": lambda v: number(v, lang), "count": lambda v: number(v, lang),
-                   "share": lambda v: self._pct(v, 2), "met": lambda v: yes if v else no,
+                   "share": lambda v: share(v, self.lang, 2), "met": lambda v: yes if v else no,
                    "ci_below": lambda v: yes if v else no}
-        parts.append(html_table(shown, formats, headers, caption=self.base._caption("ratings.target_caption"),
+        parts.append(html_table(shown, formats, headers, caption=self.base.caption("ratings.target_caption"),
                                 note=t("ratings.organisation_note", lang)))
         target_text = percent(self.weak_target_pct, lang, 1)
         fig = _weak_line(own, self.weak_target_pct, lang, self.base.dataset.simulated)
         parts.append(figure_html(fig, t("ratings.target_figure_alt", lang, target=target_text),
-                                 self.base._caption("ratings.target_figure_caption")))
+                                 self.base.caption("ratings.target_figure_caption")))
         return "".join(parts)
 
     # --- section 3 ------------------------------------------------------------------------------------------
@@ -277,25 +274,25 @@ class RatingsReport(AnalysisReport):
         if self.shares is None:
             return self._no_data("units", heading)
         lang = self.lang
-        parts = [self.base.heading("units", t("ratings.section.units", lang), heading)]
+        parts = [self.section_heading("units", heading)]
         tested = {s: d for s, d in self.differences.items() if len(d) >= 2}
         if not tested:
-            parts.append(f"<p>{escape(t('ratings.units_none', lang))}</p>")
+            parts.append(say('ratings.units_none', lang))
             return "".join(parts)
         parent = self._names()[self.base.unit]
         for subject, table in tested.items():
             subject_text = t(f"ratings.subject.{subject}", lang)
             cells, rows = self._unit_mask(subject, table)
-            parts.append(f"<p>{escape(t('ratings.units_intro', lang, year=self.year, subject=subject_text, parent=parent))}</p>")
+            parts.append(say('ratings.units_intro', lang, year=self.year, subject=subject_text, parent=parent))
             differ = table[table["differs"]]
             if differ.empty:
-                parts.append(f"<p>{escape(t('ratings.units_none_differ', lang))}</p>")
+                parts.append(say('ratings.units_none_differ', lang))
             else:
                 items = "; ".join(self._differ_item(r, cells, rows) for r in differ.itertuples())
-                parts.append(f"<p>{escape(t('ratings.units_differ', lang, units=items))}</p>")
+                parts.append(say('ratings.units_differ', lang, units=items))
             small = int((table["method"] == "permutation").sum())
             if small:
-                parts.append(f"<p>{escape(t('ratings.units_small', lang, n=small, minimum=number(MIN_EXPECTED, lang), permutations=number(PERMUTATIONS, lang)))}</p>")
+                parts.append(say('ratings.units_small', lang, n=small, minimum=number(MIN_EXPECTED, lang), permutations=number(PERMUTATIONS, lang)))
             parts.append(self._units_table(subject, table, cells, rows))
         return "".join(parts)
 
@@ -308,7 +305,7 @@ class RatingsReport(AnalysisReport):
         """The unit's share and the rest's share of one rating, both hidden when the unit's count is."""
         if cells.loc[row.unit_code, rating] or rows[row.unit_code]:
             return t("ratings.hidden", self.lang), t("ratings.hidden", self.lang)
-        return self._pct(getattr(row, f"share_{rating}")), self._pct(getattr(row, f"rest_share_{rating}"))
+        return share(getattr(row, f"share_{rating}"), self.lang), share(getattr(row, f"rest_share_{rating}"), self.lang)
 
     def _differ_item(self, row, cells: pd.DataFrame, rows: pd.Series) -> str:
         excellent, rest_excellent = self._pair(row, "excellent", cells, rows)
@@ -338,7 +335,7 @@ class RatingsReport(AnalysisReport):
                    "chi2": t("ratings.col.chi2", lang), "p_holm": t("ratings.col.p_holm", lang),
                    "v": t("ratings.col.cramers_v", lang), "differs": t("ratings.col.differs", lang)}
         subject_text = t(f"ratings.subject.{subject}", lang)
-        caption = self.base._caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
+        caption = self.base.caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
         extra = (note(suppress(self.counts[(self.counts["year"] == self.year) & (self.counts["subject"] == subject)
                                            & self.counts["unit_code"].isin(table["unit_code"])]
                                .set_index("unit_code")[list(RATINGS)].astype("int64"), self.threshold), lang)
@@ -353,8 +350,7 @@ class RatingsReport(AnalysisReport):
                  for k in ("shares", "change", "target", "test", "holm", "limits", "organisations")]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         items.append(self.base.terms.rule(lang))
-        body = "".join(f"<li>{escape(i)}</li>" for i in items)
-        return f'{self.base.heading("methods", t("ratings.section.methods", lang), heading)}<ul>{body}</ul>'
+        return self.list_section("methods", items, heading)
 
 
 def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:

@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.data.terms import term_label
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, percent, signed_percent
-from helpers.report.html import escape, html_table
+from helpers.report.html import html_table, paragraph
 from helpers.report.plots import figure_html, term_bars
 from helpers.text import t
 
@@ -27,7 +27,7 @@ def change_phrase(change: float | None, lang: str) -> str:
 def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str]:
     """One sentence per term in the seeds' form: '424 đảng viên bị xóa tên (tăng 37,66%) và …'."""
     sentences = []
-    joiner = " và " if lang == "vi" else " and "
+    joiner = t("report.and", lang)
     for i, row in table.iterrows():
         if not row["complete"]:
             sentences.append(t("report.terms.incomplete", lang, term=term_label(row["term"]),
@@ -69,7 +69,7 @@ class TermTableReport(AnalysisReport):
 
     def terms_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        sentences = "".join(f"<p>{escape(s)}</p>" for s in term_sentences(self.base.table, self.base.kinds, lang))
+        sentences = "".join(paragraph(s) for s in term_sentences(self.base.table, self.base.kinds, lang))
         shown = self.base.table.assign(years=[f"{a}–{b}" for a, b in zip(self.base.table["first_year"], self.base.table["last_year"])],
                                   term=self.base.table["term"].map(term_label))
         headers = {"term": t("report.terms.col_term", lang), "years": t("report.terms.col_years", lang)}
@@ -80,14 +80,14 @@ class TermTableReport(AnalysisReport):
             headers[f"{kind}_change_pct"] = f"{name}: {t('report.terms.col_change', lang)}"
             formats[kind] = lambda v, lang=lang: number(v, lang)
             formats[f"{kind}_change_pct"] = lambda v, lang=lang: signed_percent(None if pd.isna(v) else float(v), lang)
-        table = html_table(shown, formats, headers, caption=self.base._caption("report.terms.caption"),
+        table = html_table(shown, formats, headers, caption=self.base.caption("report.terms.caption"),
                            note=t("report.terms.note", lang))
         summary = " ".join(term_sentences(self.base.table, self.base.kinds, lang))
         figure = figure_html(term_bars(self.base.table, self.base.kinds, lang, self.base.dataset.simulated),
                              t("report.terms.figure_alt", lang, summary=summary),
-                             self.base._caption("report.terms.figure_caption"))
-        return f'{self.base.heading("terms", t("report.section.terms", lang), heading)}{sentences}{table}{figure}'
+                             self.base.caption("report.terms.figure_caption"))
+        return f'{self.section_heading("terms", heading)}{sentences}{table}{figure}'
 
     def rule_section(self, heading: Heading | None = None) -> str:
-        return (self.base.heading("rule", t("report.section.rule", self.lang), heading) +
-                f"<p>{escape(self.base.terms.rule(self.lang))}</p>")
+        return (self.section_heading("rule", heading) +
+                paragraph(self.base.terms.rule(self.lang)))

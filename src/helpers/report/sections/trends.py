@@ -14,7 +14,7 @@ from helpers.report.plots import annual_trend, apc_forest, figure_html, funnel, 
 from helpers.analyses.projection import Projection, Target, project_term
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.sections.term_table import TermTableReport
-from helpers.report.html import escape, html_table
+from helpers.report.html import escape, html_table, paragraph, say
 from helpers.data.terms import term_years, term_label
 from helpers.text import t
 from helpers.analyses.trends import (DISPERSION_THRESHOLD, MIN_YEARS_PER_TERM, TrendFit, check_series, fit_trend,
@@ -28,7 +28,7 @@ INDICATOR_KINDS = {"removed_and_asked": ["removed", "asked_to_leave"], "removed"
 def series_phrase(series: str, kinds: list[str], lang: str) -> str:
     """'tỷ lệ đảng viên bị xóa tên' / 'the rate of members removed from the rolls', or the total of the kinds."""
     if series == "total":
-        joined = (" và " if lang == "vi" else " and ").join(t(f"report.kind.{k}", lang) for k in kinds)
+        joined = t("report.and", lang).join(t(f"report.kind.{k}", lang) for k in kinds)
         return t("trends.report.series_total", lang, kinds=joined)
     return t("trends.report.series_kind", lang, kind=t(f"report.kind.{series}", lang))
 
@@ -105,17 +105,17 @@ class TrendsReport(AnalysisReport):
 
     def annual_section(self, heading: Heading | None = None) -> str:
         lang, y = self.lang, self.yearly
-        parts = [self.base.heading("annual", t("trends.report.section.annual", lang), heading)]
+        parts = [self.section_heading("annual", heading)]
         if self.merged_from:
             names = self.base.dataset.units.set_index("unit_code")["name"]
             merged = ", ".join(names[code] for code in self.merged_from)
-            parts.append(f"<p>{escape(t('trends.report.merged', lang, unit=names[self.base.unit], units=merged))}</p>")
+            parts.append(say('trends.report.merged', lang, unit=names[self.base.unit], units=merged))
         for span in self.spans:
             part = y[y["year"].between(span.first_year, span.last_year)]
             if part.empty:
                 continue
             rate = part["total"].sum() / part["members_start"].sum() * 1000
-            parts.append(f"<p>{escape(t('trends.report.term_rate', lang, term=term_label(span.label), rate=number(rate, lang, 2), years=len(part)))}</p>")
+            parts.append(say('trends.report.term_rate', lang, term=term_label(span.label), rate=number(rate, lang, 2), years=len(part)))
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang)}
         for kind in [*self.base.kinds, "total"]:
@@ -127,28 +127,28 @@ class TrendsReport(AnalysisReport):
         series = {k: self.fits[k] for k in [*self.base.kinds, "total"]}
         knots = next(iter(self.fits.values())).knots
         fig = annual_trend(y, series, knots, lang, self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("trends.report.annual_alt", lang), self.base._caption("trends.report.annual_caption")))
-        parts.append(html_table(y, formats, headers, caption=self.base._caption("trends.report.annual_table"),
+        parts.append(figure_html(fig, t("trends.report.annual_alt", lang), self.base.caption("trends.report.annual_caption")))
+        parts.append(html_table(y, formats, headers, caption=self.base.caption("trends.report.annual_table"),
                                 note=t("trends.report.rate_note", lang)))
         return "".join(parts)
 
     def apc_section(self, heading: Heading | None = None) -> str:
         lang, kinds = self.lang, self.base.kinds
-        parts = [self.base.heading("apc", t("trends.report.section.apc", lang), heading)]
+        parts = [self.section_heading("apc", heading)]
         for row in self.apc.to_dict("records"):
-            parts.append(f"<p>{escape(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang))}</p>")
+            parts.append(paragraph(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang)))
         for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
             key = "trends.report.knot_changed" if row["p_value"] < 0.05 else "trends.report.knot_same"
-            parts.append(f"<p>{escape(t(key, lang, year=row['knot'], p=p_value(row['p_value'], lang)))}</p>")
+            parts.append(say(key, lang, year=row['knot'], p=p_value(row['p_value'], lang)))
         total_mk = self.mk[(self.mk["series"] == "total_rate") & self.mk["tau"].notna()]
         for row in total_mk.to_dict("records"):
             window = t("trends.report.mk_all", lang) if row["window"] == "all" else term_label(row["window"])
-            parts.append(f"<p>{escape(t('trends.report.mk', lang, window=window, trend=t('trends.report.mk_trend.' + row['trend'].replace(' ', '_'), lang), tau=number(row['tau'], lang, 2), p=p_value(row['p_value'], lang), sen=number(row['sen_slope'], lang, 3)))}</p>")
+            parts.append(say('trends.report.mk', lang, window=window, trend=t('trends.report.mk_trend.' + row['trend'].replace(' ', '_'), lang), tau=number(row['tau'], lang, 2), p=p_value(row['p_value'], lang), sen=number(row['sen_slope'], lang, 3)))
         families = {fit.family for fit in self.fits.values()}
         dispersion = max(fit.dispersion for fit in self.fits.values())
-        parts.append(f"<p>{escape(t('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))}</p>")
+        parts.append(say('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))
         parts.append(figure_html(apc_forest(self.apc, lang, self.base.dataset.simulated), t("trends.report.forest_alt", lang),
-                                 self.base._caption("trends.report.forest_caption")))
+                                 self.base.caption("trends.report.forest_caption")))
         shown = self.apc.assign(term=self.apc["term"].map(term_label),
                                 series=[series_phrase(s, kinds, lang) for s in self.apc["series"]])
         fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
@@ -156,55 +156,55 @@ class TrendsReport(AnalysisReport):
                    "apc": t("trends.report.col_apc", lang), "apc_low": t("trends.report.col_low", lang),
                    "apc_high": t("trends.report.col_high", lang)}
         parts.append(html_table(shown, {"apc": fmt, "apc_low": fmt, "apc_high": fmt}, headers,
-                                caption=self.base._caption("trends.report.apc_table")))
+                                caption=self.base.caption("trends.report.apc_table")))
         return "".join(parts)
 
     def units_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        parts = [self.base.heading("units", t("trends.report.section.units", lang), heading)]
+        parts = [self.section_heading("units", heading)]
         if self.units_table is None:
-            parts.append(f"<p>{escape(t('trends.report.units_none', lang))}</p>")
+            parts.append(say('trends.report.units_none', lang))
             return "".join(parts)
         table, years = self.units_table, self.units_years
         period = f"{years.start}–{years.stop - 1}"
-        parts.append(f"<p>{escape(t('trends.report.units_intro', lang, period=period, rate=number(table['overall_rate'].iloc[0], lang, 2)))}</p>")
+        parts.append(say('trends.report.units_intro', lang, period=period, rate=number(table['overall_rate'].iloc[0], lang, 2)))
         for flag in ("above", "below", "warning"):
             named = table[table["flag"] == flag]
             if not named.empty:
                 units = ", ".join(f"{n} ({number(r, lang, 2)}‰)" for n, r in zip(named["name"], named["rate"]))
-                parts.append(f"<p>{escape(t('trends.report.units_' + flag, lang, units=units))}</p>")
+                parts.append(say('trends.report.units_' + flag, lang, units=units))
         if (table["flag"] == "within").all():
-            parts.append(f"<p>{escape(t('trends.report.units_all_within', lang))}</p>")
+            parts.append(say('trends.report.units_all_within', lang))
         parts.append(figure_html(funnel(table, self.units_curves, lang, self.base.dataset.simulated),
-                                 t("trends.report.funnel_alt", lang), self.base._caption("trends.report.funnel_caption")))
+                                 t("trends.report.funnel_alt", lang), self.base.caption("trends.report.funnel_caption")))
         headers = {"name": t("columns.name", lang), "exposure": t("trends.report.col_member_years", lang),
                    "observed": t("trends.report.col_observed", lang), "expected": t("trends.report.col_expected", lang),
                    "rate": t("trends.report.col_rate", lang), "flag": t("trends.report.col_flag", lang)}
         formats = {"exposure": lambda v: number(v, lang), "observed": lambda v: number(v, lang),
                    "expected": lambda v: number(v, lang, 1), "rate": lambda v: number(v, lang, 2),
                    "flag": lambda v: t(f"trends.report.flag.{v}", lang)}
-        parts.append(html_table(table, formats, headers, caption=self.base._caption("trends.report.units_table")))
+        parts.append(html_table(table, formats, headers, caption=self.base.caption("trends.report.units_table")))
         return "".join(parts)
 
     def target_section(self, heading: Heading | None = None) -> str:
         lang, p = self.lang, self.projection
-        parts = [self.base.heading("target", t("trends.report.section.target", lang), heading)]
+        parts = [self.section_heading("target", heading)]
         if p is None:
-            parts.append(f"<p>{escape(t('trends.report.no_target', lang))}</p>")
+            parts.append(say('trends.report.no_target', lang))
             return "".join(parts)
         target = p.target
-        parts.append(f"<p>{escape(t('trends.report.target', lang, term=term_label(target.term), pct=percent(target.change_pct, lang, 0), baseline=term_label(target.baseline_term), baseline_total=number(target.baseline_total, lang), allowed=number(target.allowed, lang)))}</p>")
+        parts.append(say('trends.report.target', lang, term=term_label(target.term), pct=percent(target.change_pct, lang, 0), baseline=term_label(target.baseline_term), baseline_total=number(target.baseline_total, lang), allowed=number(target.allowed, lang)))
         fields = {"term": term_label(p.term), "observed": number(p.observed_total, lang), "allowed": number(target.allowed, lang),
                   "expected": number(p.expected_total, lang), "low": number(p.low, lang), "high": number(p.high, lang),
                   "years": ", ".join(map(str, p.years_projected)), "probability": percent(100 * p.probability_met, lang, 0),
                   "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1)}
         parts.append(f"<p><strong>{escape(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
-        parts.append(f"<p>{escape(t('trends.report.status_rule', lang))}</p>")
+        parts.append(say('trends.report.status_rule', lang))
         labels = (t("trends.report.bar_baseline", lang, term=term_label(target.baseline_term)), t("trends.report.bar_target", lang),
                   t("trends.report.bar_current", lang, term=term_label(p.term)))
         fig = projection_bars(target.baseline_total, target.allowed, p.observed_total, p.expected_total, p.low, p.high,
                               labels, lang, self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("trends.report.target_alt", lang, **fields), self.base._caption("trends.report.target_caption")))
+        parts.append(figure_html(fig, t("trends.report.target_alt", lang, **fields), self.base.caption("trends.report.target_caption")))
         return "".join(parts)
 
     def methods_section(self, heading: Heading | None = None) -> str:
@@ -214,8 +214,7 @@ class TrendsReport(AnalysisReport):
                  for key in ("model", "knots", "short_terms", "dispersion", "aapc", "mann_kendall", "projection",
                              "funnel", "limits")]
         items.append(self.base.terms.rule(lang))
-        body = "".join(f"<li>{escape(item)}</li>" for item in items)
-        return f'{self.base.heading("methods", t("trends.report.section.methods", lang), heading)}<ul>{body}</ul>'
+        return self.list_section("methods", items, heading)
 
 
 def _projection(base: TermReport, yearly: pd.DataFrame, province_terms: pd.DataFrame, spans, terms: list[str],
