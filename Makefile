@@ -72,6 +72,21 @@ trends: $(STAMP) ## Print the per-term table and annual percent changes for UNIT
 test: $(STAMP) ## Run the whole test suite (unit tests, notebook runs, data checks)
 	@$(PY) -m pytest
 
+.PHONY: lint
+lint: $(STAMP) ## Check formatting and lint with ruff (configuration in pyproject.toml); CI runs it before the tests
+	@$(VENV)/bin/ruff format --check --quiet src tests benchmarks
+	@$(VENV)/bin/ruff check --quiet src tests benchmarks notebooks
+
+.PHONY: format
+format: $(STAMP) ## Format the code, fix what ruff can fix, and strip outputs from the notebooks
+	@$(VENV)/bin/ruff format --quiet src tests benchmarks
+	@$(VENV)/bin/ruff check --fix --quiet src tests benchmarks notebooks
+	@$(VENV)/bin/nbstripout notebooks/*.ipynb
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Quick local loop: every test but notebook runs (slow) and Monte-Carlo studies (simulation), on 2 workers
+	@$(PY) -m pytest -n 2 -m "not slow and not simulation"
+
 .PHONY: validate
 validate: $(STAMP) ## Check every table in DATA (default data/sample) against its contract
 	@$(PY) -m helpers validate $(DATA)

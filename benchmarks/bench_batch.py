@@ -6,6 +6,7 @@ same run; then the annual run again with nothing changed (every report skipped).
 The loop is what an operator would write without the suite: one ``papermill`` then one ``jupyter nbconvert --to html
 --no-input`` per unit, one after another. Both make the committee report of each unit from data/sample.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,15 +30,39 @@ def timed(command: list[str]) -> float:
 
 
 def plain_loop(units: list[str], work: Path) -> float:
-    """papermill then nbconvert for each unit, serially, as a shell loop would."""
+    """Papermill then nbconvert for each unit, serially, as a shell loop would."""
     start = time.perf_counter()
     for unit in units:
         executed = work / f"{unit}.ipynb"
-        subprocess.run([BIN / "papermill", NOTEBOOK, executed, "-p", "unit", unit, "-p", "year", "2025", "-k",
-                        "helpers", "--cwd", REPO_ROOT, "--no-progress-bar"], cwd=REPO_ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed], cwd=REPO_ROOT,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                BIN / "papermill",
+                NOTEBOOK,
+                executed,
+                "-p",
+                "unit",
+                unit,
+                "-p",
+                "year",
+                "2025",
+                "-k",
+                "helpers",
+                "--cwd",
+                REPO_ROOT,
+                "--no-progress-bar",
+            ],
+            cwd=REPO_ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed],
+            cwd=REPO_ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return time.perf_counter() - start
 
 
@@ -47,9 +72,23 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="annual-run workers (default: cores)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
-    batch = [sys.executable, "-m", "helpers", "reports", "--units", *args.units, "--year", "2025",
-             "--notebooks", "committee",
-             "--out", str(work / "annual"), "--no-progress", "--jobs", str(args.jobs)]
+    batch = [
+        sys.executable,
+        "-m",
+        "helpers",
+        "reports",
+        "--units",
+        *args.units,
+        "--year",
+        "2025",
+        "--notebooks",
+        "committee",
+        "--out",
+        str(work / "annual"),
+        "--no-progress",
+        "--jobs",
+        str(args.jobs),
+    ]
     loop = plain_loop(args.units, work)
     first = timed([*batch, "--force"])
     again = timed(batch)

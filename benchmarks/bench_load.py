@@ -4,6 +4,7 @@
 
 Prints a Markdown table; copy it into benchmarks/RESULTS.md with the date and machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,9 @@ def main() -> None:
         "pandas.read_csv (baseline)": baseline,
         "load_table: read + contract (members)": best_of(args.repeat, lambda: load_table(members)),
         "annual_counts_from_members": best_of(args.repeat, lambda: annual_counts_from_members(typed)),
-        "load_dataset (all tables, cross-checks, derived counts)": best_of(args.repeat, lambda: load_dataset(sample_dir())),
+        "load_dataset (all tables, cross-checks, derived counts)": best_of(
+            args.repeat, lambda: load_dataset(sample_dir())
+        ),
     }
     print(f"members.csv: {rows:,} rows; best of {args.repeat}\n")
     print("| step | seconds | ratio to baseline |\n|---|---:|---:|")

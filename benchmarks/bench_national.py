@@ -11,6 +11,7 @@ path, of ``--baseline-repeat`` for pandas, which takes minutes at national size)
 resident memory (``ru_maxrss``), so one measurement's memory cannot leak into the next. Data is generated under
 ``--workdir`` (reused when already there with the same scale and seed). Prints Markdown tables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,6 +59,7 @@ def child(task: str, folder: Path, repeat: int, out: Path | None, scale: float, 
         written = write_national(folder, scale, seed)
         times, rows = {"generate": time.perf_counter() - start}, written.rows
     elif task == "columnar":
+
         def steps():
             t0 = time.perf_counter()
             units = load_table(folder / "units.csv", "units")
@@ -65,15 +67,18 @@ def child(task: str, folder: Path, repeat: int, out: Path | None, scale: float, 
             t1 = time.perf_counter()
             counts = annual_counts(cols)
             return {"read_check": t1 - t0, "count": time.perf_counter() - t1}, (counts, len(cols))
+
         times, (counts, rows) = _best(repeat, steps)
         counts.to_parquet(out, index=False)
     elif task == "pandas":
+
         def steps():
             t0 = time.perf_counter()
             members = pd.read_csv(folder / "members.csv", parse_dates=["admission_date", "entry_date", "exit_date"])
             t1 = time.perf_counter()
             counts = annual_counts_from_members(members)
             return {"read_check": t1 - t0, "count": time.perf_counter() - t1}, (counts, len(members))
+
         times, (counts, rows) = _best(repeat, steps)
         counts.to_parquet(out, index=False)
     else:
@@ -82,10 +87,23 @@ def child(task: str, folder: Path, repeat: int, out: Path | None, scale: float, 
     return {"times": times, "rows": rows, "peak_kib": peak, "import_kib": imported}
 
 
-def _run_child(task: str, folder: Path, repeat: int = 1, out: Path | None = None, scale: float = 1.0,
-               seed: int = 0) -> dict:
-    command = [sys.executable, __file__, "--child", task, "--folder", str(folder), "--repeat", str(repeat),
-               "--scale", repr(scale), "--seed", str(seed)]
+def _run_child(
+    task: str, folder: Path, repeat: int = 1, out: Path | None = None, scale: float = 1.0, seed: int = 0
+) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        task,
+        "--folder",
+        str(folder),
+        "--repeat",
+        str(repeat),
+        "--scale",
+        repr(scale),
+        "--seed",
+        str(seed),
+    ]
     if out is not None:
         command += ["--out", str(out)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -115,8 +133,12 @@ def _write_csv(folder: Path) -> None:
     if target.exists() and target.stat().st_mtime > (folder / "members.parquet").stat().st_mtime:
         return
     parquet = pq.ParquetFile(folder / "members.parquet")
-    plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                       for f in parquet.schema_arrow])
+    plain = pa.schema(
+        [
+            pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+            for f in parquet.schema_arrow
+        ]
+    )
     options = pacsv.WriteOptions(quoting_style="needed")
     with pacsv.CSVWriter(target, plain, write_options=options) as writer:
         for i in range(parquet.num_row_groups):
@@ -156,37 +178,53 @@ def main() -> None:
     # (a) the full size: columnar against pandas on CSV, same data, same run.
     columnar = _run_child("columnar", full, args.repeat, args.workdir / "counts-columnar.parquet")
     baseline = _run_child("pandas", full, args.baseline_repeat, args.workdir / "counts-pandas.parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(args.workdir / "counts-columnar.parquet"),
-                                  pd.read_parquet(args.workdir / "counts-pandas.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(args.workdir / "counts-columnar.parquet"),
+        pd.read_parquet(args.workdir / "counts-pandas.parquet"),
+    )
     sizes = {name: (full / name).stat().st_size / 2**20 for name in ("members.parquet", "members.csv")}
-    print(f"(a) national registry at scale {args.scale:g}: {columnar['rows']:,} members; members.parquet "
-          f"{sizes['members.parquet']:,.0f} MiB, members.csv {sizes['members.csv']:,.0f} MiB; best of {args.repeat} "
-          f"(columnar) and {args.baseline_repeat} (pandas); counts identical cell by cell\n")
+    print(
+        f"(a) national registry at scale {args.scale:g}: {columnar['rows']:,} members; members.parquet "
+        f"{sizes['members.parquet']:,.0f} MiB, members.csv {sizes['members.csv']:,.0f} MiB; best of {args.repeat} "
+        f"(columnar) and {args.baseline_repeat} (pandas); counts identical cell by cell\n"
+    )
     print("| path | read (+ checks) s | counts s | total s | time ratio | peak MiB | memory ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     base_total, base_peak = sum(baseline["times"].values()), baseline["peak_kib"]
-    for name, m in (("pandas.read_csv + annual_counts_from_members (baseline)", baseline),
-                    ("columnar: 5 Parquet columns + checks + counts", columnar)):
+    for name, m in (
+        ("pandas.read_csv + annual_counts_from_members (baseline)", baseline),
+        ("columnar: 5 Parquet columns + checks + counts", columnar),
+    ):
         total = sum(m["times"].values())
-        print(f"| {name} | {m['times']['read_check']:.2f} | {m['times']['count']:.2f} | {total:.2f} | "
-              f"{total / base_total:.3f}× | {_mib(m['peak_kib'])} | {m['peak_kib'] / base_peak:.3f}× |")
+        print(
+            f"| {name} | {m['times']['read_check']:.2f} | {m['times']['count']:.2f} | {total:.2f} | "
+            f"{total / base_total:.3f}× | {_mib(m['peak_kib'])} | {m['peak_kib'] / base_peak:.3f}× |"
+        )
 
     # (b) growth from 1× to 16× rows, each size in its own process.
-    print("\n(b) columnar load-and-aggregate from 1× to 16× rows (fresh process per size; peak includes the "
-          f"interpreter and imports, {_mib(columnar['import_kib'])} MiB)\n")
-    print("| rows | × rows | seconds | time ratio | peak MiB | memory ratio | peak above imports MiB | ratio | "
-          "generate s | generate peak MiB |")
+    print(
+        "\n(b) columnar load-and-aggregate from 1× to 16× rows (fresh process per size; peak includes the "
+        f"interpreter and imports, {_mib(columnar['import_kib'])} MiB)\n"
+    )
+    print(
+        "| rows | × rows | seconds | time ratio | peak MiB | memory ratio | peak above imports MiB | ratio | "
+        "generate s | generate peak MiB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    runs = [_run_child("columnar", folder, args.repeat, args.workdir / f"counts-{i}.parquet")
-            for i, folder in enumerate(folders[:-1])] + [columnar]
+    runs = [
+        _run_child("columnar", folder, args.repeat, args.workdir / f"counts-{i}.parquet")
+        for i, folder in enumerate(folders[:-1])
+    ] + [columnar]
     first = runs[0]
     for run, made in zip(runs, generated):
         seconds, first_seconds = sum(run["times"].values()), sum(first["times"].values())
         above, first_above = run["peak_kib"] - run["import_kib"], first["peak_kib"] - first["import_kib"]
         gen = ("reused", "reused") if made is None else (f"{made['times']['generate']:.1f}", _mib(made["peak_kib"]))
-        print(f"| {run['rows']:,} | {run['rows'] / first['rows']:.2f}× | {seconds:.2f} | "
-              f"{seconds / first_seconds:.2f}× | {_mib(run['peak_kib'])} | {run['peak_kib'] / first['peak_kib']:.2f}× | "
-              f"{_mib(above)} | {above / first_above:.2f}× | {gen[0]} | {gen[1]} |")
+        print(
+            f"| {run['rows']:,} | {run['rows'] / first['rows']:.2f}× | {seconds:.2f} | "
+            f"{seconds / first_seconds:.2f}× | {_mib(run['peak_kib'])} | {run['peak_kib'] / first['peak_kib']:.2f}× | "
+            f"{_mib(above)} | {above / first_above:.2f}× | {gen[0]} | {gen[1]} |"
+        )
 
 
 if __name__ == "__main__":

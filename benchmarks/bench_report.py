@@ -3,6 +3,7 @@ same libraries, through the same papermill + nbconvert path, in the same process
 
     .venv/bin/python benchmarks/bench_report.py [--repeat 2]
 """
+
 from __future__ import annotations
 
 import argparse

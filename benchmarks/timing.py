@@ -1,4 +1,5 @@
 """Timing shared by the benchmark scripts: the best of several runs in this process."""
+
 from __future__ import annotations
 
 import time

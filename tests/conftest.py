@@ -1,4 +1,5 @@
 """Shared fixtures: the default data, copies of it to break, and the command line run in-process."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,10 +30,12 @@ def sample_copy(tmp_path: Path) -> Path:
 @pytest.fixture()
 def run_cli(capsys):
     """Run ``python -m helpers`` in-process; returns (exit code, stdout, stderr)."""
+
     def run(*args: str) -> tuple[int, str, str]:
         code = main([str(a) for a in args])
         out = capsys.readouterr()
         return code, out.out, out.err
+
     return run
 
 

@@ -1,7 +1,11 @@
 """Admissions against plan: planted attainment, rates, profiles and mid-year statuses recovered; Garwood, Clopper–
 Pearson and chi-square checked against reference computations."""
+
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,20 +13,29 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from helpers.analyses.admissions import (admission_rates, admissions_series, admitted_from_members, attainment,
-                                compare_profile, cumulative_attainment, first_half_share, garwood_interval,
-                                midyear_table, new_member_profile, profile_test, rolled_up, seed_round,
-                                sources_pool, term_attainment)
-from helpers.data.counts import annual_counts_from_members
-from helpers.report.formatting import percent
-from helpers.data.terms import load_terms
-import re
-from dataclasses import replace
-from pathlib import Path
-from helpers.report.sections.admissions import AdmissionsReport, admissions_tables
-from helpers.data.counts import counts_for_unit
-from helpers.report.base import Heading, TermReport
+from helpers.analyses.admissions import (
+    admission_rates,
+    admissions_series,
+    admitted_from_members,
+    attainment,
+    compare_profile,
+    cumulative_attainment,
+    first_half_share,
+    garwood_interval,
+    midyear_table,
+    new_member_profile,
+    profile_test,
+    rolled_up,
+    seed_round,
+    sources_pool,
+    term_attainment,
+)
 from helpers.analyses.term_table import term_table
+from helpers.data.counts import annual_counts_from_members, counts_for_unit
+from helpers.data.terms import load_terms
+from helpers.report.base import Heading, TermReport
+from helpers.report.formatting import percent
+from helpers.report.sections.admissions import AdmissionsReport, admissions_tables
 from helpers.text import t
 
 # --- the planted province -----------------------------------------------------------------------------------
@@ -37,8 +50,8 @@ WEIGHTS = tuple(ON_ROLL.values())  # districts admit in proportion to their size
 OVERRIDES = {2018: (540, 390, 180, 420)}
 # First-half share of each district's admissions in every year; 2023's first half and plan give planted statuses.
 SHARE = {"D01": 0.45, "D02": 0.40, "D03": 0.40, "D04": 0.35}
-FIRST_HALF_2023 = {"D01": 270, "D02": 170, "D03": 197, "D04": 150}        # 787 in all
-PLAN_2023 = {"D01": 480, "D02": 800, "D03": 520, "D04": 282}              # 2.082 in all
+FIRST_HALF_2023 = {"D01": 270, "D02": 170, "D03": 197, "D04": 150}  # 787 in all
+PLAN_2023 = {"D01": 480, "D02": 800, "D03": 520, "D04": 282}  # 2.082 in all
 SECOND_HALF_2023 = 700
 STATUS_2023 = {"D01": "on_track", "D02": "behind", "D03": "at_risk", "D04": "on_track"}
 # Pool (admission_sources, SIM, 2021–2025) and new members' training: university 1,5× over-represented among new
@@ -47,10 +60,22 @@ POOL_SIZE = 20_000
 POOL = {
     "sex": {"male": 0.6, "female": 0.4},
     "age_group": {"18_30": 0.55, "31_40": 0.30, "41_50": 0.12, "51_plus": 0.03},
-    "professional_training": {"none": 0.05, "elementary": 0.10, "intermediate": 0.30, "college": 0.25,
-                              "university": 0.28, "postgraduate": 0.02},
-    "occupation": {"worker": 0.2, "farmer": 0.2, "civil_servant": 0.3, "student": 0.1, "armed_forces": 0.1,
-                   "freelance": 0.1},
+    "professional_training": {
+        "none": 0.05,
+        "elementary": 0.10,
+        "intermediate": 0.30,
+        "college": 0.25,
+        "university": 0.28,
+        "postgraduate": 0.02,
+    },
+    "occupation": {
+        "worker": 0.2,
+        "farmer": 0.2,
+        "civil_servant": 0.3,
+        "student": 0.1,
+        "armed_forces": 0.1,
+        "freelance": 0.1,
+    },
 }
 UNIVERSITY_RATIO = 1.5
 POSTGRADUATES_2021_2022 = 4
@@ -92,8 +117,10 @@ def district_admissions() -> dict[tuple[str, int], tuple[int, int]]:
         for code, n in zip(DISTRICTS, counts):
             out[(code, year)] = (n, round(SHARE[code] * n))
     for code in DISTRICTS:
-        out[(code, 2023)] = (FIRST_HALF_2023[code] + split(SECOND_HALF_2023, WEIGHTS)[DISTRICTS.index(code)],
-                             FIRST_HALF_2023[code])
+        out[(code, 2023)] = (
+            FIRST_HALF_2023[code] + split(SECOND_HALF_2023, WEIGHTS)[DISTRICTS.index(code)],
+            FIRST_HALF_2023[code],
+        )
     return out
 
 
@@ -105,52 +132,116 @@ def planted_province(seed: int = 2023, name_d02: str = "Thị xã Hòa An") -> S
     for code, n in ON_ROLL.items():
         died = rng.random(n) < 0.29
         exit_date = pd.Series(pd.Timestamp(2016, 1, 1) + pd.to_timedelta(rng.integers(0, 8 * 365, n), unit="D"))
-        frames.append(pd.DataFrame({
-            "unit_code": code, "entry_kind": "on_roll", "entry_date": pd.NaT,
-            "admission_date": pd.Timestamp(1990, 1, 1) + pd.to_timedelta(rng.integers(0, 8000, n), unit="D"),
-            "birth_year": 2021 - rng.integers(22, 75, n),
-            "exit_date": exit_date.where(died), "exit_kind": np.where(died, "died", None),
-            "sex": draw("sex", n), "professional_training": draw("professional_training", n),
-            "occupation": draw("occupation", n)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_code": code,
+                    "entry_kind": "on_roll",
+                    "entry_date": pd.NaT,
+                    "admission_date": pd.Timestamp(1990, 1, 1) + pd.to_timedelta(rng.integers(0, 8000, n), unit="D"),
+                    "birth_year": 2021 - rng.integers(22, 75, n),
+                    "exit_date": exit_date.where(died),
+                    "exit_kind": np.where(died, "died", None),
+                    "sex": draw("sex", n),
+                    "professional_training": draw("professional_training", n),
+                    "occupation": draw("occupation", n),
+                }
+            )
+        )
     for (code, year), (n, first) in district_admissions().items():
         dates = pd.concat([_dates(rng, year, first, True), _dates(rng, year, n - first, False)], ignore_index=True)
         groups = draw("age_group", n)
         ages = np.array([rng.integers(AGES[g][0], AGES[g][1] + 1) for g in groups])
-        frames.append(pd.DataFrame({
-            "unit_code": code, "entry_kind": "admitted", "entry_date": dates, "admission_date": dates,
-            "birth_year": year - ages, "exit_date": pd.NaT, "exit_kind": None, "sex": draw("sex", n),
-            "professional_training": draw("professional_training", n), "occupation": draw("occupation", n)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_code": code,
+                    "entry_kind": "admitted",
+                    "entry_date": dates,
+                    "admission_date": dates,
+                    "birth_year": year - ages,
+                    "exit_date": pd.NaT,
+                    "exit_kind": None,
+                    "sex": draw("sex", n),
+                    "professional_training": draw("professional_training", n),
+                    "occupation": draw("occupation", n),
+                }
+            )
+        )
     members = pd.concat(frames, ignore_index=True)
     recent = members.index[(members["entry_kind"] == "admitted") & members["entry_date"].dt.year.isin([2021, 2022])]
     training = np.concatenate([[c] * k for c, k in planned_training_counts(len(recent)).items()])
     members.loc[rng.permutation(recent), "professional_training"] = training
     members = members.assign(
-        member_id=[f"M{i:06d}" for i in range(len(members))], branch_id=members["unit_code"] + "-B01",
-        branch_type="hamlet", political_training="none", exit_reason=None, cause_group=pd.NA)
-    members = members.astype({c: "string" for c in ("member_id", "unit_code", "branch_id", "branch_type", "sex",
-                                                     "occupation", "professional_training", "political_training",
-                                                     "entry_kind", "exit_kind", "exit_reason")}
-                             | {"birth_year": "Int64", "cause_group": "Int64"})
-    units = pd.DataFrame({
-        "unit_code": ["SIM", *DISTRICTS],
-        "name": ["Tỉnh mô phỏng", "Huyện Một", name_d02, "Huyện Ba", "Huyện Bốn"],
-        "parent_code": [None, "SIM", "SIM", "SIM", "SIM"], "level": ["province"] + ["district"] * 4,
-        "valid_from": pd.Timestamp(2008, 1, 1), "valid_to": pd.NaT, "successor_code": None,
-    }).astype({c: "string" for c in ("unit_code", "name", "parent_code", "level", "successor_code")})
-    plan_rows = [(code, year, n) for year, total in PLANNED.items()
-                 for code, n in zip(DISTRICTS, split(total, WEIGHTS))]
+        member_id=[f"M{i:06d}" for i in range(len(members))],
+        branch_id=members["unit_code"] + "-B01",
+        branch_type="hamlet",
+        political_training="none",
+        exit_reason=None,
+        cause_group=pd.NA,
+    )
+    members = members.astype(
+        {
+            c: "string"
+            for c in (
+                "member_id",
+                "unit_code",
+                "branch_id",
+                "branch_type",
+                "sex",
+                "occupation",
+                "professional_training",
+                "political_training",
+                "entry_kind",
+                "exit_kind",
+                "exit_reason",
+            )
+        }
+        | {"birth_year": "Int64", "cause_group": "Int64"}
+    )
+    units = pd.DataFrame(
+        {
+            "unit_code": ["SIM", *DISTRICTS],
+            "name": ["Tỉnh mô phỏng", "Huyện Một", name_d02, "Huyện Ba", "Huyện Bốn"],
+            "parent_code": [None, "SIM", "SIM", "SIM", "SIM"],
+            "level": ["province"] + ["district"] * 4,
+            "valid_from": pd.Timestamp(2008, 1, 1),
+            "valid_to": pd.NaT,
+            "successor_code": None,
+        }
+    ).astype({c: "string" for c in ("unit_code", "name", "parent_code", "level", "successor_code")})
+    plan_rows = [
+        (code, year, n) for year, total in PLANNED.items() for code, n in zip(DISTRICTS, split(total, WEIGHTS))
+    ]
     plan_rows += [(code, 2023, PLAN_2023[code]) for code in DISTRICTS]
     plans = pd.DataFrame(plan_rows, columns=["unit_code", "year", "planned"]).assign(
-        admitted=pd.NA, admitted_first_half=pd.NA)
-    plans = plans.astype({"unit_code": "string", "year": "Int64", "planned": "Int64", "admitted": "Int64",
-                          "admitted_first_half": "Int64"})
-    source_rows = [("SIM", year, attribute, category, round(share * POOL_SIZE))
-                   for year in range(2021, 2026) for attribute, shares in POOL.items()
-                   for category, share in shares.items()]
+        admitted=pd.NA, admitted_first_half=pd.NA
+    )
+    plans = plans.astype(
+        {
+            "unit_code": "string",
+            "year": "Int64",
+            "planned": "Int64",
+            "admitted": "Int64",
+            "admitted_first_half": "Int64",
+        }
+    )
+    source_rows = [
+        ("SIM", year, attribute, category, round(share * POOL_SIZE))
+        for year in range(2021, 2026)
+        for attribute, shares in POOL.items()
+        for category, share in shares.items()
+    ]
     sources = pd.DataFrame(source_rows, columns=["unit_code", "year", "attribute", "category", "count"]).astype(
-        {"unit_code": "string", "year": "Int64", "attribute": "string", "category": "string", "count": "Int64"})
-    return SimpleNamespace(units=units, members=members, annual_counts=annual_counts_from_members(members),
-                           admission_plans=plans, admission_sources=sources)
+        {"unit_code": "string", "year": "Int64", "attribute": "string", "category": "string", "count": "Int64"}
+    )
+    return SimpleNamespace(
+        units=units,
+        members=members,
+        annual_counts=annual_counts_from_members(members),
+        admission_plans=plans,
+        admission_sources=sources,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +251,11 @@ def province() -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def sim(province) -> pd.DataFrame:
-    return admissions_series(province.units, "SIM", province.admission_plans, province.members,
-                             province.annual_counts)
+    return admissions_series(province.units, "SIM", province.admission_plans, province.members, province.annual_counts)
 
 
 # --- admitted counts and plans ------------------------------------------------------------------------------
+
 
 def test_admitted_counts_follow_the_definition(province) -> None:
     counts = admitted_from_members(province.members, range(2015, 2024)).set_index(["unit_code", "year"])
@@ -185,18 +276,24 @@ def test_province_series_sums_its_districts(sim) -> None:
 
 
 def test_a_units_own_plan_wins_over_its_subordinates(province) -> None:
-    plans = pd.concat([province.admission_plans,
-                       pd.DataFrame({"unit_code": ["SIM"], "year": [2021], "planned": [1300]}).astype(
-                           {"unit_code": "string", "year": "Int64", "planned": "Int64"})], ignore_index=True)
+    plans = pd.concat(
+        [
+            province.admission_plans,
+            pd.DataFrame({"unit_code": ["SIM"], "year": [2021], "planned": [1300]}).astype(
+                {"unit_code": "string", "year": "Int64", "planned": "Int64"}
+            ),
+        ],
+        ignore_index=True,
+    )
     rolled = rolled_up(plans, province.units, "SIM", ["planned"]).set_index("year")["planned"]
-    assert rolled[2021] == 1300            # the province's own row
-    assert rolled[2022] == PLANNED[2022]   # no own row: the districts' sum
+    assert rolled[2021] == 1300  # the province's own row
+    assert rolled[2022] == PLANNED[2022]  # no own row: the districts' sum
 
 
 def test_reported_counts_are_used_without_a_member_registry(province) -> None:
     plans = province.admission_plans.copy()
     plans["admitted"] = plans["planned"] + 1
-    plans.loc[plans["unit_code"] == "D04", "admitted"] = pd.NA   # one district missing: the sum is missing
+    plans.loc[plans["unit_code"] == "D04", "admitted"] = pd.NA  # one district missing: the sum is missing
     series = admissions_series(province.units, "SIM", plans, None, province.annual_counts).set_index("year")
     assert pd.isna(series.loc[2021, "admitted"])
     plans["admitted"] = plans["planned"] + 1
@@ -205,6 +302,7 @@ def test_reported_counts_are_used_without_a_member_registry(province) -> None:
 
 
 # --- attainment -----------------------------------------------------------------------------------------------
+
 
 def test_attainment_as_the_seed_states_it(sim) -> None:
     table = attainment(sim).set_index("year")
@@ -231,6 +329,7 @@ def test_seed_rounding_is_half_up() -> None:
 
 # --- admission rate -------------------------------------------------------------------------------------------
 
+
 def test_rate_interval_is_clopper_pearson_and_the_band_is_applied(province) -> None:
     counts = province.annual_counts.dropna(subset=["members_start"])
     rates = admission_rates(counts[counts["year"].between(2016, 2022)])
@@ -244,9 +343,9 @@ def test_rate_interval_is_clopper_pearson_and_the_band_is_applied(province) -> N
 
 # --- profile of new members -----------------------------------------------------------------------------------
 
+
 def test_planted_training_ratio_against_the_sources_pool(province) -> None:
-    pool = sources_pool(province.admission_sources, province.units, "SIM", "professional_training",
-                        range(2021, 2023))
+    pool = sources_pool(province.admission_sources, province.units, "SIM", "professional_training", range(2021, 2023))
     assert pool is not None and pool["university"] == 2 * round(0.28 * POOL_SIZE)
     table, kind = new_member_profile(province.members, range(2021, 2023), "professional_training", pool)
     row = table.set_index("category").loc["university"]
@@ -267,6 +366,7 @@ def test_sources_missing_for_a_year_fall_back_to_the_members(province) -> None:
     assert kind == "members" and table["pool"].sum() == on_rolls
 
 
+@pytest.mark.simulation
 def test_ratio_interval_covers_the_planted_ratio() -> None:
     """Multinomial draws of new members from a pool at planted ratios: 95% intervals cover about 95% of the time."""
     rng = np.random.default_rng(5)
@@ -292,6 +392,7 @@ def test_profile_chi_square_equals_scipy(province) -> None:
 
 # --- mid-year projection --------------------------------------------------------------------------------------
 
+
 def reference_exact_poisson(k: int, level: float = 0.95) -> tuple[float, float]:
     """The exact interval by inverting the Poisson tail probabilities directly (no χ² identity)."""
     tail = (1 - level) / 2
@@ -306,6 +407,7 @@ def test_garwood_interval_equals_the_inverted_poisson_tails(k: int) -> None:
     assert (float(low), float(high)) == pytest.approx(reference_exact_poisson(k), rel=1e-7, abs=1e-9)
 
 
+@pytest.mark.simulation
 def test_garwood_interval_covers_at_least_95_percent() -> None:
     rng = np.random.default_rng(17)
     for mean in (3.0, 25.0, 240.0):
@@ -316,8 +418,12 @@ def test_garwood_interval_covers_at_least_95_percent() -> None:
 
 
 def test_planted_statuses_at_mid_year(province, sim) -> None:
-    series = {code: admissions_series(province.units, code, province.admission_plans, province.members,
-                                      province.annual_counts) for code in DISTRICTS}
+    series = {
+        code: admissions_series(
+            province.units, code, province.admission_plans, province.members, province.annual_counts
+        )
+        for code in DISTRICTS
+    }
     reference, _ = first_half_share(sim, 2023)
     table = midyear_table(series, 2023, reference).set_index("unit_code")
     planted = district_admissions()
@@ -332,15 +438,21 @@ def test_planted_statuses_at_mid_year(province, sim) -> None:
 
 
 def test_small_units_take_the_reference_share_and_missing_plans_are_said() -> None:
-    small = pd.DataFrame({"year": [2020, 2021, 2022, 2023], "planned": [30, 30, 30, pd.NA],
-                          "admitted": [20, 25, 30, pd.NA], "admitted_first_half": [20, 25, 30, 12]})
+    small = pd.DataFrame(
+        {
+            "year": [2020, 2021, 2022, 2023],
+            "planned": [30, 30, 30, pd.NA],
+            "admitted": [20, 25, 30, pd.NA],
+            "admitted_first_half": [20, 25, 30, 12],
+        }
+    )
     table = midyear_table({"X": small}, 2023, 0.4).set_index("unit_code")
     assert table.loc["X", "share_source"] == "reference" and table.loc["X", "share"] == 0.4
     assert table.loc["X", "projection"] == pytest.approx(30.0)
     assert table.loc["X", "status"] == "no_plan"
 
 
-# --- the report section (helpers.report.sections.admissions) ------------------------------------------------------------
+# --- the report section (helpers.report.sections.admissions) ------------------------------------------
 
 TERMS = ["2015-2020", "2020-2025"]
 KINDS = ["removed", "asked_to_leave"]
@@ -349,9 +461,19 @@ HOSTILE = '<script>alert("x")</script> & Co'
 
 def dataset(hostile_province: SimpleNamespace, **changes) -> SimpleNamespace:
     """A Dataset-like object with the attribute names of helpers.data.datasets.Dataset and its two admission tables."""
-    fields = dict(folder=Path("planted"), units=hostile_province.units, annual_counts=hostile_province.annual_counts,
-                  members=hostile_province.members, survey=None, targets=None, files=(), counts_derived=True, simulated=True,
-                  admission_plans=hostile_province.admission_plans, admission_sources=hostile_province.admission_sources)
+    fields = dict(
+        folder=Path("planted"),
+        units=hostile_province.units,
+        annual_counts=hostile_province.annual_counts,
+        members=hostile_province.members,
+        survey=None,
+        targets=None,
+        files=(),
+        counts_derived=True,
+        simulated=True,
+        admission_plans=hostile_province.admission_plans,
+        admission_sources=hostile_province.admission_sources,
+    )
     return SimpleNamespace(**(fields | changes))
 
 
@@ -487,8 +609,10 @@ def test_a_year_counts_in_full_only_when_the_data_goes_past_30_june() -> None:
 
     def data(*dates: str) -> SimpleNamespace:
         stamps = pd.to_datetime(list(dates))
-        return SimpleNamespace(members=pd.DataFrame({"entry_date": stamps, "exit_date": pd.NaT,
-                                                     "admission_date": stamps}), annual_counts=None)
+        return SimpleNamespace(
+            members=pd.DataFrame({"entry_date": stamps, "exit_date": pd.NaT, "admission_date": stamps}),
+            annual_counts=None,
+        )
 
     assert not _complete(data("2022-03-01", "2023-06-30"), 2023)  # a mid-year export
     assert _complete(data("2022-03-01", "2023-07-01"), 2023)

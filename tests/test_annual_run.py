@@ -1,4 +1,5 @@
 """The annual run: planning, fingerprints, skipping, failures kept apart, the lock, the index, Dask, resuming."""
+
 from __future__ import annotations
 
 import configparser
@@ -17,10 +18,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.run import annual as ar
-from helpers.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED, EXIT_OK, build_parser
+from helpers.cli.main import build_parser
 from helpers.data.datasets import load_table
+from helpers.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from helpers.paths import REPO_ROOT, sample_dir
+from helpers.run import annual as ar
 from helpers.run.index import index_html
 
 DOCS = REPO_ROOT / "docs"
@@ -50,6 +52,7 @@ def by_unit(summary: ar.Summary) -> dict[str, str]:
 
 # --- planning -------------------------------------------------------------------------------------------------
 
+
 def test_units_for_year_follow_validity_and_mergers() -> None:
     units = load_table(sample_dir() / "units.csv", "units")
     districts = [f"D0{i}" for i in range(1, 10)]
@@ -63,8 +66,9 @@ def test_units_for_year_follow_validity_and_mergers() -> None:
 def test_plan_units_makes_one_job_per_unit_and_language_in_its_own_folder(tmp_path: Path) -> None:
     jobs = ar.plan_units("data/sample", tmp_path, 0, ["district"], None, ("vi", "en"), "term-table")
     assert len(jobs) == 18 and {j.year for j in jobs} == {2025}
-    assert {j.html for j in jobs} == {tmp_path / "2025" / f"D0{i}" / f"term-table-{lang}.html"
-                                      for i in range(1, 10) for lang in ("vi", "en")}
+    assert {j.html for j in jobs} == {
+        tmp_path / "2025" / f"D0{i}" / f"term-table-{lang}.html" for i in range(1, 10) for lang in ("vi", "en")
+    }
     assert jobs[0].parameters == {"data_path": "data/sample", "unit": "D01", "language": "vi"}
     both_reports = ar.plan_units("data/sample", tmp_path, 2024, None, ["SIM"], ("vi",))
     assert [(j.name, j.parameters["year"]) for j in both_reports] == [("committee-vi", 2024), ("quality-vi", 2024)]
@@ -110,9 +114,14 @@ def test_plan_file_errors_name_the_file_and_entry(tmp_path: Path) -> None:
 def test_the_documented_plan_is_valid(tmp_path: Path) -> None:
     jobs = ar.plan_file(DOCS / "plan-example.yaml", tmp_path)
     assert [(j.unit, j.year, j.language, j.name) for j in jobs] == [
-        ("SIMX", 2025, "vi", "committee-vi"), ("SIMX", 2025, "en", "committee-en"), ("D06", 2025, "vi", "committee-vi"),
-        ("D03", 2025, "vi", "committee-vi-threshold-5"), ("SIM", 2020, "vi", "committee-vi"),
-        ("SIMX", 2025, "vi", "quality-vi"), ("SIM", 2022, "vi", "admissions-mid-2023")]
+        ("SIMX", 2025, "vi", "committee-vi"),
+        ("SIMX", 2025, "en", "committee-en"),
+        ("D06", 2025, "vi", "committee-vi"),
+        ("D03", 2025, "vi", "committee-vi-threshold-5"),
+        ("SIM", 2020, "vi", "committee-vi"),
+        ("SIMX", 2025, "vi", "quality-vi"),
+        ("SIM", 2022, "vi", "admissions-mid-2023"),
+    ]
     assert jobs[6].parameters["midyear"] == 2023 and jobs[5].title.startswith("BÁO CÁO CÔNG TÁC PHÁT TRIỂN")
     assert jobs[3].parameters["suppression_threshold"] == 5
 
@@ -127,14 +136,42 @@ def test_a_broken_units_table_stops_the_plan(sample_copy: Path, tmp_path: Path, 
 
 # --- the index and the progress lines -------------------------------------------------------------------------
 
+
 def test_index_lists_reports_with_links_and_escapes_what_came_from_data() -> None:
-    statuses = pd.DataFrame([
-        {"year": 2025, "unit": "D01", "unit_name": "<script>alert(1)</script>", "language": "vi", "title": "Báo cáo",
-         "status": "rendered", "kind": "", "reason": "", "finished": "2026-01-01T00:00:00+00:00",
-         "folder": "2025/D01", "html": "committee-vi.html", "executed": None, "seconds": 1.0},
-        {"year": 2025, "unit": "D05", "unit_name": "Huyện 5", "language": "vi", "title": "Báo cáo",
-         "status": "failed", "kind": "bad_input", "reason": "ContractError: row 7 <b>", "finished": "x",
-         "folder": "2025/D05", "html": None, "executed": "committee-vi.failed.ipynb", "seconds": 1.0}])
+    statuses = pd.DataFrame(
+        [
+            {
+                "year": 2025,
+                "unit": "D01",
+                "unit_name": "<script>alert(1)</script>",
+                "language": "vi",
+                "title": "Báo cáo",
+                "status": "rendered",
+                "kind": "",
+                "reason": "",
+                "finished": "2026-01-01T00:00:00+00:00",
+                "folder": "2025/D01",
+                "html": "committee-vi.html",
+                "executed": None,
+                "seconds": 1.0,
+            },
+            {
+                "year": 2025,
+                "unit": "D05",
+                "unit_name": "Huyện 5",
+                "language": "vi",
+                "title": "Báo cáo",
+                "status": "failed",
+                "kind": "bad_input",
+                "reason": "ContractError: row 7 <b>",
+                "finished": "x",
+                "folder": "2025/D05",
+                "html": None,
+                "executed": "committee-vi.failed.ipynb",
+                "seconds": 1.0,
+            },
+        ]
+    )
     page = index_html(statuses, "vi")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert 'href="2025/D01/committee-vi.html"' in page and 'href="2025/D05/committee-vi.failed.ipynb"' in page
@@ -148,15 +185,18 @@ def test_progress_prints_one_line_per_report_in_a_log(tmp_path: Path) -> None:
     show = ar.progress_printer(log)
     show(ar.Outcome(job, "failed", "bad_input", "x"), 1, 3)
     show(ar.Outcome(job, "rendered"), 2, 3)
-    assert log.getvalue().splitlines() == ["[1/3] D05 2025 term-table-vi: lỗi / failed",
-                                           "[2/3] D05 2025 term-table-vi: đã lập / rendered"]
+    assert log.getvalue().splitlines() == [
+        "[1/3] D05 2025 term-table-vi: lỗi / failed",
+        "[2/3] D05 2025 term-table-vi: đã lập / rendered",
+    ]
 
 
 # --- scheduling documents -------------------------------------------------------------------------------------
 
+
 def _helpers_args(command: str) -> list[str]:
     words = shlex.split(command.split(">>")[0])
-    return words[words.index("helpers") + 1:]
+    return words[words.index("helpers") + 1 :]
 
 
 def test_systemd_units_catch_up_missed_runs_and_call_a_valid_command() -> None:
@@ -182,9 +222,9 @@ def test_the_documented_cron_line_is_a_valid_command() -> None:
 
 # --- runs -----------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
-def test_the_default_data_gives_every_units_report_and_a_second_run_renders_nothing(tmp_path: Path,
-                                                                                  run_cli) -> None:
+def test_the_default_data_gives_every_units_report_and_a_second_run_renders_nothing(tmp_path: Path, run_cli) -> None:
     out = tmp_path / "annual"
     code, stdout, _ = run_cli("reports", "--out", out, "--no-progress")
     assert code == EXIT_OK, stdout
@@ -204,12 +244,25 @@ def test_the_default_data_gives_every_units_report_and_a_second_run_renders_noth
 
 
 @pytest.mark.slow
-def test_one_broken_unit_is_named_and_every_report_not_reading_it_is_made(sample_copy: Path, tmp_path: Path,
-                                                                           run_cli) -> None:
+def test_one_broken_unit_is_named_and_every_report_not_reading_it_is_made(
+    sample_copy: Path, tmp_path: Path, run_cli
+) -> None:
     row = edit_row(sample_copy / "members.csv", "D05", "sex", "unknown", occurrence=3)
     out = tmp_path / "annual"
-    code, stdout, _ = run_cli("reports", "--data", sample_copy, "--out", out, "--units", "SIMX", "D01", "D05",
-                              "--notebooks", "committee", "--no-progress")
+    code, stdout, _ = run_cli(
+        "reports",
+        "--data",
+        sample_copy,
+        "--out",
+        out,
+        "--units",
+        "SIMX",
+        "D01",
+        "D05",
+        "--notebooks",
+        "committee",
+        "--no-progress",
+    )
     assert code == EXIT_FAILED
     assert (out / "2025" / "D01" / "committee-vi.html").exists()
     for unit in ("D05", "SIMX"):  # SIMX's totals include D05's members, so it cannot be made either
@@ -223,8 +276,10 @@ def test_one_broken_unit_is_named_and_every_report_not_reading_it_is_made(sample
 
 
 @pytest.mark.slow
-def test_only_changed_inputs_re_render_and_a_broken_target_stops_only_its_unit(sample_copy: Path, tmp_path: Path,
-                                                                              ) -> None:
+def test_only_changed_inputs_re_render_and_a_broken_target_stops_only_its_unit(
+    sample_copy: Path,
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "annual"
 
     def once(force: bool = False) -> ar.Summary:
@@ -241,8 +296,10 @@ def test_only_changed_inputs_re_render_and_a_broken_target_stops_only_its_unit(s
     assert (out / "2025" / "D01" / "term-table-vi.html").read_bytes() == first["D01"]
 
     targets = sample_copy / "targets.csv"
-    targets.write_text(targets.read_text(encoding="utf-8")
-                       + "D05,2020-2025,2015-2020,removed_and_asked,decrease,năm mươi,\n", encoding="utf-8")
+    targets.write_text(
+        targets.read_text(encoding="utf-8") + "D05,2020-2025,2015-2020,removed_and_asked,decrease,năm mươi,\n",
+        encoding="utf-8",
+    )
     summary = once()
     assert by_unit(summary) == {"SIMX": "skipped", "D01": "skipped", "D05": "failed"}
     failed = summary.of("failed")[0]
@@ -250,13 +307,17 @@ def test_only_changed_inputs_re_render_and_a_broken_target_stops_only_its_unit(s
     assert by_unit(once(force=True)) == {"SIMX": "rendered", "D01": "rendered", "D05": "failed"}
 
 
-FAILING_NOTEBOOK = nbformat.v4.new_notebook(cells=[
-    nbformat.v4.new_markdown_cell("# Sổ tay thử lỗi"),
-    nbformat.v4.new_code_cell('unit: str = "SIM"  # unit code\nlanguage: str = "vi"  # language',
-                              metadata={"tags": ["parameters"]}),
-    nbformat.v4.new_code_cell('from IPython.display import HTML, display\ndisplay(HTML("<p>ok</p>"))'),
-    nbformat.v4.new_code_cell('if unit == "D01":\n    raise RuntimeError("planted failure in D01")'),
-], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+FAILING_NOTEBOOK = nbformat.v4.new_notebook(
+    cells=[
+        nbformat.v4.new_markdown_cell("# Sổ tay thử lỗi"),
+        nbformat.v4.new_code_cell(
+            'unit: str = "SIM"  # unit code\nlanguage: str = "vi"  # language', metadata={"tags": ["parameters"]}
+        ),
+        nbformat.v4.new_code_cell('from IPython.display import HTML, display\ndisplay(HTML("<p>ok</p>"))'),
+        nbformat.v4.new_code_cell('if unit == "D01":\n    raise RuntimeError("planted failure in D01")'),
+    ],
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+)
 
 
 @pytest.mark.slow
@@ -264,8 +325,10 @@ def test_a_failing_cell_keeps_the_marked_notebook_and_the_others_finish(tmp_path
     notebook = tmp_path / "failing.ipynb"
     nbformat.write(FAILING_NOTEBOOK, notebook)
     plan = tmp_path / "plan.yaml"
-    plan.write_text(f"defaults:\n  notebook: {notebook}\n  year: 2025\nreports:\n  - unit: D01\n  - unit: D02\n"
-                    "  - unit: D03\n", encoding="utf-8")
+    plan.write_text(
+        f"defaults:\n  notebook: {notebook}\n  year: 2025\nreports:\n  - unit: D01\n  - unit: D02\n  - unit: D03\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "annual"
     with ar.local_executor(2) as executor:
         summary = ar.run(ar.plan_file(plan, out), executor, out)
@@ -273,8 +336,11 @@ def test_a_failing_cell_keeps_the_marked_notebook_and_the_others_finish(tmp_path
     failed = summary.of("failed")[0]
     assert failed.kind == "cell_failed" and "RuntimeError" in failed.reason and "planted failure" in failed.reason
     executed = nbformat.read(out / "2025" / "D01" / "failing-vi.failed.ipynb", as_version=4)
-    error_cells = [c for c in executed.cells if c.cell_type == "code"
-                   and any(o.output_type == "error" for o in c.get("outputs", []))]
+    error_cells = [
+        c
+        for c in executed.cells
+        if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))
+    ]
     assert len(error_cells) == 1 and "planted failure" in error_cells[0].source
     assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)
     assert (out / "2025" / "D02" / "failing-vi.html").read_text(encoding="utf-8").count("<p>ok</p>") == 1
@@ -299,8 +365,19 @@ def test_a_dask_cluster_runs_the_same_jobs(tmp_path: Path, run_cli) -> None:
 
     out = tmp_path / "annual"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        code, stdout, err = run_cli("reports", "--out", out, "--units", "SIMX", "D02", "--notebooks", "term-table",
-                                    "--scheduler", cluster.scheduler_address, "--no-progress")
+        code, stdout, err = run_cli(
+            "reports",
+            "--out",
+            out,
+            "--units",
+            "SIMX",
+            "D02",
+            "--notebooks",
+            "term-table",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--no-progress",
+        )
     assert code == EXIT_OK, err
     assert "Dask" in err and "Đã lập 2 báo cáo" in stdout
     for unit in ("SIMX", "D02"):
@@ -310,10 +387,27 @@ def test_a_dask_cluster_runs_the_same_jobs(tmp_path: Path, run_cli) -> None:
 @pytest.mark.slow
 def test_a_killed_run_leaves_whole_reports_only_and_the_next_run_finishes_it(tmp_path: Path) -> None:
     out = tmp_path / "annual"
-    command = [sys.executable, "-m", "helpers", "reports", "--out", str(out), "--notebooks", "term-table",
-               "--units", "D01", "D02", "D03", "D04", "--jobs", "1", "--no-progress"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "helpers",
+        "reports",
+        "--out",
+        str(out),
+        "--notebooks",
+        "term-table",
+        "--units",
+        "D01",
+        "D02",
+        "D03",
+        "D04",
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while not list(out.glob("2025/*/*.status.json")) and time.monotonic() < deadline:
         time.sleep(0.2)

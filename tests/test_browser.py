@@ -8,6 +8,7 @@ recorded, so no test here reaches the network.
 Chromium is not downloaded (``playwright install`` cannot work here or in CI): the tests use /usr/bin/chromium and fail,
 never skip, when it is missing. ``.ci/run`` installs it with apt.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,16 +21,25 @@ from pathlib import Path
 
 import pytest
 
-from helpers.registry import notebook_names
 from helpers.cli.main import main as cli_main
+from helpers.registry import notebook_names
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path(os.environ.get("HELPERS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-INSTALL_HINT = ("install Debian's Chromium and fonts: `apt-get update && apt-get install -y chromium fonts-noto-core` "
-                "(as root; .ci/run does this). `playwright install` does not work: it downloads a browser.")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "install Debian's Chromium and fonts: `apt-get update && apt-get install -y chromium fonts-noto-core` "
+    "(as root; .ci/run does this). `playwright install` does not work: it downloads a browser."
+)
 
 # Report notebooks checked, in this order, if `python -m helpers report --notebook NAME` knows them.
 CANDIDATES = ("committee", "quality", "trends", "profiles", "causes")
@@ -77,6 +87,7 @@ def browser():
 @dataclass
 class Opened:
     """A report open in a page, with what the page tried and said while loading and being tested."""
+
     page: object
     url: str
     blocked: list[str] = field(default_factory=list)
@@ -99,8 +110,10 @@ def open_offline(browser, url: str, **context_options) -> Opened:
             route.abort()
 
     page.route("**/*", guard)
-    page.on("console", lambda msg: opened.console_errors.append(f"{msg.text} @ {msg.location}")
-            if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: opened.console_errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None,
+    )
     page.on("pageerror", lambda err: opened.page_errors.append(str(err)))
     page.goto(url, wait_until="load")
     page.evaluate("() => Promise.all([...document.images].map(img => img.decode().catch(() => null)))")
@@ -140,7 +153,8 @@ def phone(browser, report) -> Opened:
 
 def test_no_request_leaves_the_file(desktop: Opened, phone: Opened) -> None:
     assert desktop.blocked == [] and phone.blocked == [], (
-        f"the report asked for resources outside its own file: {desktop.blocked + phone.blocked}")
+        f"the report asked for resources outside its own file: {desktop.blocked + phone.blocked}"
+    )
 
 
 def test_no_console_error_and_no_page_error(desktop: Opened, phone: Opened) -> None:
@@ -174,12 +188,14 @@ def test_simulated_data_banner_stays_visible_to_the_bottom(desktop: Opened, phon
         place = page.evaluate("""() => {
             window.scrollTo(0, document.documentElement.scrollHeight);
             const r = document.querySelector('.sim-banner').getBoundingClientRect();
-            return {top: r.top, bottom: r.bottom, height: r.height, viewport: window.innerHeight, scrolled: window.scrollY};
+            return {top: r.top, bottom: r.bottom, height: r.height,
+                    viewport: window.innerHeight, scrolled: window.scrollY};
         }""")
         page.evaluate("() => window.scrollTo(0, 0)")
         assert place["scrolled"] > 0, f"{label}: the page did not scroll"
         assert place["height"] > 0 and place["top"] >= -1 and place["bottom"] <= place["viewport"] + 1, (
-            f"{label}: after scrolling to the bottom the banner is outside the viewport: {place}")
+            f"{label}: after scrolling to the bottom the banner is outside the viewport: {place}"
+        )
 
 
 def test_page_language_and_headings(desktop: Opened, report) -> None:
@@ -194,7 +210,9 @@ def test_page_language_and_headings(desktop: Opened, report) -> None:
     if language == "en":
         assert vietnamese == [], f"English {name} report has Vietnamese title, headings or contents: {vietnamese}"
     else:
-        assert VIETNAMESE_LETTERS.search(headings[0]), f"Vietnamese {name} report has a title that is not: {headings[0]}"
+        assert VIETNAMESE_LETTERS.search(headings[0]), (
+            f"Vietnamese {name} report has a title that is not: {headings[0]}"
+        )
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -214,14 +232,17 @@ def _assert_non_trivial_png(path: Path, width: int, min_height: int) -> None:
     assert high - low > 100, f"{path} is nearly blank (grey levels {low}–{high})"
 
 
-def test_screenshots_and_no_sideways_scrolling_on_a_phone(desktop: Opened, phone: Opened, report,
-                                                          tmp_path: Path) -> None:
+def test_screenshots_and_no_sideways_scrolling_on_a_phone(
+    desktop: Opened, phone: Opened, report, tmp_path: Path
+) -> None:
     name, language, _ = report
     # Whole page at desktop width; on the phone the first screen at the device's resolution, and the whole page in
     # CSS pixels (at device resolution it takes seconds and megabytes for nothing more).
-    shots = {"desktop": (desktop, {"full_page": True}, 1280, 900),
-             "phone-screen": (phone, {}, 390 * 2, 844 * 2),
-             "phone": (phone, {"full_page": True, "scale": "css"}, 390, 844)}
+    shots = {
+        "desktop": (desktop, {"full_page": True}, 1280, 900),
+        "phone-screen": (phone, {}, 390 * 2, 844 * 2),
+        "phone": (phone, {"full_page": True, "scale": "css"}, 390, 844),
+    }
     for label, (opened, options, width, height) in shots.items():
         path = tmp_path / f"{name}-{language}-{label}.png"
         opened.page.screenshot(path=str(path), **options)
@@ -247,7 +268,8 @@ def test_no_serious_accessibility_violation(desktop: Opened, phone: Opened, widt
     details = "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} — {v.get('helpUrl', '')}\n    on: "
         + "; ".join(" ".join(map(str, n.get("target", []))) for n in v["nodes"][:5])
-        for v in serious)
+        for v in serious
+    )
     assert not serious, f"axe-core found serious or critical accessibility violations:\n{details}"
 
 
@@ -261,17 +283,21 @@ def test_wide_tables_scroll_by_keyboard(phone: Opened) -> None:
         scrolls: w.scrollWidth > w.clientWidth}))""")
     assert boxes, "no .table-wrap in the report"
     unreachable = [b for b in boxes if b["tabIndex"] < 0 or b["role"] != "region" or not b["named"]]
-    assert unreachable == [], ("table boxes without tabindex=0, role=region and a name (aria-label or "
-                               f"aria-labelledby): {unreachable[:5]}")
+    assert unreachable == [], (
+        f"table boxes without tabindex=0, role=region and a name (aria-label or aria-labelledby): {unreachable[:5]}"
+    )
 
 
 def test_the_request_guard_catches_outside_requests(browser, tmp_path: Path) -> None:
     """The harness itself: a page that asks for a remote image, a sibling file and a script is caught, offline."""
     page_file = tmp_path / "leaky.html"
-    page_file.write_text('<!DOCTYPE html><html lang="en"><head><title>t</title>'
-                         '<link rel="stylesheet" href="sibling.css"></head><body>'
-                         '<img alt="x" src="https://example.invalid/pixel.png">'
-                         '<script src="http://127.0.0.1:9/never.js"></script></body></html>', encoding="utf-8")
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title>'
+        '<link rel="stylesheet" href="sibling.css"></head><body>'
+        '<img alt="x" src="https://example.invalid/pixel.png">'
+        '<script src="http://127.0.0.1:9/never.js"></script></body></html>',
+        encoding="utf-8",
+    )
     (tmp_path / "sibling.css").write_text("body { color: red; }", encoding="utf-8")
     opened = open_offline(browser, page_file.resolve().as_uri(), **DESKTOP)
     try:

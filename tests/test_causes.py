@@ -1,4 +1,5 @@
 """Causes and solutions: scipy / statsmodels references, a brute-force permutation test, null data, planted truth."""
+
 from __future__ import annotations
 
 import gc
@@ -11,15 +12,27 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from helpers.analyses.causes import (
+    GROUPS,
+    TooFewBranches,
+    branch_solution_model,
+    cause_distribution,
+    correlations,
+    matched_pair_test,
+    rank_correlation,
+    rating_summary,
+)
+from helpers.analyses.trends import DISPERSION_THRESHOLD
+from helpers.data.counts import annual_counts_from_members
+from helpers.report.sections.causes import (
+    branch_model_sentences,
+    cause_solution_sentences,
+    correlation_heatmap,
+    too_few_branches_sentence,
+)
 from helpers.synth import province as synth
 from helpers.synth import truth
-from helpers.analyses.causes import (GROUPS, TooFewBranches, branch_solution_model, cause_distribution, correlations,
-                                     matched_pair_test, rank_correlation, rating_summary)
-from helpers.report.sections.causes import branch_model_sentences, cause_solution_sentences, too_few_branches_sentence
-from helpers.report.sections.causes import correlation_heatmap
-from helpers.data.counts import annual_counts_from_members
 from helpers.text import t
-from helpers.analyses.trends import DISPERSION_THRESHOLD
 
 REFERENCE = {"spearman": stats.spearmanr, "kendall": stats.kendalltau}
 LATE_YEARS = range(truth.SURVEY_YEAR + 1, truth.LAST_YEAR + 1)  # exits after the survey carry the planted effect
@@ -34,8 +47,10 @@ def floats(column: pd.Series) -> np.ndarray:
 def planted_ordinal() -> dict[str, np.ndarray]:
     """Population rank correlation of the 1–5 ratings of each matched pair, from 200,000 simulated answers."""
     big = synth.simulate_ratings(200_000, [truth.SEED, 101], nonresponse=0)
-    return {m: np.array([f(big[f"cause_{k}"].astype(float), big[f"solution_{k}"].astype(float)).statistic
-                         for k in GROUPS]) for m, f in REFERENCE.items()}
+    return {
+        m: np.array([f(big[f"cause_{k}"].astype(float), big[f"solution_{k}"].astype(float)).statistic for k in GROUPS])
+        for m, f in REFERENCE.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +70,7 @@ def frozen_heap():
 
 
 # --- correlations against scipy and statsmodels ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["spearman", "kendall"])
 def test_correlations_equal_scipy_pairwise_and_multipletests(sample, method) -> None:
@@ -82,23 +98,29 @@ def test_respondent_type_keeps_only_that_type(sample) -> None:
 def test_spearman_interval_is_bonett_wright_on_the_fisher_scale() -> None:
     x, y = np.array([1, 2, 2, 3, 4, 5, 5, 3, 1, 4.0, np.nan]), np.array([2, 1, 3, 3, 5, 4, 5, 2, 2, np.nan, 1.0])
     pc = rank_correlation(x, y, "spearman")
-    se = np.sqrt((1 + pc.r ** 2 / 2) / (9 - 3))
+    se = np.sqrt((1 + pc.r**2 / 2) / (9 - 3))
     assert pc.n == 9
-    assert (pc.ci_low, pc.ci_high) == pytest.approx(tuple(np.tanh(np.arctanh(pc.r) + s * 1.959964 * se)
-                                                          for s in (-1, 1)), abs=1e-6)
+    assert (pc.ci_low, pc.ci_high) == pytest.approx(
+        tuple(np.tanh(np.arctanh(pc.r) + s * 1.959964 * se) for s in (-1, 1)), abs=1e-6
+    )
 
 
 # --- the permutation test ----------------------------------------------------------------------------------------
+
 
 def brute_force(r: np.ndarray) -> tuple[float, float, float]:
     def stat(perm):
         matched = [r[i, perm[i]] for i in range(7)]
         unmatched = [r[i, j] for i in range(7) for j in range(7) if j != perm[i]]
         return sum(matched) / 7 - sum(unmatched) / 42
+
     observed = stat(tuple(range(7)))
     null = [stat(p) for p in itertools.permutations(range(7))]
-    return (observed, sum(abs(s) >= abs(observed) - 1e-12 for s in null) / 5040,
-            sum(s <= observed + 1e-12 for s in null) / 5040)
+    return (
+        observed,
+        sum(abs(s) >= abs(observed) - 1e-12 for s in null) / 5040,
+        sum(s <= observed + 1e-12 for s in null) / 5040,
+    )
 
 
 def test_permutation_test_equals_brute_force() -> None:
@@ -123,6 +145,8 @@ def test_strongly_negative_diagonal_gives_the_smallest_possible_p() -> None:
 
 # --- null data -----------------------------------------------------------------------------------------------------
 
+
+@pytest.mark.simulation
 def test_null_data_family_error_rate_and_uniform_permutation_p(frozen_heap) -> None:
     """300 null surveys of 300 answers. Holm keeps the chance of any false flag at ≤ 5%; with 300 replicates the
     binomial SE of an observed rate near 5% is 1.3 points, so ≤ 0.08 allows ~2.4 SE of sampling noise."""
@@ -133,14 +157,17 @@ def test_null_data_family_error_rate_and_uniform_permutation_p(frozen_heap) -> N
         any_flag.append(bool((result.p_holm.to_numpy() < 0.05).any()))
         perm_p.append(matched_pair_test(result.r).p_two_sided)
     fwer, perm_p = np.mean(any_flag), np.array(perm_p)
-    print(f"null FWER {fwer:.4f}; permutation p: KS p {stats.kstest(perm_p, 'uniform').pvalue:.3f}, "
-          f"share < 0.05 {np.mean(perm_p < 0.05):.4f}")
+    print(
+        f"null FWER {fwer:.4f}; permutation p: KS p {stats.kstest(perm_p, 'uniform').pvalue:.3f}, "
+        f"share < 0.05 {np.mean(perm_p < 0.05):.4f}"
+    )
     assert fwer <= 0.08
     assert stats.kstest(perm_p, "uniform").pvalue > 0.01
     assert 0.01 <= np.mean(perm_p < 0.05) <= 0.10
 
 
 # --- the default data against the planted truth ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["spearman", "kendall"])
 def test_default_data_flags_the_planted_pairs_and_nothing_else(sample, method) -> None:
@@ -165,6 +192,7 @@ def test_default_data_intervals_contain_the_planted_ordinal_correlations(sample,
     assert ((result["ci_low"] <= planted) & (planted <= result["ci_high"])).all(), result.assign(planted=planted)
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("method", ["spearman", "kendall"])
 def test_intervals_cover_the_planted_ordinal_correlation_95_percent_of_the_time(planted_ordinal, method) -> None:
     covered = []
@@ -182,25 +210,33 @@ def test_intervals_cover_the_planted_ordinal_correlation_95_percent_of_the_time(
 TYPE_EFFECT = {"hamlet": 1.0, "agency": 0.5, "public_service": 0.6, "enterprise": 0.8, "armed_forces": 0.3}
 
 
-def simulated_panel(seed: int, branches: int = 3000, years: int = 4, rate: float = 0.01,
-                    frailty: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulated_panel(
+    seed: int, branches: int = 3000, years: int = 4, rate: float = 0.01, frailty: float = 0.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Surveyed branches (ratings with item non-response) and their yearly exits drawn from the planted effects."""
     rng = np.random.default_rng([seed, 31])
     ratings = synth.simulate_ratings(branches, [seed, 32], nonresponse=0)
     types = rng.choice(list(TYPE_EFFECT), branches, p=[0.55, 0.15, 0.17, 0.08, 0.05])
     size = 10 + rng.poisson(20, branches)
-    log_rr = sum(np.log(truth.BRANCH_SOLUTION_RATE_RATIO[k]) * (ratings[f"solution_{k}"].to_numpy(float) - 3)
-                 for k in GROUPS)
+    log_rr = sum(
+        np.log(truth.BRANCH_SOLUTION_RATE_RATIO[k]) * (ratings[f"solution_{k}"].to_numpy(float) - 3) for k in GROUPS
+    )
     noise = rng.gamma(1 / frailty, frailty, branches) if frailty else 1.0
     mu = size * rate * pd.Series(types).map(TYPE_EFFECT).to_numpy() * np.exp(log_rr) * noise
     ids = np.array([f"B{i:04d}" for i in range(branches)])
-    counts = pd.DataFrame({
-        "branch_id": np.repeat(ids, years), "year": np.tile(np.arange(2022, 2022 + years), branches),
-        "members_start": np.repeat(size, years),
-        "removed": rng.poisson(np.repeat(0.6 * mu, years)), "asked_to_leave": rng.poisson(np.repeat(0.4 * mu, years))})
+    counts = pd.DataFrame(
+        {
+            "branch_id": np.repeat(ids, years),
+            "year": np.tile(np.arange(2022, 2022 + years), branches),
+            "members_start": np.repeat(size, years),
+            "removed": rng.poisson(np.repeat(0.6 * mu, years)),
+            "asked_to_leave": rng.poisson(np.repeat(0.4 * mu, years)),
+        }
+    )
     answered = ratings.mask(rng.random(ratings.shape) < truth.SURVEY_NONRESPONSE)
-    survey = pd.concat([pd.DataFrame({"respondent_type": "branch", "branch_id": ids, "branch_type": types}),
-                        answered], axis=1)
+    survey = pd.concat(
+        [pd.DataFrame({"respondent_type": "branch", "branch_id": ids, "branch_type": types}), answered], axis=1
+    )
     return counts, survey
 
 
@@ -209,6 +245,7 @@ def planted_inside(model: pd.DataFrame) -> np.ndarray:
     return ((model["ci_low"] <= planted) & (planted <= model["ci_high"])).to_numpy()
 
 
+@pytest.mark.simulation
 def test_branch_model_recovers_the_planted_rate_ratios_on_a_large_panel() -> None:
     """3,000 branches, ~30 members, 4 years. Seven separate 95% intervals all cover in only ~70% of panels
     (0.95⁷): the panel seeded with truth.SEED puts group 4 at 0.793 (CI 0.764–0.823), 3 SE from 0.75. This check
@@ -223,6 +260,7 @@ def test_branch_model_recovers_the_planted_rate_ratios_on_a_large_panel() -> Non
     assert model["family"].iloc[0] == "poisson"
 
 
+@pytest.mark.simulation
 def test_branch_model_intervals_cover_the_planted_ratios_about_95_percent_of_the_time() -> None:
     inside, log_rr = [], []
     for seed in range(100):
@@ -230,8 +268,10 @@ def test_branch_model_intervals_cover_the_planted_ratios_about_95_percent_of_the
         inside.append(planted_inside(model))
         log_rr.append(np.log(model["rate_ratio"].to_numpy()))
     coverage, log_rr = float(np.mean(inside)), np.array(log_rr)
-    print(f"branch model: coverage {coverage:.4f}; per group {np.mean(inside, axis=0).round(2)}; "
-          f"mean ratio {np.exp(log_rr.mean(axis=0)).round(3)}")
+    print(
+        f"branch model: coverage {coverage:.4f}; per group {np.mean(inside, axis=0).round(2)}; "
+        f"mean ratio {np.exp(log_rr.mean(axis=0)).round(3)}"
+    )
     assert 0.88 <= coverage <= 0.99
     planted = np.log([truth.BRANCH_SOLUTION_RATE_RATIO[k] for k in GROUPS])
     assert (np.abs(log_rr.mean(axis=0) - planted) < 3 * log_rr.std(axis=0) / np.sqrt(len(log_rr))).all()  # no bias
@@ -251,7 +291,9 @@ def test_branch_model_refuses_too_few_branches() -> None:
     # 7 solution ratings, the branch types present and the intercept: 10 branches cannot carry that.
     n_types = survey.loc[survey["respondent_type"] == "branch", "branch_type"].nunique()
     assert (err.value.usable, err.value.surveyed, err.value.needed) == (10, 10, 7 + n_types + 1)
-    assert "10/10" in too_few_branches_sentence(err.value, "vi") and "at least" in too_few_branches_sentence(err.value, "en")
+    assert "10/10" in too_few_branches_sentence(err.value, "vi") and "at least" in too_few_branches_sentence(
+        err.value, "en"
+    )
 
 
 def test_branch_model_on_the_default_data(sample, branch_counts) -> None:
@@ -270,6 +312,7 @@ def test_branch_model_on_the_default_data(sample, branch_counts) -> None:
 
 
 # --- descriptive tables, sentences, figure ---------------------------------------------------------------------
+
 
 def test_cause_distribution_counts_every_leaver_of_the_term(sample) -> None:
     table = cause_distribution(sample.members, range(2016, 2021))

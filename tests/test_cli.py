@@ -1,4 +1,5 @@
 """The command line: help for every command, exit codes, and messages naming file, row and column."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_validate_broken_folder_lists_each_problem(run_cli, sample_copy: Path) -
     counts.to_csv(sample_copy / "annual_counts.csv", index=False)
     code, _, err = run_cli("validate", sample_copy)
     assert code == 2
-    assert "dòng 6, cột removed: giá trị '-1'" in err          # pandas row 4 is file row 6
+    assert "dòng 6, cột removed: giá trị '-1'" in err  # pandas row 4 is file row 6
     assert "dòng 9, cột unit_code: giá trị 'D99'" not in err  # contract problems stop before cross-table checks
     counts.loc[4, "removed"] = original
     counts.to_csv(sample_copy / "annual_counts.csv", index=False)
@@ -89,7 +90,7 @@ def test_check_published_bad_file_exits_two(run_cli, tmp_path: Path) -> None:
     from helpers.data.published import COLUMNS
 
     path = tmp_path / "figures-x.csv"
-    path.write_text(",".join(COLUMNS) + "\nX-1,000,X,2020,removed,,abc,người,none,,,,,\"q\"\n", encoding="utf-8")
+    path.write_text(",".join(COLUMNS) + '\nX-1,000,X,2020,removed,,abc,người,none,,,,,"q"\n', encoding="utf-8")
     code, _, err = run_cli("check-published", path)
     assert code == 2 and "figures-x.csv" in err and "abc" in err
 
@@ -100,14 +101,18 @@ def _exact_folder(tmp_path: Path, last_year: int = 2025) -> Path:
 
     folder = tmp_path / "exact"
     folder.mkdir()
-    (folder / "units.csv").write_text("unit_code,name,parent_code,level,valid_from,valid_to,successor_code\n"
-                                      "TN,Tây Ninh (test),,province,2008-01-01,,\n", encoding="utf-8")
+    (folder / "units.csv").write_text(
+        "unit_code,name,parent_code,level,valid_from,valid_to,successor_code\n"
+        "TN,Tây Ninh (test),,province,2008-01-01,,\n",
+        encoding="utf-8",
+    )
     years = np.arange(2011, last_year + 1)
     steps = [1.1] * 4 + [0.8] * 5 + [1.05] * 5
     # Counts must be whole numbers (the contract says so): at 10^12 a year, rounding moves a rate by < 1e-12.
     counts = [int(round(c)) for c in 10**12 * np.concatenate([[1.0], np.cumprod(steps)])[: years.size]]
-    pd.DataFrame({"unit_code": "TN", "year": years, "members_start": 10**15, "removed": counts,
-                  "asked_to_leave": 0}).to_csv(folder / "annual_counts.csv", index=False)
+    pd.DataFrame(
+        {"unit_code": "TN", "year": years, "members_start": 10**15, "removed": counts, "asked_to_leave": 0}
+    ).to_csv(folder / "annual_counts.csv", index=False)
     return folder
 
 
@@ -144,7 +149,8 @@ def test_trends_command_bad_inputs(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("trends", "--data", folder, "--unit", "TN")
     assert code == 2 and "2018" in err and "Traceback" not in err
     counts.assign(members_start=lambda d: d["members_start"].where(d["year"] != 2016, 0)).to_csv(
-        folder / "annual_counts.csv", index=False)
+        folder / "annual_counts.csv", index=False
+    )
     code, _, err = run_cli("trends", "--data", folder, "--unit", "TN")
     assert code == 2 and "2016" in err
     code, _, err = run_cli("trends", "--terms", "2020-2025", "--last-year", "2021")

@@ -1,4 +1,5 @@
 """Retention by admission cohort against planted exponential hazards, a hand-worked example and the default data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,8 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from helpers.analyses.cohorts import CohortDifference, cohort_difference, cohort_durations, retention_table
-from helpers.report.sections.profiles import difference_sentence, retention_sentences
 from helpers.report.formatting import number, percent
+from helpers.report.sections.profiles import difference_sentence, retention_sentences
 
 AS_OF = pd.Timestamp("2025-12-31")
 # Planted hazards per year: removed, asked to leave, another exit from the party (competing), transfer out
@@ -16,26 +17,31 @@ AS_OF = pd.Timestamp("2025-12-31")
 RATES = {"removed": 0.03, "asked_to_leave": 0.015, "died": 0.01, "transferred_out": 0.02}
 
 
-def simulate(rng: np.random.Generator, years: list[int], n: int, rates: dict[str, float] = RATES,
-             first_id: int = 0) -> pd.DataFrame:
+def simulate(
+    rng: np.random.Generator, years: list[int], n: int, rates: dict[str, float] = RATES, first_id: int = 0
+) -> pd.DataFrame:
     """Members admitted on random days of ``years`` with exponential latent times to each exit; first one wins."""
     kinds = list(rates)
     admission = pd.to_datetime([f"{y}-01-01" for y in np.repeat(years, n)]) + pd.to_timedelta(
-        rng.integers(0, 365, n * len(years)), unit="D")
+        rng.integers(0, 365, n * len(years)), unit="D"
+    )
     latent = rng.exponential(1 / np.array([rates[k] for k in kinds]), size=(len(admission), len(kinds)))
     exit_date = admission + pd.to_timedelta(np.floor(latent.min(axis=1) * 365.25), unit="D")
     # Exits after AS_OF are in the frame, as a later extract would hold them; the analysis must ignore them.
-    return pd.DataFrame({
-        "member_id": [f"M{first_id + i:06d}" for i in range(len(admission))],
-        "entry_kind": "admitted",
-        "admission_date": admission,
-        "entry_date": admission,
-        "exit_date": exit_date,
-        "exit_kind": np.array(kinds, dtype=object)[latent.argmin(axis=1)],
-    })
+    return pd.DataFrame(
+        {
+            "member_id": [f"M{first_id + i:06d}" for i in range(len(admission))],
+            "entry_kind": "admitted",
+            "admission_date": admission,
+            "entry_date": admission,
+            "exit_date": exit_date,
+            "exit_kind": np.array(kinds, dtype=object)[latent.argmin(axis=1)],
+        }
+    )
 
 
 # --- planted hazards ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def planted() -> pd.DataFrame:
@@ -54,6 +60,7 @@ def test_km_retention_is_within_three_standard_errors_of_the_planted_survival(pl
     assert ((planted["retained_low"] < planted["retained"]) & (planted["retained"] < planted["retained_high"])).all()
 
 
+@pytest.mark.simulation
 def test_km_intervals_cover_the_planted_survival_about_95_percent() -> None:
     # 30 independent cohorts of 400 (1986–2015, all followed 5 years by as_of): 90 intervals. Over 12 seeds of this
     # design coverage ran from 0,90 to 0,99; below 0,85 would be about 3 binomial standard deviations short of 0,95.
@@ -97,8 +104,11 @@ def test_equal_cohorts_are_not_called_different() -> None:
 
 def test_logrank_rejects_about_5_percent_of_equal_cohorts() -> None:
     # 100 replicates: under the null the number of rejections is Binomial(100, 0.05); [1, 12] holds 99,4% of it.
-    rejected = [cohort_difference(simulate(np.random.default_rng([11, r]), [2016, 2019], 300), AS_OF,
-                                  [2016, 2019]).p_value < 0.05 for r in range(100)]
+    rejected = [
+        cohort_difference(simulate(np.random.default_rng([11, r]), [2016, 2019], 300), AS_OF, [2016, 2019]).p_value
+        < 0.05
+        for r in range(100)
+    ]
     assert 1 <= sum(rejected) <= 12
 
 
@@ -112,18 +122,19 @@ def test_logrank_detects_a_cohort_with_twice_the_removal_rate() -> None:
 
 # --- a hand-worked example ---------------------------------------------------------------------------------------
 
+
 def hand_made() -> pd.DataFrame:
     """Five members admitted on 2015-03-01, plus three rows that are not admissions in the data period."""
     rows = [
         # id, entry_kind, admission, exit date, exit kind
-        ("A", "admitted", "2015-03-01", "2017-03-01", "removed"),          # 731 days = 2.0014 years
+        ("A", "admitted", "2015-03-01", "2017-03-01", "removed"),  # 731 days = 2.0014 years
         ("B", "admitted", "2015-03-01", "2015-09-01", "transferred_out"),  # 184 days = 0.5038: censored
-        ("C", "admitted", "2015-03-01", "2019-03-01", "asked_to_leave"),   # 1461 days = 4.0000
-        ("D", "admitted", "2015-03-01", "2017-09-01", "died"),             # 915 days = 2.5051: competing
-        ("E", "admitted", "2015-03-01", None, None),                       # 3958 days = 10.8364: censored
-        ("F", "on_roll", "2001-05-01", "2016-01-01", "removed"),           # not admitted in the period
-        ("G", "transferred_in", "2012-05-01", "2018-01-01", "removed"),    # admitted elsewhere: enters late
-        ("H", "admitted", "2015-06-01", "2026-02-01", "removed"),          # exit after as_of: not yet known
+        ("C", "admitted", "2015-03-01", "2019-03-01", "asked_to_leave"),  # 1461 days = 4.0000
+        ("D", "admitted", "2015-03-01", "2017-09-01", "died"),  # 915 days = 2.5051: competing
+        ("E", "admitted", "2015-03-01", None, None),  # 3958 days = 10.8364: censored
+        ("F", "on_roll", "2001-05-01", "2016-01-01", "removed"),  # not admitted in the period
+        ("G", "transferred_in", "2012-05-01", "2018-01-01", "removed"),  # admitted elsewhere: enters late
+        ("H", "admitted", "2015-06-01", "2026-02-01", "removed"),  # exit after as_of: not yet known
     ]
     frame = pd.DataFrame(rows, columns=["member_id", "entry_kind", "admission_date", "exit_date", "exit_kind"])
     frame["admission_date"] = pd.to_datetime(frame["admission_date"])
@@ -137,7 +148,8 @@ def test_durations_codes_and_censoring() -> None:
     assert list(d.index) == ["A", "B", "C", "D", "E", "H"]
     assert d["event"].to_dict() == {"A": 1, "B": 0, "C": 2, "D": 3, "E": 0, "H": 0}
     assert d["duration"].to_dict() == pytest.approx(
-        {"A": 731 / 365.25, "B": 184 / 365.25, "C": 4.0, "D": 915 / 365.25, "E": 3958 / 365.25, "H": 3866 / 365.25})
+        {"A": 731 / 365.25, "B": 184 / 365.25, "C": 4.0, "D": 915 / 365.25, "E": 3958 / 365.25, "H": 3866 / 365.25}
+    )
     assert set(d["cohort"]) == {2015}
 
 
@@ -166,8 +178,12 @@ def test_horizons_beyond_follow_up_are_nan() -> None:
     members = simulate(np.random.default_rng(5), [2019, 2021, 2023, 2025], 200)
     table = retention_table(members, AS_OF, horizons=(1, 3, 5), cohorts=[2019, 2021, 2023, 2025])
     have = table.pivot(index="cohort", columns="horizon", values="retained").notna()
-    assert have.to_dict("index") == {2019: {1: True, 3: True, 5: True}, 2021: {1: True, 3: True, 5: False},
-                                     2023: {1: True, 3: False, 5: False}, 2025: {1: False, 3: False, 5: False}}
+    assert have.to_dict("index") == {
+        2019: {1: True, 3: True, 5: True},
+        2021: {1: True, 3: True, 5: False},
+        2023: {1: True, 3: False, 5: False},
+        2025: {1: False, 3: False, 5: False},
+    }
     # By default a cohort not followed even for the shortest horizon is left out.
     assert sorted(retention_table(members, AS_OF)["cohort"].unique()) == [2019, 2021, 2023]
 
@@ -178,19 +194,23 @@ def test_sentences_in_both_languages() -> None:
     row = table.iloc[-1]
     low, high = number(100 * row["retained_low"], "vi", 1), percent(100 * row["retained_high"], "vi", 1)
     vi = retention_sentences(table, "vi")
-    assert vi[0] == (f"Trong số 5 đảng viên kết nạp năm 2015, sau 5 năm còn 37,5% chưa bị xóa tên hay xin ra "
-                     f"khỏi Đảng (KTC 95%: {low}–{high}); 25,0% đã bị xóa tên và 25,0% đã xin ra khỏi Đảng.")
+    assert vi[0] == (
+        f"Trong số 5 đảng viên kết nạp năm 2015, sau 5 năm còn 37,5% chưa bị xóa tên hay xin ra "
+        f"khỏi Đảng (KTC 95%: {low}–{high}); 25,0% đã bị xóa tên và 25,0% đã xin ra khỏi Đảng."
+    )
     assert "Kaplan–Meier" in vi[1]
     en = retention_sentences(table, "en")
     assert en[0].startswith("Of the 5 members admitted in 2015, after 5 years 37.5% had been neither removed")
     late = retention_table(simulate(np.random.default_rng(1), [2025], 40), AS_OF, cohorts=[2025])
-    assert retention_sentences(late, "en")[0] == ("The 40 members admitted in 2025 have not yet been followed for "
-                                                  "1 year, so their retention is not estimated.")
+    assert retention_sentences(late, "en")[0] == (
+        "The 40 members admitted in 2025 have not yet been followed for 1 year, so their retention is not estimated."
+    )
     result = CohortDifference((2011, 2024), 100, 10, 74.34, 13, 1e-10)
     assert difference_sentence(result, "vi").endswith("(kiểm định log-rank: χ² = 74,3, bậc tự do 13, p < 0,001).")
 
 
 # --- the default data --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def default_table(sample) -> pd.DataFrame:

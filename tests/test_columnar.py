@@ -1,4 +1,5 @@
 """Columnar counts from Parquet equal the reference pandas counts, and its vectorised checks find planted bad rows."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,8 @@ from helpers.data.columnar import load_annual_counts, read_member_columns, top_u
 from helpers.data.contracts import ContractError
 from helpers.data.counts import annual_counts_from_members
 from helpers.data.datasets import load_table
-from helpers.paths import sample_dir
 from helpers.data.readers import read_text_table
+from helpers.paths import sample_dir
 from helpers.text import t
 
 

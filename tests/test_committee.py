@@ -1,4 +1,5 @@
 """The committee report: parameters refused before any work, nothing it should not show, same bytes twice."""
+
 from __future__ import annotations
 
 import re
@@ -8,21 +9,35 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.report.committee import ParameterProblem, check_parameters
 from helpers.paths import notebooks_dir, sample_dir
-from helpers.run.render import ParameterError, check_parameters as check_declared, render
+from helpers.report.committee import ParameterProblem, check_parameters
+from helpers.run.render import ParameterError, render
+from helpers.run.render import check_parameters as check_declared
 
 NOTEBOOK = notebooks_dir() / "05-committee.ipynb"
 PARTS = ("summary", "basis", "situation", "causes", "solutions", "target", "appendix")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"language": "fr"}, "fr"), ({"suppression_threshold": 1}, "1"), ({"year": 1800}, "1800"),
-    ({"target_change_pct": 150.0}, "150"), ({"terms": ["2015-2020", "2015-2020"]}, "2015-2020"), ({"unit": " "}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"language": "fr"}, "fr"),
+        ({"suppression_threshold": 1}, "1"),
+        ({"year": 1800}, "1800"),
+        ({"target_change_pct": 150.0}, "150"),
+        ({"terms": ["2015-2020", "2015-2020"]}, "2015-2020"),
+        ({"unit": " "}, "unit"),
+    ],
+)
 def test_out_of_range_parameters_are_refused(kwargs: dict, message: str) -> None:
-    params = {"unit": "SIM", "year": 0, "terms": ["2015-2020", "2020-2025"], "target_change_pct": -1.0,
-              "language": "vi", "suppression_threshold": 10} | kwargs
+    params = {
+        "unit": "SIM",
+        "year": 0,
+        "terms": ["2015-2020", "2020-2025"],
+        "target_change_pct": -1.0,
+        "language": "vi",
+        "suppression_threshold": 10,
+    } | kwargs
     with pytest.raises(ParameterProblem, match=message) as err:
         check_parameters(**params)
     assert " / " in str(err.value)
@@ -48,8 +63,9 @@ def rendered(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("committee")
     pages = {}
     for lang in ("vi", "en"):
-        result = render(NOTEBOOK, {"data_path": str(sample_dir()), "language": lang}, out / f"{lang}.html", "r",
-                        work_dir=out / lang)
+        result = render(
+            NOTEBOOK, {"data_path": str(sample_dir()), "language": lang}, out / f"{lang}.html", "r", work_dir=out / lang
+        )
         pages[lang] = result
     return pages
 
@@ -89,8 +105,9 @@ def test_no_count_under_the_threshold_in_any_table(rendered) -> None:
 
 @pytest.mark.slow
 def test_same_bytes_twice_and_under_two_megabytes(rendered, tmp_path: Path) -> None:
-    again = render(NOTEBOOK, {"data_path": str(sample_dir()), "language": "vi"}, tmp_path / "again.html", "r",
-                   work_dir=tmp_path)
+    again = render(
+        NOTEBOOK, {"data_path": str(sample_dir()), "language": "vi"}, tmp_path / "again.html", "r", work_dir=tmp_path
+    )
     first = rendered["vi"].html.read_bytes()
     assert again.html.read_bytes() == first
     assert len(first) < 2 * 1024 * 1024
@@ -104,6 +121,7 @@ def test_text_from_the_data_is_escaped(tmp_path: Path) -> None:
     units.loc[units["unit_code"] == "D06", "name"] = "<script>alert(1)</script>"
     units.to_csv(data / "units.csv", index=False)
     page = render(NOTEBOOK, {"data_path": str(data)}, tmp_path / "x.html", "r", work_dir=tmp_path).html.read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page.lower()

@@ -67,8 +67,10 @@ def layer_violations(package: Path = PACKAGE_DIR) -> list[str]:
         for line, imported in sorted(set(package_imports(path))):
             theirs = layer_of(imported)
             if theirs != own and theirs not in LAYERS[own]:
-                problems.append(f"{relative}:{line}: the {own} layer imports {imported} ({theirs}); "
-                                f"{own} may import only {', '.join(sorted(LAYERS[own])) or 'nothing'}")
+                problems.append(
+                    f"{relative}:{line}: the {own} layer imports {imported} ({theirs}); "
+                    f"{own} may import only {', '.join(sorted(LAYERS[own])) or 'nothing'}"
+                )
     return problems
 
 
@@ -82,10 +84,12 @@ def test_the_layer_test_catches_an_import_against_the_flow(tmp_path: Path) -> No
     (fake / "bad.py").write_text("def f():\n    from helpers.report.formatting import number\n", encoding="utf-8")
     assert layer_violations(tmp_path / "helpers") == [
         "helpers/data/bad.py:2: the data layer imports helpers.report.formatting (report); "
-        "data may import only foundation"]
+        "data may import only foundation"
+    ]
 
 
 # --- the registry --------------------------------------------------------------------------------------------
+
 
 def registry_gaps() -> list[str]:
     """What each registry row lacks: its module, section, notebook, command or test file."""
@@ -148,6 +152,7 @@ def test_old_short_names_and_notebook_files_still_work() -> None:
 
 # --- the README's layout map ---------------------------------------------------------------------------------
 
+
 def readme_map() -> dict[str, str]:
     """Paths the README's layout block labels (``src/helpers/data/`` ...), with their one-line labels."""
     text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
@@ -167,13 +172,20 @@ def map_gaps() -> list[str]:
     """What the README's layout map lacks or names wrongly: every top-level folder, the package's folders and
     top-level modules by path, and each module of a layer folder by name in its folder's label."""
     mapped = readme_map()
-    expected = {f"{p.name}/" for p in REPO_ROOT.iterdir()
-                if p.is_dir() and not p.name.startswith(".") and p.name not in {"src", "build"}}
+    expected = {
+        f"{p.name}/"
+        for p in REPO_ROOT.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in {"src", "build"}
+    }
     expected.add(f"{PACKAGE_DIR.relative_to(REPO_ROOT).as_posix()}/")
     gaps = []
     for path in sorted(PACKAGE_DIR.rglob("*")):
-        if "__pycache__" in path.parts or path.name in {"__init__.py", "__main__.py"} or "locales" in path.parts \
-                or "templates" in path.parts[len(PACKAGE_DIR.parts) + 1:]:
+        if (
+            "__pycache__" in path.parts
+            or path.name in {"__init__.py", "__main__.py"}
+            or "locales" in path.parts
+            or "templates" in path.parts[len(PACKAGE_DIR.parts) + 1 :]
+        ):
             continue
         relative = path.relative_to(REPO_ROOT).as_posix()
         if path.is_dir():
@@ -185,8 +197,11 @@ def map_gaps() -> list[str]:
             if not re.search(rf"\b{path.stem}\b", mapped.get(folder, "")):
                 gaps.append(f"the README's layout map does not name {path.stem} in the label of {folder}")
     gaps += [f"the README's layout map does not name {p}" for p in sorted(expected - set(mapped))]
-    gaps += [f"the README's layout map names {p}, which is not in the tree" for p in sorted(mapped)
-             if not (REPO_ROOT / p).exists()]
+    gaps += [
+        f"the README's layout map names {p}, which is not in the tree"
+        for p in sorted(mapped)
+        if not (REPO_ROOT / p).exists()
+    ]
     return gaps
 
 
@@ -198,8 +213,7 @@ def test_the_map_test_names_a_module_the_readme_misses() -> None:
     stray = PACKAGE_DIR / "analyses" / "zz_unmapped.py"
     stray.write_text('"""A module the README does not name."""\n', encoding="utf-8")
     try:
-        assert map_gaps() == ["the README's layout map does not name zz_unmapped in the label of "
-                              "src/helpers/analyses/"]
+        assert map_gaps() == ["the README's layout map does not name zz_unmapped in the label of src/helpers/analyses/"]
     finally:
         stray.unlink()
 
@@ -208,3 +222,14 @@ def test_the_map_test_names_a_module_the_readme_misses() -> None:
 def test_every_registered_module_says_what_it_is(module: str) -> None:
     path = Path(importlib.util.find_spec(module).origin)
     assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), f"{module} has no module docstring"
+
+
+def test_no_module_chooses_the_matplotlib_backend() -> None:
+    # A backend chosen at import would switch off inline plots for a researcher in JupyterLab; the report run
+    # chooses Agg for its own kernels instead (helpers.run.render).
+    offenders = [
+        str(p.relative_to(REPO_ROOT))
+        for p in PACKAGE_DIR.rglob("*.py")
+        if re.search(r"matplotlib\.use\(", p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -1,4 +1,5 @@
 """Data folders: tables found by name, unit codes checked across tables, counts derived from members."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,8 @@ def test_default_dataset_loads_with_derived_counts(sample) -> None:
     assert set(sample.annual_counts["unit_code"]) == set(sample.members["unit_code"])
     given = pd.read_csv(sample.folder / "annual_counts.csv")
     derived = sample.annual_counts.astype({"unit_code": object}).astype(
-        {c: "int64" for c in sample.annual_counts.columns if c != "unit_code"})
+        {c: "int64" for c in sample.annual_counts.columns if c != "unit_code"}
+    )
     pd.testing.assert_frame_equal(derived, given, check_dtype=False)
 
 
@@ -41,8 +43,22 @@ def test_folder_without_member_registry_uses_given_counts(sample_copy: Path) -> 
 
 
 def test_detect_table_by_headers() -> None:
-    assert detect_table(Path("x.csv"), ["Mã đảng viên", "Ngày kết nạp", "unit_code", "branch_id",
-                                        "branch_type", "sex", "birth_year", "occupation"]) == "members"
+    assert (
+        detect_table(
+            Path("x.csv"),
+            [
+                "Mã đảng viên",
+                "Ngày kết nạp",
+                "unit_code",
+                "branch_id",
+                "branch_type",
+                "sex",
+                "birth_year",
+                "occupation",
+            ],
+        )
+        == "members"
+    )
     assert detect_table(Path("counts-2024.csv"), ["Năm", "Xóa tên", "Xin ra khỏi Đảng", "Mã đơn vị"]) == "annual_counts"
     assert detect_table(Path("units_2025.xlsx"), []) == "units"
     assert detect_table(Path("x.csv"), ["a", "b"]) is None
@@ -50,13 +66,15 @@ def test_detect_table_by_headers() -> None:
 
 def test_counts_from_a_hand_made_registry() -> None:
     ts = pd.Timestamp
-    members = pd.DataFrame({
-        "unit_code": ["A", "A", "A", "A", "B"],
-        "entry_kind": ["on_roll", "admitted", "transferred_in", "on_roll", "on_roll"],
-        "entry_date": [pd.NaT, ts("2021-03-01"), ts("2021-06-01"), pd.NaT, pd.NaT],
-        "exit_date": [pd.NaT, ts("2022-02-01"), pd.NaT, ts("2021-12-31"), ts("2022-07-01")],
-        "exit_kind": [None, "removed", "transferred_out", "asked_to_leave", "died"],
-    })
+    members = pd.DataFrame(
+        {
+            "unit_code": ["A", "A", "A", "A", "B"],
+            "entry_kind": ["on_roll", "admitted", "transferred_in", "on_roll", "on_roll"],
+            "entry_date": [pd.NaT, ts("2021-03-01"), ts("2021-06-01"), pd.NaT, pd.NaT],
+            "exit_date": [pd.NaT, ts("2022-02-01"), pd.NaT, ts("2021-12-31"), ts("2022-07-01")],
+            "exit_kind": [None, "removed", "transferred_out", "asked_to_leave", "died"],
+        }
+    )
     counts = annual_counts_from_members(members, range(2021, 2023)).set_index(["unit_code", "year"])
     a21, a22, b22 = counts.loc[("A", 2021)], counts.loc[("A", 2022)], counts.loc[("B", 2022)]
     assert (a21.members_start, a21.admitted, a21.transferred_in, a21.asked_to_leave, a21.members_end) == (2, 1, 1, 1, 3)
@@ -68,8 +86,11 @@ def _break_row(path: Path, unit: str, column: str, value: str, skip: int = 0) ->
     """Set one cell of the ``skip``-th row of ``unit``, leaving every other byte alone; returns the file row."""
     lines = path.read_text(encoding="utf-8").split("\n")
     header = lines[0].split(",")
-    rows = [n for n, line in enumerate(lines[1:], start=2)
-            if len(line.split(",")) == len(header) and line.split(",")[header.index("unit_code")] == unit]
+    rows = [
+        n
+        for n, line in enumerate(lines[1:], start=2)
+        if len(line.split(",")) == len(header) and line.split(",")[header.index("unit_code")] == unit
+    ]
     cells = lines[rows[skip] - 1].split(",")
     cells[header.index(column)] = value
     lines[rows[skip] - 1] = ",".join(cells)
@@ -93,8 +114,10 @@ def test_a_scoped_load_checks_and_keeps_only_the_rows_its_report_reads(sample_co
 
 def test_targets_are_scoped_to_the_unit_and_the_units_above_it(sample_copy: Path) -> None:
     targets = sample_copy / "targets.csv"
-    targets.write_text(targets.read_text(encoding="utf-8")
-                       + "D05,2020-2025,2015-2020,removed_and_asked,decrease,năm mươi,\n", encoding="utf-8")
+    targets.write_text(
+        targets.read_text(encoding="utf-8") + "D05,2020-2025,2015-2020,removed_and_asked,decrease,năm mươi,\n",
+        encoding="utf-8",
+    )
     assert set(load_dataset(sample_copy, scope="SIM").targets["unit_code"]) == {"SIM"}
     with pytest.raises(ContractError) as err:
         load_dataset(sample_copy, scope="D05")
@@ -145,7 +168,11 @@ def test_management_members_must_equal_the_counts_members_end(sample_copy: Path)
             load_dataset(sample_copy, scope=scope)
         [problem] = err.value.problems
         assert (problem.rule, problem.row, problem.column, problem.value) == (
-            "members_match_counts", row, "members", str(true_members + 7))
+            "members_match_counts",
+            row,
+            "members",
+            str(true_members + 7),
+        )
         assert problem.file.endswith("member_management.csv")
         vi, en = problem.message("vi"), problem.message("en")
         assert f"dòng {row}, cột members" in vi and f"({true_members})" in vi and "số đảng viên cuối năm" in vi
@@ -202,6 +229,8 @@ def test_new_tables_are_recognised_by_name_or_headers() -> None:
     assert detect_table(Path("member_management-2019.xlsx"), []) == "member_management"
     assert detect_table(Path("admission_sources.csv"), []) == "admission_sources"
     assert detect_table(Path("ke-hoach.csv"), ["Mã đơn vị", "Năm", "Chỉ tiêu kết nạp", "Kết nạp"]) == "admission_plans"
-    assert detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Đối tượng đánh giá", "Mức xếp loại",
-                                        "Số lượng"]) == "quality_ratings"
+    assert (
+        detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Đối tượng đánh giá", "Mức xếp loại", "Số lượng"])
+        == "quality_ratings"
+    )
     assert detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Số đảng viên", "Đảng viên 76"]) == "member_management"

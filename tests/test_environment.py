@@ -1,4 +1,5 @@
 """Set-up files agree: pyproject pins equal environment.yml, and the Makefile documents every target."""
+
 from __future__ import annotations
 
 import re

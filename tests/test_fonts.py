@@ -1,4 +1,5 @@
 """The embedded report font: covers our text, decodes to real fonts, is deterministic and small."""
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,8 @@ import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers.report.fonts import FAMILY, embedded_font_css, font_bytes
 from helpers.paths import sample_dir
+from helpers.report.fonts import FAMILY, embedded_font_css, font_bytes
 from helpers.text import LANGUAGES, catalogue
 
 FACE = re.compile(r"@font-face\s*\{(?P<body>[^}]*)\}")
@@ -21,8 +22,7 @@ DATA_URL = re.compile(r"url\(data:font/(?P<kind>woff|ttf|sfnt);base64,(?P<data>[
 MAX_CSS_BYTES = 250 * 1024
 
 # Characters the brief names explicitly, beyond what the catalogues use today.
-REQUIRED = ("ắằẳẵặếềểễệốồổỗộớờởỡợứừửữựđĐ" "ẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰ"
-            "ăâêôơưĂÂÊÔƠƯ" "–—…“”‰−×≤≥χ²·")
+REQUIRED = "ắằẳẵặếềểễệốồổỗộớờởỡợứừửữựđĐẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰăâêôơưĂÂÊÔƠƯ–—…“”‰−×≤≥χ²·"
 # Whitespace and controls are laid out without glyphs; U+0300-036F are checked separately below.
 IGNORED = {"\n", "\r", "\t"}
 
@@ -81,10 +81,14 @@ def test_subset_covers_vietnamese_blocks_and_combining_marks(faces):
 
 
 def test_css_identical_across_processes():
-    code = "import hashlib; from helpers.report.fonts import embedded_font_css as f; " \
-           "print(hashlib.sha256(f().encode()).hexdigest())"
-    hashes = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-              for _ in range(2)}
+    code = (
+        "import hashlib; from helpers.report.fonts import embedded_font_css as f; "
+        "print(hashlib.sha256(f().encode()).hexdigest())"
+    )
+    hashes = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        for _ in range(2)
+    }
     assert len(hashes) == 1
     assert hashes == {hashlib.sha256(embedded_font_css().encode()).hexdigest()}
 

@@ -1,4 +1,5 @@
 """Vietnamese number format as the seeds write it, English on request."""
+
 from helpers.report.formatting import number, percent, signed_percent
 
 

@@ -1,4 +1,5 @@
 """Units side by side: the planted outlying units are named, and limits hold their nominal level under the null."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.synth import truth
-from helpers.data.counts import counts_for_unit
-from helpers.data.units import descendants, series_units, predecessors
 from helpers.analyses.funnel import count_limits, flag_counts, funnel_table
+from helpers.data.counts import counts_for_unit
+from helpers.data.units import descendants, predecessors, series_units
+from helpers.synth import truth
 
 
 def test_planted_units_are_flagged_and_no_others(sample) -> None:
@@ -26,6 +27,7 @@ def test_planted_units_are_flagged_and_no_others(sample) -> None:
         assert table["observed"].sum() == pytest.approx(table["expected"].sum())
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("expected", [2.0, 5.0, 20.0, 80.0, 400.0])
 def test_flags_hold_their_level_under_the_null(expected: float) -> None:
     """Counts that are pure Poisson noise around their expected value are flagged at most at the nominal rate."""

@@ -1,6 +1,9 @@
 """Member management: planted exemption shares and flags (strictly above the threshold), intervals against scipy
 and by coverage, the screening figures, far away and "76" shares, series sums, and missing columns handled."""
+
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -8,30 +11,52 @@ import pytest
 from scipy import stats
 
 from helpers.analyses.management import above, exemptions, far_away, has_column, registered_76, screening, unit_series
-import re
-from test_ratings import base, dataset, tables, text
+from helpers.report.base import Heading
 from helpers.report.formatting import number, percent
 from helpers.report.sections.management import ManagementReport, management_tables
-from helpers.report.base import Heading
 from helpers.text import t
+from test_ratings import base, dataset, tables, text
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]
 # Exempted share planted per district: D04 13% and D08 16% (above the seed's 10%), D09 exactly 10% (not above:
 # the directive says "trên 10%"), the rest between 3% and 7%.
-EXEMPTED = {"D01": 0.03, "D02": 0.05, "D03": 0.07, "D04": 0.13, "D05": 0.04, "D06": 0.06, "D07": 0.035,
-            "D08": 0.16, "D09": 0.10}
+EXEMPTED = {
+    "D01": 0.03,
+    "D02": 0.05,
+    "D03": 0.07,
+    "D04": 0.13,
+    "D05": 0.04,
+    "D06": 0.06,
+    "D07": 0.035,
+    "D08": 0.16,
+    "D09": 0.10,
+}
 MEMBERS = {d: 5000 + 100 * i for i, d in enumerate(DISTRICTS)}
 # Screening in 2019: 1.127 reviewed, 119 removed (10,6%), 1.008 kept under monitoring, as in the default data.
 SCREENED = dict(zip(DISTRICTS, [130, 120, 125, 128, 122, 126, 124, 127, 125]))
 REMOVED = dict(zip(DISTRICTS, [14, 13, 15, 12, 14, 13, 5, 17, 16]))
-OPTIONAL = ("exempted", "far_away", "far_away_overdue", "registered_76", "screened", "screened_removed",
-            "screened_monitored")
+OPTIONAL = (
+    "exempted",
+    "far_away",
+    "far_away_overdue",
+    "registered_76",
+    "screened",
+    "screened_removed",
+    "screened_monitored",
+)
 
 
 def _units() -> pd.DataFrame:
     codes = ["SIM", *DISTRICTS]
-    return pd.DataFrame({"unit_code": codes, "name": codes, "parent_code": [pd.NA] + ["SIM"] * 9,
-                         "level": ["province"] + ["district"] * 9, "successor_code": pd.NA}).astype("string")
+    return pd.DataFrame(
+        {
+            "unit_code": codes,
+            "name": codes,
+            "parent_code": [pd.NA] + ["SIM"] * 9,
+            "level": ["province"] + ["district"] * 9,
+            "successor_code": pd.NA,
+        }
+    ).astype("string")
 
 
 def planted_management(seed: int = 3, years=range(2016, 2021), columns=OPTIONAL) -> pd.DataFrame:
@@ -42,13 +67,20 @@ def planted_management(seed: int = 3, years=range(2016, 2021), columns=OPTIONAL)
         for district in DISTRICTS:
             members = MEMBERS[district]
             far = int(members * rng.uniform(0.02, 0.06))
-            rows.append({"unit_code": district, "year": year, "members": members,
-                         "exempted": round(members * EXEMPTED[district]), "far_away": far,
-                         "far_away_overdue": int(far * rng.uniform(0.10, 0.30)),
-                         "registered_76": int(members * rng.uniform(0.15, 0.25)),
-                         "screened": SCREENED[district] if year == 2019 else pd.NA,
-                         "screened_removed": REMOVED[district] if year == 2019 else pd.NA,
-                         "screened_monitored": SCREENED[district] - REMOVED[district] if year == 2019 else pd.NA})
+            rows.append(
+                {
+                    "unit_code": district,
+                    "year": year,
+                    "members": members,
+                    "exempted": round(members * EXEMPTED[district]),
+                    "far_away": far,
+                    "far_away_overdue": int(far * rng.uniform(0.10, 0.30)),
+                    "registered_76": int(members * rng.uniform(0.15, 0.25)),
+                    "screened": SCREENED[district] if year == 2019 else pd.NA,
+                    "screened_removed": REMOVED[district] if year == 2019 else pd.NA,
+                    "screened_monitored": SCREENED[district] - REMOVED[district] if year == 2019 else pd.NA,
+                }
+            )
     frame = pd.DataFrame(rows)[["unit_code", "year", "members", *columns]]
     return frame.astype({c: "Int64" for c in frame.columns if c != "unit_code"} | {"unit_code": "string"})
 
@@ -63,10 +95,10 @@ def test_planted_exemption_shares_and_flags(series) -> None:
     year = table[table["year"] == 2019].set_index("unit_code")
     for district, share in EXEMPTED.items():
         assert year.loc[district, "exempted_share"] == round(MEMBERS[district] * share) / MEMBERS[district]
-    assert sorted(year.index[year["above"]]) == ["D04", "D08"]       # 13% and 16%; D09 at exactly 10% is not
+    assert sorted(year.index[year["above"]]) == ["D04", "D08"]  # 13% and 16%; D09 at exactly 10% is not
     assert percent(100 * year.loc["D09", "exempted_share"], "vi", 1) == "10,0%"
     assert set(table.loc[table["above"], "unit_code"]) == {"D04", "D08"}  # every year
-    assert year.loc["D04", "ci_above"] and year.loc["D08", "ci_above"]    # thousands of members: clearly above
+    assert year.loc["D04", "ci_above"] and year.loc["D08", "ci_above"]  # thousands of members: clearly above
     assert not year.loc["SIM", "above"]
 
 
@@ -82,9 +114,13 @@ def test_the_threshold_is_a_parameter(series) -> None:
     table = exemptions(series, threshold_pct=13.0)
     year = table[table["year"] == 2019].set_index("unit_code")
     assert year.index[year["above"]].tolist() == ["D08"]  # D04's 689/5.300 is exactly 13%
-    small = unit_series(pd.DataFrame({"unit_code": ["D01"], "year": [2019], "members": [100], "exempted": [13]})
-                        .astype({"unit_code": "string", "year": "Int64", "members": "Int64", "exempted": "Int64"}),
-                        _units(), ["D01"])
+    small = unit_series(
+        pd.DataFrame({"unit_code": ["D01"], "year": [2019], "members": [100], "exempted": [13]}).astype(
+            {"unit_code": "string", "year": "Int64", "members": "Int64", "exempted": "Int64"}
+        ),
+        _units(),
+        ["D01"],
+    )
     row = exemptions(small).iloc[0]
     assert row["above"] and not row["ci_above"]  # 13 of 100: above 10%, but the interval reaches down to 7%
 
@@ -95,8 +131,9 @@ def test_exemption_interval_equals_scipy_and_covers(series) -> None:
     assert (row["exempted_low"], row["exempted_high"]) == pytest.approx((reference.low, reference.high))
     rng = np.random.default_rng(5)
     n, p = 400, 0.13
-    draws = pd.DataFrame({"unit_code": "D04", "year": np.arange(3000), "members": n,
-                          "exempted": rng.binomial(n, p)}).astype({"members": "Int64", "exempted": "Int64"})
+    draws = pd.DataFrame(
+        {"unit_code": "D04", "year": np.arange(3000), "members": n, "exempted": rng.binomial(n, p)}
+    ).astype({"members": "Int64", "exempted": "Int64"})
     result = exemptions(draws)
     coverage = np.mean((result["exempted_low"] <= p) & (p <= result["exempted_high"]))
     assert coverage >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 3000)
@@ -120,8 +157,10 @@ def test_far_away_overdue_and_76_shares(series) -> None:
     assert far["far_away_share"].between(0.02, 0.06).all() and far["overdue_share"].between(0.09, 0.31).all()
     r76 = registered_76(series).set_index(["unit_code", "year"])
     assert r76["registered_76_share"].between(0.15, 0.25).all()
-    assert r76.loc[("SIM", 2018), "registered_76"] == series.set_index(["unit_code", "year"]).loc[
-        [(d, 2018) for d in DISTRICTS], "registered_76"].sum()
+    assert (
+        r76.loc[("SIM", 2018), "registered_76"]
+        == series.set_index(["unit_code", "year"]).loc[[(d, 2018) for d in DISTRICTS], "registered_76"].sum()
+    )
 
 
 def test_a_series_is_the_sum_of_its_units_and_missing_when_a_part_is() -> None:
@@ -135,17 +174,27 @@ def test_a_series_is_the_sum_of_its_units_and_missing_when_a_part_is() -> None:
     assert pd.notna(result.loc["D01", "far_away"])
 
 
-@pytest.mark.parametrize("columns, present", [
-    ((), set()),
-    (("exempted",), {"exemptions"}),
-    (("far_away",), {"far_away"}),
-    (("registered_76", "screened"), {"registered_76", "screening"}),
-])
+@pytest.mark.parametrize(
+    "columns, present",
+    [
+        ((), set()),
+        (("exempted",), {"exemptions"}),
+        (("far_away",), {"far_away"}),
+        (("registered_76", "screened"), {"registered_76", "screening"}),
+    ],
+)
 def test_missing_columns_give_no_section_not_an_error(columns, present) -> None:
     result = unit_series(planted_management(columns=columns), _units(), ["SIM", *DISTRICTS])
-    got = {name for name, value in {"exemptions": exemptions(result), "far_away": far_away(result),
-                                    "registered_76": registered_76(result), "screening": screening(result)}.items()
-           if value is not None}
+    got = {
+        name
+        for name, value in {
+            "exemptions": exemptions(result),
+            "far_away": far_away(result),
+            "registered_76": registered_76(result),
+            "screening": screening(result),
+        }.items()
+        if value is not None
+    }
     assert got == present
     if "far_away" in present:
         table = far_away(result)
@@ -162,11 +211,13 @@ def test_an_empty_column_counts_as_missing() -> None:
     assert exemptions(unit_series(frame, _units(), ["SIM"])) is None
 
 
-# --- the report section (helpers.report.sections.management) ------------------------------------------------------------
+# --- the report section (helpers.report.sections.management) ------------------------------------------
+
 
 def build(management, lang: str = "vi", year: int = 2019, threshold: int = 10, **kwargs) -> ManagementReport:
-    return ManagementReport.build("", "SIM", year, threshold, lang, base=base(dataset(member_management=management), lang),
-                                  **kwargs)
+    return ManagementReport.build(
+        "", "SIM", year, threshold, lang, base=base(dataset(member_management=management), lang), **kwargs
+    )
 
 
 def sections(report: ManagementReport) -> str:
@@ -175,8 +226,13 @@ def sections(report: ManagementReport) -> str:
 
 def integer_cells(fragment: str) -> list[int]:
     """Every table cell that is a whole number (a count); shares carry '%'."""
-    return [int(c.replace(".", "")) for rows in tables(fragment) for row in rows for c in row
-            if re.fullmatch(r"\d{1,3}(\.\d{3})*", c)]
+    return [
+        int(c.replace(".", ""))
+        for rows in tables(fragment)
+        for row in rows
+        for c in row
+        if re.fullmatch(r"\d{1,3}(\.\d{3})*", c)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +243,10 @@ def report() -> ManagementReport:
 def test_the_seed_screening_sentence(report) -> None:
     ci = stats.binomtest(119, 1127).proportion_ci(method="exact")
     low, high = percent(100 * ci.low, "vi", 1), percent(100 * ci.high, "vi", 1)
-    assert (f"Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%; KTC 95%: "
-            f"{low}–{high}), đồng thời tiếp tục theo dõi, giáo dục 1.008 trường hợp.") in text(report.screening_section())
+    assert (
+        f"Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%; KTC 95%: "
+        f"{low}–{high}), đồng thời tiếp tục theo dõi, giáo dục 1.008 trường hợp."
+    ) in text(report.screening_section())
 
 
 def test_exactly_the_units_above_the_threshold_are_named(report) -> None:
@@ -215,8 +273,10 @@ def test_the_threshold_is_a_parameter_of_the_section() -> None:
 def test_far_away_and_76_sentences(report) -> None:
     series = report.series.set_index(["unit_code", "year"]).loc[("SIM", 2019)]
     shown = text(report.far_away_section())
-    assert f"Năm 2019 có {number(series['far_away'], 'vi')} đảng viên đi làm ăn xa, chiếm " \
-           f"{percent(100 * series['far_away'] / series['members'], 'vi', 1)} tổng số đảng viên" in shown
+    assert (
+        f"Năm 2019 có {number(series['far_away'], 'vi')} đảng viên đi làm ăn xa, chiếm "
+        f"{percent(100 * series['far_away'] / series['members'], 'vi', 1)} tổng số đảng viên" in shown
+    )
     assert f"Trong số đó, {number(series['far_away_overdue'], 'vi')} người đã hết thời hạn" in shown
     assert f"Năm 2019 có {number(series['registered_76'], 'vi')} đảng viên đang công tác giữ mối liên hệ" in shown
     header = re.findall(r"<th>(.*?)</th>", report.far_away_section())
@@ -250,10 +310,13 @@ def test_english_edition() -> None:
     assert "Screening of members" in report.header()
 
 
-@pytest.mark.parametrize("columns, missing", [
-    (("exempted",), ("screening", "far_away")),
-    (("screened", "screened_removed", "registered_76"), ("exemptions",)),
-])
+@pytest.mark.parametrize(
+    "columns, missing",
+    [
+        (("exempted",), ("screening", "far_away")),
+        (("screened", "screened_removed", "registered_76"), ("exemptions",)),
+    ],
+)
 def test_missing_columns_say_so(columns, missing) -> None:
     report = build(planted_management(columns=columns))
     for name in missing:
@@ -262,7 +325,8 @@ def test_missing_columns_say_so(columns, missing) -> None:
     assert not set(management_tables(report)) & set(missing)
     if "screened" in columns:  # removed without monitored: the sentence without the monitored clause
         assert "Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%;" in text(
-            report.screening_section())
+            report.screening_section()
+        )
         assert "theo dõi" not in text(report.screening_section()).split("(10,6%;")[1].split(".")[0]
         assert "đảng viên 76" in text(report.far_away_section())
 
@@ -270,14 +334,16 @@ def test_missing_columns_say_so(columns, missing) -> None:
 def test_no_management_table_is_said_not_raised() -> None:
     report = build(None, year=0)
     no_data = t("management.no_data", "vi")
-    assert all(no_data in text(s) for s in (report.screening_section(), report.exemptions_section(),
-                                            report.far_away_section()))
+    assert all(
+        no_data in text(s) for s in (report.screening_section(), report.exemptions_section(), report.far_away_section())
+    )
     assert management_tables(report) == {}
 
 
 def test_a_composing_report_sets_the_heading(report) -> None:
     assert report.exemptions_section(Heading("mgmt-exempt", "III.2. Miễn sinh hoạt", 3)).startswith(
-        '<h3 id="mgmt-exempt">III.2. Miễn sinh hoạt</h3>')
+        '<h3 id="mgmt-exempt">III.2. Miễn sinh hoạt</h3>'
+    )
 
 
 @pytest.mark.slow
@@ -287,6 +353,7 @@ def test_the_default_data() -> None:
         assert t("management.no_data", "vi") in text(report.exemptions_section())
     else:
         assert "Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%" in text(
-            report.screening_section())
+            report.screening_section()
+        )
         year = report.exemptions[(report.exemptions["year"] == 2019)]
         assert sorted(year.loc[year["above"], "unit_code"]) == ["D04", "D08"]

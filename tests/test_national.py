@@ -1,5 +1,6 @@
 """The national generator plants what it says (sizes, flows, map), passes the members contract, and repeats itself;
 the columnar counts of its output equal the reference counts; the two commands work end to end."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,15 +11,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.synth import national
+from helpers.cli.national import EXIT_BAD_INPUT, EXIT_OK, add_commands
 from helpers.data.columnar import load_annual_counts
 from helpers.data.contracts import ContractError
 from helpers.data.counts import COUNT_COLUMNS, annual_counts_from_members, province_counts
 from helpers.data.datasets import dataset_info, load_table
-from helpers.cli.national import EXIT_BAD_INPUT, EXIT_OK, add_commands
+from helpers.synth import national
 
-SMALL = 0.002   # about 11,200 members: contract and reference checks
-MEDIUM = 0.01   # about 56,000 members: enough events to recover the planted rates
+SMALL = 0.002  # about 11,200 members: contract and reference checks
+MEDIUM = 0.01  # about 56,000 members: enough events to recover the planted rates
 ROW_TOLERANCE = 0.01  # realised rows within 1% of 5.6 million × scale (Poisson noise is about 0.3% at MEDIUM)
 
 
@@ -140,6 +141,7 @@ def test_a_bad_scale_is_refused() -> None:
 
 # --- the commands ----------------------------------------------------------------------------------------------
 
+
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command", required=True))
@@ -169,8 +171,9 @@ def test_counts_prints_a_summary_with_yearly_totals(small, capsys) -> None:
 def test_counts_writes_parquet(small, tmp_path: Path, capsys) -> None:
     code, _, _ = _run(capsys, "counts", small.members, "--out", tmp_path / "c.parquet")
     assert code == EXIT_OK
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "c.parquet"), load_annual_counts(small.members),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "c.parquet"), load_annual_counts(small.members), check_dtype=False
+    )
 
 
 def test_counts_refuses_bad_input_with_exit_2(small, tmp_path: Path, capsys) -> None:

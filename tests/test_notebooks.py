@@ -1,4 +1,5 @@
 """Notebooks are thin and clean, run under papermill on the default data, and render a report with no code."""
+
 from __future__ import annotations
 
 import ast
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.synth import truth
 from helpers.paths import notebooks_dir, sample_dir
 from helpers.run.render import ParameterError, check_parameters, render
+from helpers.synth import truth
 from helpers.text import t
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
@@ -160,12 +161,16 @@ def _number(text: str) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("kind", "term", "index"), [("removed", "2015–2020", 1), ("asked_to_leave", "2020–2025", 2)])
-def test_trends_report_states_each_planted_trend_inside_its_interval(trends_pages, kind: str, term: str,
-                                                                     index: int) -> None:
+def test_trends_report_states_each_planted_trend_inside_its_interval(
+    trends_pages, kind: str, term: str, index: int
+) -> None:
     """The sentence the committee reads carries an interval that holds the APC planted in the default data."""
     phrase = {"removed": "bị xóa tên", "asked_to_leave": "xin ra khỏi Đảng"}[kind]
-    found = re.search(rf"Trong nhiệm kỳ {term}, tỷ lệ đảng viên {phrase} (tăng|giảm) bình quân ([\d,]+)%/năm "
-                      r"\(KTC 95%: ([\d,]+)–([\d,]+)%\)", trends_pages["vi"])
+    found = re.search(
+        rf"Trong nhiệm kỳ {term}, tỷ lệ đảng viên {phrase} (tăng|giảm) bình quân ([\d,]+)%/năm "
+        r"\(KTC 95%: ([\d,]+)–([\d,]+)%\)",
+        trends_pages["vi"],
+    )
     assert found, (kind, term)
     sign = 1 if found.group(1) == "tăng" else -1
     apc, low, high = (sign * _number(found.group(i)) for i in (2, 3, 4))
@@ -192,26 +197,45 @@ def test_trends_report_mid_term_gives_a_projection(trends_pages) -> None:
 @pytest.mark.slow
 def test_trends_report_in_english(trends_pages) -> None:
     page = trends_pages["en"]
-    found = re.search(r"In the 2015–2020 term, the rate of members who were removed from the rolls rose by ([\d.]+)% a "
-                      r"year on average \(95% CI: ([\d.]+)–([\d.]+)%\)\.", page)
+    found = re.search(
+        r"In the 2015–2020 term, the rate of members who were removed from the rolls rose by ([\d.]+)% a "
+        r"year on average \(95% CI: ([\d.]+)–([\d.]+)%\)\.",
+        page,
+    )
     assert found and float(found.group(2)) <= truth.PLANTED_APC["removed"][1] <= float(found.group(3))
     assert "Target not met" in page
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "must_show"), [
-    ("03-profiles.ipynb", ["478/662 (chiếm 72,21%)", "Tỷ số (KTC 95%)", "Kaplan–Meier", "89,86%"]),
-    ("04-causes.ipynb", ["Spearman", "5.040", "Holm", "không phải bằng chứng"]),
-    # Defaults: 2022 in full and mid-2023, the Hòa Bình figures; D02 and D07 are planted behind plan.
-    ("06-admissions.ipynb", ["đạt 110,63% kế hoạch", "đạt 104,82% kế hoạch", "37,80%",
-                             "Đơn vị CHẬM so với kế hoạch năm 2023 (2 đơn vị", "Thị xã Hòa An", "Huyện Bến Cầu Mới"]),
-    ("07-ratings.ipynb", ["26,2%", "51,4%", "0,36%", "Huyện Châu Thành Tây"]),
-    ("08-management.ipynb", ["1.127", "10,6%", "Huyện Phước Hưng (mô phỏng): 13,0%",
-                                       "Huyện Trảng Lớn (mô phỏng): 16,0%"]),
-])
+@pytest.mark.parametrize(
+    ("name", "must_show"),
+    [
+        ("03-profiles.ipynb", ["478/662 (chiếm 72,21%)", "Tỷ số (KTC 95%)", "Kaplan–Meier", "89,86%"]),
+        ("04-causes.ipynb", ["Spearman", "5.040", "Holm", "không phải bằng chứng"]),
+        # Defaults: 2022 in full and mid-2023, the Hòa Bình figures; D02 and D07 are planted behind plan.
+        (
+            "06-admissions.ipynb",
+            [
+                "đạt 110,63% kế hoạch",
+                "đạt 104,82% kế hoạch",
+                "37,80%",
+                "Đơn vị CHẬM so với kế hoạch năm 2023 (2 đơn vị",
+                "Thị xã Hòa An",
+                "Huyện Bến Cầu Mới",
+            ],
+        ),
+        ("07-ratings.ipynb", ["26,2%", "51,4%", "0,36%", "Huyện Châu Thành Tây"]),
+        (
+            "08-management.ipynb",
+            ["1.127", "10,6%", "Huyện Phước Hưng (mô phỏng): 13,0%", "Huyện Trảng Lớn (mô phỏng): 16,0%"],
+        ),
+    ],
+)
 def test_analysis_notebooks_render_with_the_seed_figures(tmp_path: Path, name: str, must_show: list[str]) -> None:
     params = {"data_path": str(sample_dir()), "unit": "SIM", "language": "vi"}
-    page = render(notebooks_dir() / name, params, tmp_path / "r.html", "r", work_dir=tmp_path).html.read_text(encoding="utf-8")
+    page = render(notebooks_dir() / name, params, tmp_path / "r.html", "r", work_dir=tmp_path).html.read_text(
+        encoding="utf-8"
+    )
     for text in must_show:
         assert text in page, text
     assert "<script" not in page.lower() and not re.search(r"SIM\d{6}", page)

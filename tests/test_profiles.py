@@ -1,5 +1,10 @@
 """Who leaves: planted over-representation recovered, tests equal scipy, the adjusted model recovers planted ratios."""
+
 from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -7,19 +12,26 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import association as scipy_association
 
-from helpers.synth import truth
-from helpers.analyses.profiles import (adjusted_rate_ratios, association, member_years, profile_table, reasons_table)
+from helpers.analyses.profiles import (
+    ATTRIBUTES,
+    adjusted_rate_ratios,
+    association,
+    member_years,
+    profile_table,
+    reasons_table,
+)
 from helpers.data.terms import load_terms
-import re
-from dataclasses import replace
-from pathlib import Path
-from helpers.synth import province as synth
-from helpers.analyses.profiles import ATTRIBUTES
 from helpers.report.sections.profiles import ProfilesReport, withheld_profile
+from helpers.synth import province as synth
+from helpers.synth import truth
 
-SEED_ATTRIBUTES = {"age_18_40": "age_18_40", "informal_occupation": "informal_occupation",
-                   "hamlet_branch": "hamlet_branch", "professional_low": "professional_none_or_elementary",
-                   "political_none": "political_none"}
+SEED_ATTRIBUTES = {
+    "age_18_40": "age_18_40",
+    "informal_occupation": "informal_occupation",
+    "hamlet_branch": "hamlet_branch",
+    "professional_low": "professional_none_or_elementary",
+    "political_none": "political_none",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +51,7 @@ def test_member_years_equal_the_stock_at_the_start_of_each_year(sample, py_2016_
 def test_seed_counts_and_planted_over_representation_are_recovered(py_2016_2020, attribute: str) -> None:
     row = profile_table(py_2016_2020, attribute).set_index("category").loc["yes"]
     published = truth.PUBLISHED_LEAVER_COUNTS_2015_2020[SEED_ATTRIBUTES[attribute]]
-    assert row["leavers"] == published                       # 478/662, 519/662, 572/662, 444/662, 614/662
+    assert row["leavers"] == published  # 478/662, 519/662, 572/662, 444/662, 614/662
     planted = truth.OVER_REPRESENTATION[SEED_ATTRIBUTES[attribute]]
     assert row["ratio_low"] <= planted <= row["ratio_high"]
 
@@ -75,16 +87,26 @@ def test_adjusted_model_recovers_planted_rate_ratios() -> None:
     """Member-years with independent attributes and Poisson exits at planted rate ratios."""
     rng = np.random.default_rng(11)
     n = 400_000
-    py = pd.DataFrame({
-        "year": 2020,
-        "age_band": rng.choice(["18_30", "31_40", "41_50", "51_60", "61_plus"], n),
-        "sex": rng.choice(["male", "female"], n),
-        "informal_occupation": rng.choice(["yes", "no"], n), "hamlet_branch": rng.choice(["yes", "no"], n),
-        "professional_low": rng.choice(["yes", "no"], n), "political_none": rng.choice(["yes", "no"], n),
-        "tenure": rng.choice(["under_2", "2_5", "6_10", "11_plus"], n),
-    })
-    planted = {"age_band=18_30": 2.0, "sex=female": 0.7, "informal_occupation=yes": 1.8, "hamlet_branch=yes": 1.5,
-               "political_none=yes": 2.5, "tenure=under_2": 3.0}
+    py = pd.DataFrame(
+        {
+            "year": 2020,
+            "age_band": rng.choice(["18_30", "31_40", "41_50", "51_60", "61_plus"], n),
+            "sex": rng.choice(["male", "female"], n),
+            "informal_occupation": rng.choice(["yes", "no"], n),
+            "hamlet_branch": rng.choice(["yes", "no"], n),
+            "professional_low": rng.choice(["yes", "no"], n),
+            "political_none": rng.choice(["yes", "no"], n),
+            "tenure": rng.choice(["under_2", "2_5", "6_10", "11_plus"], n),
+        }
+    )
+    planted = {
+        "age_band=18_30": 2.0,
+        "sex=female": 0.7,
+        "informal_occupation=yes": 1.8,
+        "hamlet_branch=yes": 1.5,
+        "political_none=yes": 2.5,
+        "tenure=under_2": 3.0,
+    }
     log_rate = np.log(0.002) + sum(np.log(rr) * (py[t.split("=")[0]] == t.split("=")[1]) for t, rr in planted.items())
     py["exit_kind"] = np.where(rng.random(n) < np.exp(log_rate), "removed", None)
     result = adjusted_rate_ratios(py).set_index("term")
@@ -101,7 +123,7 @@ def test_reasons_reproduce_the_published_shares(sample) -> None:
     assert round(100 * share[("asked_to_leave", "spouse_abroad")], 2) == 27.31
 
 
-# --- the report section (helpers.report.sections.profiles) ------------------------------------------------------------
+# --- the report section (helpers.report.sections.profiles) ------------------------------------------
 
 KINDS = ["removed", "asked_to_leave"]
 

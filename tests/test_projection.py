@@ -1,14 +1,15 @@
 """Projection to the target: interval from the model, verdict by the written rule."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data.counts import counts_for_unit
 from helpers.analyses.projection import Target, project_term
-from helpers.data.terms import load_terms, term_years
 from helpers.analyses.trends import fit_trend, term_spans
+from helpers.data.counts import counts_for_unit
+from helpers.data.terms import load_terms, term_years
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 
@@ -33,7 +34,9 @@ def test_mid_term_interval_contains_what_actually_happened(setting) -> None:
     yearly, _ = setting
     actual = int(yearly.loc[yearly["year"].between(2021, 2025), "total"].sum())  # 355
     p = _project(setting, 2023, 50)
-    assert p.years_projected == (2024, 2025) and p.observed_total == int(yearly.loc[yearly["year"].between(2021, 2023), "total"].sum())
+    assert p.years_projected == (2024, 2025) and p.observed_total == int(
+        yearly.loc[yearly["year"].between(2021, 2023), "total"].sum()
+    )
     assert p.low <= actual <= p.high
     assert p.low < p.expected_total < p.high
     assert p.status == "at_risk"  # 331 allowed lies inside the interval
@@ -76,5 +79,6 @@ def test_interval_matches_a_direct_poisson_calculation_when_the_model_is_certain
     observed = data.loc[data["year"].between(2021, 2023), "x"].sum()
     assert p.expected_total == pytest.approx(observed + future_mean.sum(), rel=2e-3)
     from scipy import stats
+
     low, high = stats.poisson.ppf([0.025, 0.975], future_mean.sum())
     assert p.low == pytest.approx(observed + low, abs=1.01) and p.high == pytest.approx(observed + high, abs=1.01)

@@ -1,6 +1,7 @@
 """The second committee report (developing and managing members): parameters refused before any work, the seeds'
 percentages reproduced from the default data's counts, the planted units named, nothing it should not show, the
 same bytes twice."""
+
 from __future__ import annotations
 
 import re
@@ -10,23 +11,41 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.synth import truth
-from helpers.report.committee import ParameterProblem
 from helpers.paths import notebooks_dir, sample_dir
+from helpers.report.committee import ParameterProblem
 from helpers.report.quality import PARTS, QualityReport, check_parameters
-from helpers.run.render import ParameterError, check_parameters as check_declared, render
+from helpers.run.render import ParameterError, render
+from helpers.run.render import check_parameters as check_declared
+from helpers.synth import truth
 
 NOTEBOOK = notebooks_dir() / "09-quality.ipynb"
 TERMS = ["2015-2020", "2020-2025"]
-DEFAULTS = {"unit": "SIM", "year": 0, "midyear": 0, "terms": TERMS, "language": "vi", "suppression_threshold": 10,
-            "rate_band": [3.0, 4.0], "weak_target_pct": 0.5, "exemption_threshold_pct": 10.0}
+DEFAULTS = {
+    "unit": "SIM",
+    "year": 0,
+    "midyear": 0,
+    "terms": TERMS,
+    "language": "vi",
+    "suppression_threshold": 10,
+    "rate_band": [3.0, 4.0],
+    "weak_target_pct": 0.5,
+    "exemption_threshold_pct": 10.0,
+}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"language": "fr"}, "fr"), ({"suppression_threshold": 1}, "1"), ({"midyear": 1800}, "1800"),
-    ({"rate_band": [4.0, 3.0]}, "4.0"), ({"rate_band": [3.0]}, "3.0"), ({"weak_target_pct": 0.0}, "weak_target_pct"),
-    ({"exemption_threshold_pct": 120.0}, "exemption_threshold_pct"), ({"unit": " "}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"language": "fr"}, "fr"),
+        ({"suppression_threshold": 1}, "1"),
+        ({"midyear": 1800}, "1800"),
+        ({"rate_band": [4.0, 3.0]}, "4.0"),
+        ({"rate_band": [3.0]}, "3.0"),
+        ({"weak_target_pct": 0.0}, "weak_target_pct"),
+        ({"exemption_threshold_pct": 120.0}, "exemption_threshold_pct"),
+        ({"unit": " "}, "unit"),
+    ],
+)
 def test_out_of_range_parameters_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(ParameterProblem, match=message) as err:
         check_parameters(**(DEFAULTS | kwargs))
@@ -43,17 +62,38 @@ def test_unknown_and_mistyped_parameters_are_refused() -> None:
 @pytest.fixture(scope="module")
 def province() -> QualityReport:
     args = DEFAULTS | {"data_path": str(sample_dir())}
-    return QualityReport.build(**{k: args[k] for k in (
-        "data_path", "unit", "year", "midyear", "terms", "language", "suppression_threshold", "rate_band",
-        "weak_target_pct", "exemption_threshold_pct")})
+    return QualityReport.build(
+        **{
+            k: args[k]
+            for k in (
+                "data_path",
+                "unit",
+                "year",
+                "midyear",
+                "terms",
+                "language",
+                "suppression_threshold",
+                "rate_band",
+                "weak_target_pct",
+                "exemption_threshold_pct",
+            )
+        }
+    )
 
 
 def test_the_default_data_reproduces_every_stated_percentage(province: QualityReport) -> None:
     table = province.reproduction.set_index("figure_id")
-    stated = {"HB-2021-admitted_districts": 110.63, "HB-2022-admitted_districts": 104.82,
-              "HB-2016-2022-admitted_districts": 88.48, "HB-2023-H1-admitted": 37.8,
-              "HCM-2015-grassroots_excellent": 51.4, "HCM-2018-grassroots_excellent": 26.2,
-              "HCM-2018-grassroots_weak": 0.36, "HCM-2015-grassroots_weak": 0.5, "HCM-2019-screened_removed": 10.6}
+    stated = {
+        "HB-2021-admitted_districts": 110.63,
+        "HB-2022-admitted_districts": 104.82,
+        "HB-2016-2022-admitted_districts": 88.48,
+        "HB-2023-H1-admitted": 37.8,
+        "HCM-2015-grassroots_excellent": 51.4,
+        "HCM-2018-grassroots_excellent": 26.2,
+        "HCM-2018-grassroots_weak": 0.36,
+        "HCM-2015-grassroots_weak": 0.5,
+        "HCM-2019-screened_removed": 10.6,
+    }
     for figure, value in stated.items():
         assert table.loc[figure, "stated"] == value and table.loc[figure, "computed"] == value, figure
     assert (province.reproduction["verdict"] == "same").all()
@@ -76,8 +116,7 @@ def test_the_report_names_the_planted_units(province: QualityReport) -> None:
 
 
 def test_mid_year_names_exactly_the_units_planted_behind(tmp_path: Path) -> None:
-    report = QualityReport.build(str(sample_dir()), "SIM", 2022, 2023, TERMS, "vi", 10, [3.0, 4.0], 0.5,
-                                          10.0)
+    report = QualityReport.build(str(sample_dir()), "SIM", 2022, 2023, TERMS, "vi", 10, [3.0, 4.0], 0.5, 10.0)
     table = report.admissions.midyear
     behind = set(table.loc[(table["role"] == "subordinate") & (table["status"] == "behind"), "unit_code"])
     assert behind == {"D02", "D07"} and truth.ADMITTED_FIRST_HALF_2023 == 787
@@ -93,8 +132,12 @@ def test_a_district_report_has_no_reproduction_table() -> None:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("quality")
-    return {lang: render(NOTEBOOK, {"data_path": str(sample_dir()), "language": lang}, out / f"{lang}.html", "r",
-                         work_dir=out / lang) for lang in ("vi", "en")}
+    return {
+        lang: render(
+            NOTEBOOK, {"data_path": str(sample_dir()), "language": lang}, out / f"{lang}.html", "r", work_dir=out / lang
+        )
+        for lang in ("vi", "en")
+    }
 
 
 @pytest.mark.slow
@@ -129,8 +172,9 @@ def test_no_count_of_people_under_the_threshold_in_any_table(rendered) -> None:
 
 @pytest.mark.slow
 def test_same_bytes_twice(rendered, tmp_path: Path) -> None:
-    again = render(NOTEBOOK, {"data_path": str(sample_dir()), "language": "vi"}, tmp_path / "again.html", "r",
-                   work_dir=tmp_path)
+    again = render(
+        NOTEBOOK, {"data_path": str(sample_dir()), "language": "vi"}, tmp_path / "again.html", "r", work_dir=tmp_path
+    )
     assert again.html.read_bytes() == rendered["vi"].html.read_bytes()
 
 
@@ -142,6 +186,7 @@ def test_text_from_the_data_is_escaped(tmp_path: Path) -> None:
     units.loc[units["unit_code"] == "D04", "name"] = "<script>alert(1)</script>"
     units.to_csv(data / "units.csv", index=False)
     page = render(NOTEBOOK, {"data_path": str(data)}, tmp_path / "x.html", "r", work_dir=tmp_path).html.read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page.lower()

@@ -1,9 +1,13 @@
 """Quality ratings: planted shares recovered from counts, exact intervals against scipy and by coverage, the term
 change, the weak-organisation target, and the unit test (chi-square equals scipy, the permutation test equals exact
 enumeration, planted units flagged, family-wise error near 5% on null data)."""
+
 from __future__ import annotations
 
+import html
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,18 +16,26 @@ from scipy import stats
 from scipy.stats.contingency import association
 from statsmodels.stats.multitest import multipletests
 
-from helpers.data.units import subordinate_units
-from helpers.report.formatting import percent
-from helpers.analyses.ratings import (RATINGS, compare_two, holm, permutation_p, share_change, shares,
-                             term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
-from helpers.data.terms import load_terms
-import html
-import re
-from pathlib import Path
-from helpers.data.datasets import Dataset
-from helpers.report.sections.ratings import RatingsReport, ratings_tables
-from helpers.report.base import Heading, TermReport
+from helpers.analyses.ratings import (
+    RATINGS,
+    compare_two,
+    holm,
+    permutation_p,
+    share_change,
+    shares,
+    term_baseline_year,
+    term_changes,
+    unit_counts,
+    unit_differences,
+    weak_target,
+)
 from helpers.analyses.term_table import term_table
+from helpers.data.datasets import Dataset
+from helpers.data.terms import load_terms
+from helpers.data.units import subordinate_units
+from helpers.report.base import Heading, TermReport
+from helpers.report.formatting import percent
+from helpers.report.sections.ratings import RatingsReport, ratings_tables
 from helpers.text import t
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]
@@ -31,8 +43,14 @@ DISTRICTS = [f"D{i:02d}" for i in range(1, 10)]
 # (excellent, good, completed, not completed): 571/1.111 = 51,4% and 291/1.111 = 26,2% excellent (seed 004),
 # 4/1.111 = 0,36% weak in 2018.
 ORGANISATIONS = [124, 124, 124, 124, 123, 123, 123, 123, 123]
-PROVINCE = {2015: (571, 420, 114, 6), 2016: (480, 490, 135, 6), 2017: (390, 560, 156, 5),
-            2018: (291, 640, 176, 4), 2019: (300, 640, 167, 4), 2020: (310, 640, 157, 4)}
+PROVINCE = {
+    2015: (571, 420, 114, 6),
+    2016: (480, 490, 135, 6),
+    2017: (390, 560, 156, 5),
+    2018: (291, 640, 176, 4),
+    2019: (300, 640, 167, 4),
+    2020: (310, 640, 157, 4),
+}
 # The effect sizes the default data plants (truth.py): D06's organisations from 2018, D03's members.
 D06_ORGANISATIONS = (0.10, 0.50, 0.37, 0.03)
 MEMBER_SHARES = (0.105, 0.78, 0.10, 0.015)
@@ -41,15 +59,23 @@ D03_MEMBER_SHARES = (0.16, 0.77, 0.065, 0.005)
 
 def _units() -> pd.DataFrame:
     codes = ["SIM", *DISTRICTS]
-    return pd.DataFrame({"unit_code": codes, "name": codes, "parent_code": [pd.NA] + ["SIM"] * 9,
-                         "level": ["province"] + ["district"] * 9, "successor_code": pd.NA}).astype("string")
+    return pd.DataFrame(
+        {
+            "unit_code": codes,
+            "name": codes,
+            "parent_code": [pd.NA] + ["SIM"] * 9,
+            "level": ["province"] + ["district"] * 9,
+            "successor_code": pd.NA,
+        }
+    ).astype("string")
 
 
 def _typed(rows: list[tuple]) -> pd.DataFrame:
     """A quality_ratings frame typed as the contract types it."""
     frame = pd.DataFrame(rows, columns=["unit_code", "year", "subject", "rating", "count"])
-    return frame.astype({"unit_code": "string", "year": "Int64", "subject": "string", "rating": "string",
-                         "count": "Int64"})
+    return frame.astype(
+        {"unit_code": "string", "year": "Int64", "subject": "string", "rating": "string", "count": "Int64"}
+    )
 
 
 def _split(pool, sizes, rng) -> list[np.ndarray]:
@@ -62,8 +88,9 @@ def _split(pool, sizes, rng) -> list[np.ndarray]:
     return out
 
 
-def planted_ratings(seed: int, d06_from: int | None = 2018, d03: bool = True,
-                    members_per_district: int = 4800) -> pd.DataFrame:
+def planted_ratings(
+    seed: int, d06_from: int | None = 2018, d03: bool = True, members_per_district: int = 4800
+) -> pd.DataFrame:
     """Organisations summing to the province's planted counts (D06 worse from ``d06_from``), members drawn per
     district (D03 better when ``d03``)."""
     rng = np.random.default_rng(seed)
@@ -79,8 +106,9 @@ def planted_ratings(seed: int, d06_from: int | None = 2018, d03: bool = True,
         for district, counts in zip(DISTRICTS, parts):
             rows += [(district, year, "organisation", r, int(c)) for r, c in zip(RATINGS, counts)]
             p = D03_MEMBER_SHARES if (d03 and district == "D03") else MEMBER_SHARES
-            rows += [(district, year, "member", r, int(c))
-                     for r, c in zip(RATINGS, rng.multinomial(members_per_district, p))]
+            rows += [
+                (district, year, "member", r, int(c)) for r, c in zip(RATINGS, rng.multinomial(members_per_district, p))
+            ]
     return _typed(rows)
 
 
@@ -90,6 +118,7 @@ def planted() -> pd.DataFrame:
 
 
 # --- shares -------------------------------------------------------------------------------------------------
+
 
 def test_planted_shares_are_recovered_exactly_from_the_counts(planted) -> None:
     table = shares(planted).set_index(["unit_code", "subject", "year", "rating"])
@@ -109,12 +138,23 @@ def test_planted_shares_are_recovered_exactly_from_the_counts(planted) -> None:
 
 
 def test_a_series_includes_subordinate_and_merged_units() -> None:
-    units = pd.DataFrame({"unit_code": ["OLD", "NEW", "A", "B"], "name": ["o", "n", "a", "b"],
-                          "parent_code": [pd.NA, pd.NA, "OLD", "NEW"], "level": ["province", "province", "district",
-                                                                                 "district"],
-                          "successor_code": ["NEW", pd.NA, pd.NA, pd.NA]}).astype("string")
-    ratings = _typed([("A", 2024, "member", "excellent", 3), ("A", 2024, "member", "good", 7),
-                      ("B", 2024, "member", "excellent", 5), ("B", 2024, "member", "completed", 1)])
+    units = pd.DataFrame(
+        {
+            "unit_code": ["OLD", "NEW", "A", "B"],
+            "name": ["o", "n", "a", "b"],
+            "parent_code": [pd.NA, pd.NA, "OLD", "NEW"],
+            "level": ["province", "province", "district", "district"],
+            "successor_code": ["NEW", pd.NA, pd.NA, pd.NA],
+        }
+    ).astype("string")
+    ratings = _typed(
+        [
+            ("A", 2024, "member", "excellent", 3),
+            ("A", 2024, "member", "good", 7),
+            ("B", 2024, "member", "excellent", 5),
+            ("B", 2024, "member", "completed", 1),
+        ]
+    )
     counts = unit_counts(ratings, units, ["NEW", "OLD"]).set_index("unit_code")
     assert counts.loc["NEW", ["excellent", "good", "completed", "not_completed", "total"]].tolist() == [8, 7, 1, 0, 16]
     assert counts.loc["OLD", "total"] == 10
@@ -122,6 +162,7 @@ def test_a_series_includes_subordinate_and_merged_units() -> None:
 
 
 # --- change over a term, target -------------------------------------------------------------------------------
+
 
 def test_change_over_a_span_and_over_the_term(planted) -> None:
     table = shares(planted[planted["unit_code"] == "SIM"])
@@ -141,9 +182,13 @@ def test_change_over_a_span_and_over_the_term(planted) -> None:
 def test_weak_target_met_only_strictly_below_the_target() -> None:
     rows = []
     for year, (weak, total) in {2015: (6, 1111), 2016: (5, 1000), 2017: (4, 1111), 2018: (1, 2000)}.items():
-        rows += [("SIM", year, "organisation", "not_completed", weak), ("SIM", year, "organisation", "good", total - weak)]
-    units = pd.DataFrame({"unit_code": ["SIM"], "name": ["s"], "parent_code": [pd.NA], "level": ["province"],
-                          "successor_code": [pd.NA]}).astype("string")
+        rows += [
+            ("SIM", year, "organisation", "not_completed", weak),
+            ("SIM", year, "organisation", "good", total - weak),
+        ]
+    units = pd.DataFrame(
+        {"unit_code": ["SIM"], "name": ["s"], "parent_code": [pd.NA], "level": ["province"], "successor_code": [pd.NA]}
+    ).astype("string")
     result = weak_target(shares(unit_counts(_typed(rows), units, ["SIM"]))).set_index("year")
     assert result["met"].to_dict() == {2015: False, 2016: False, 2017: True, 2018: True}  # 5/1000 is not below 0,5%
     assert result["ci_below"].to_dict() == {2015: False, 2016: False, 2017: False, 2018: True}
@@ -151,6 +196,7 @@ def test_weak_target_met_only_strictly_below_the_target() -> None:
 
 
 # --- units compared -------------------------------------------------------------------------------------------
+
 
 def test_chi_square_and_cramers_v_equal_scipy() -> None:
     unit, rest = np.array([480, 2950, 400, 70]), np.array([3900, 30500, 3800, 540])
@@ -202,7 +248,11 @@ def test_a_unit_found_different_leaves_the_rest_of_the_others(planted) -> None:
     stepped = unit_differences(planted, "SIM", DISTRICTS, 2018, "member").set_index("unit_code")
     sim = planted[(planted["unit_code"] == "SIM") & (planted["year"] == 2018) & (planted["subject"] == "member")]
     d = planted[(planted["year"] == 2018) & (planted["subject"] == "member")].set_index("unit_code")
-    rest = sim[list(RATINGS)].to_numpy()[0] - d.loc["D01", list(RATINGS)].to_numpy() - d.loc["D03", list(RATINGS)].to_numpy()
+    rest = (
+        sim[list(RATINGS)].to_numpy()[0]
+        - d.loc["D01", list(RATINGS)].to_numpy()
+        - d.loc["D03", list(RATINGS)].to_numpy()
+    )
     assert stepped.loc["D01", "rest_n"] == rest.sum()
     assert stepped.loc["D01", "rest_share_excellent"] == pytest.approx(rest[0] / rest.sum())
     assert stepped.loc["D03", "rest_n"] == sim["total"].iloc[0] - d.loc["D03", "total"]
@@ -221,6 +271,7 @@ def test_exactly_the_planted_units_are_flagged(planted) -> None:
     assert not before["differs"].any()  # D06 is planted from 2018 on
 
 
+@pytest.mark.simulation
 def test_planted_units_are_found_across_replicates() -> None:
     found, false = 0, 0
     for seed in range(40):
@@ -234,6 +285,7 @@ def test_planted_units_are_found_across_replicates() -> None:
     assert false <= 8  # Holm keeps false findings rare even with a very different unit in every "rest"
 
 
+@pytest.mark.simulation
 @pytest.mark.slow
 def test_family_wise_error_is_near_five_percent_on_null_data() -> None:
     """Every district drawn from the province's distribution: how often is any unit flagged?"""
@@ -244,9 +296,13 @@ def test_family_wise_error_is_near_five_percent_on_null_data() -> None:
     for r in range(replicates):
         rows = []
         for district, size in zip(DISTRICTS, ORGANISATIONS):
-            rows += [(district, 2018, "organisation", k, int(c))
-                     for k, c in zip(RATINGS, rng.multinomial(size, (0.262, 0.576, 0.158, 0.004 * 1.0)))]
-            rows += [(district, 2018, "member", k, int(c)) for k, c in zip(RATINGS, rng.multinomial(4800, MEMBER_SHARES))]
+            rows += [
+                (district, 2018, "organisation", k, int(c))
+                for k, c in zip(RATINGS, rng.multinomial(size, (0.262, 0.576, 0.158, 0.004 * 1.0)))
+            ]
+            rows += [
+                (district, 2018, "member", k, int(c)) for k, c in zip(RATINGS, rng.multinomial(4800, MEMBER_SHARES))
+            ]
         counts = unit_counts(_typed(rows), units, ["SIM", *DISTRICTS])
         for subject in any_flag:
             result = unit_differences(counts, "SIM", DISTRICTS, 2018, subject, permutations=999, seed=r)
@@ -258,7 +314,7 @@ def test_family_wise_error_is_near_five_percent_on_null_data() -> None:
         assert rate >= 0.005, (subject, rate)  # not a test that never rejects
 
 
-# --- the report section (helpers.report.sections.ratings) ------------------------------------------------------------
+# --- the report section (helpers.report.sections.ratings) ------------------------------------------
 
 NAMES = {"SIM": "Tỉnh mô phỏng", **{d: f"Huyện {d}" for d in DISTRICTS}, "D05": "<b>Huyện & Co</b>"}
 KINDS = ["removed", "asked_to_leave"]
@@ -266,17 +322,37 @@ KINDS = ["removed", "asked_to_leave"]
 
 def units() -> pd.DataFrame:
     codes = ["SIM", *DISTRICTS]
-    return pd.DataFrame({"unit_code": codes, "name": [NAMES[c] for c in codes], "parent_code": [pd.NA] + ["SIM"] * 9,
-                         "level": ["province"] + ["district"] * 9, "valid_from": pd.NA, "valid_to": pd.NA,
-                         "successor_code": pd.NA}).astype("string")
+    return pd.DataFrame(
+        {
+            "unit_code": codes,
+            "name": [NAMES[c] for c in codes],
+            "parent_code": [pd.NA] + ["SIM"] * 9,
+            "level": ["province"] + ["district"] * 9,
+            "valid_from": pd.NA,
+            "valid_to": pd.NA,
+            "successor_code": pd.NA,
+        }
+    ).astype("string")
 
 
 def dataset(quality_ratings=None, member_management=None) -> Dataset:
     """A Dataset built in memory: the new tables as given, a few annual counts for the header."""
-    counts = pd.DataFrame({"unit_code": "SIM", "year": range(2011, 2021), "members_start": 45_000, "removed": 80,
-                           "asked_to_leave": 40})
-    return Dataset(Path("."), units(), counts, None, None, None, (), False, True,
-                   quality_ratings=quality_ratings, member_management=member_management)
+    counts = pd.DataFrame(
+        {"unit_code": "SIM", "year": range(2011, 2021), "members_start": 45_000, "removed": 80, "asked_to_leave": 40}
+    )
+    return Dataset(
+        Path("."),
+        units(),
+        counts,
+        None,
+        None,
+        None,
+        (),
+        False,
+        True,
+        quality_ratings=quality_ratings,
+        member_management=member_management,
+    )
 
 
 def base(data: Dataset, lang: str = "vi") -> TermReport:
@@ -299,8 +375,12 @@ def tables(fragment: str) -> list[list[list[str]]]:
     """Every table's body rows as lists of cell texts."""
     out = []
     for body in re.findall(r"<tbody>(.*?)</tbody>", fragment, re.S):
-        out.append([[html.unescape(c.strip()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
-                    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)])
+        out.append(
+            [
+                [html.unescape(c.strip()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+                for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+            ]
+        )
     return out
 
 
@@ -313,8 +393,10 @@ def test_the_seed_sentence_and_the_term_change_in_vietnamese(report) -> None:
     shown = text(report.shares_section())
     assert "Năm 2018 có 26,2% tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ (năm 2015 là 51,4%)." in shown
     # 571/1.111 = 51,4% in 2015 and 310/1.111 = 27,9% in 2020: down 261/1.111 = 23,5 points
-    assert ("Trong nhiệm kỳ 2015–2020, tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ giảm 23,5 điểm phần trăm,"
-            " từ 51,4% (năm 2015) xuống 27,9% (năm 2020).") in shown
+    assert (
+        "Trong nhiệm kỳ 2015–2020, tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ giảm 23,5 điểm phần trăm,"
+        " từ 51,4% (năm 2015) xuống 27,9% (năm 2020)."
+    ) in shown
     assert re.search(r"Năm 2018 có 1\d,\d% đảng viên hoàn thành xuất sắc nhiệm vụ \(năm 2015 là 1\d,\d%\)\.", shown)
     organisations = tables(report.shares_section())[0]
     row_2018 = next(r for r in organisations if r[0] == "2018")
@@ -326,8 +408,10 @@ def test_the_target_for_weak_organisations(report) -> None:
     ci = stats.binomtest(4, 1111).proportion_ci(method="exact")
     low, high = percent(100 * ci.low, "vi", 2), percent(100 * ci.high, "vi", 2)
     shown = text(report.target_section())
-    assert (f"Năm 2018, tỷ lệ tổ chức cơ sở đảng yếu kém là 0,36% (KTC 95%: {low}–{high}; năm 2015 là 0,54%): "
-            "đạt chỉ tiêu dưới 0,5%.") in shown
+    assert (
+        f"Năm 2018, tỷ lệ tổ chức cơ sở đảng yếu kém là 0,36% (KTC 95%: {low}–{high}; năm 2015 là 0,54%): "
+        "đạt chỉ tiêu dưới 0,5%."
+    ) in shown
     assert "Đạt chỉ tiêu 4/6 năm có số liệu; chưa đạt các năm 2015, 2016." in shown  # 6/1.111 = 0,54% is not below
     assert "Các đơn vị trực thuộc chưa đạt chỉ tiêu năm 2018: Huyện D06 (3,25%)." in shown  # its 4 of 123
 
@@ -376,17 +460,24 @@ def test_member_counts_under_the_threshold_are_hidden() -> None:
     unit_rows = {r[0]: r for r in tables(report.units_section())[1]}
     assert unit_rows["Huyện D01"][3] == "x / x"
     shown = ratings_tables(report)
-    hidden = shown["shares"].set_index(["unit_code", "subject", "year", "rating"]).loc[
-        ("SIM", "member", 2017, "not_completed")]
+    hidden = (
+        shown["shares"]
+        .set_index(["unit_code", "subject", "year", "rating"])
+        .loc[("SIM", "member", 2017, "not_completed")]
+    )
     assert hidden["count"] is None and hidden["share"] is None
     d01 = shown["units_member"].set_index("unit_code").loc["D01"]
     assert d01["share_not_completed"] is None and d01["rest_share_not_completed"] is None
     # the full counts still feed the tests
-    d01_members = ratings.loc[(ratings["unit_code"] == "D01") & (ratings["subject"] == "member")
-                              & (ratings["year"] == 2017), "count"].sum()
+    d01_members = ratings.loc[
+        (ratings["unit_code"] == "D01") & (ratings["subject"] == "member") & (ratings["year"] == 2017), "count"
+    ].sum()
     assert report.differences["member"].set_index("unit_code").loc["D01", "share_not_completed"] == 7 / d01_members
-    organisations = shown["shares"].set_index(["unit_code", "subject", "year", "rating"]).loc[
-        ("SIM", "organisation", 2018, "not_completed")]
+    organisations = (
+        shown["shares"]
+        .set_index(["unit_code", "subject", "year", "rating"])
+        .loc[("SIM", "organisation", 2018, "not_completed")]
+    )
     assert organisations["count"] == 4  # organisations are not people: shown in full
 
 
@@ -401,7 +492,8 @@ def test_no_ratings_in_the_data_is_said_not_raised() -> None:
 
 def test_a_composing_report_sets_the_heading(report) -> None:
     assert report.target_section(Heading("ratings-target", "II.3. Chỉ tiêu", 3)).startswith(
-        '<h3 id="ratings-target">II.3. Chỉ tiêu</h3>')
+        '<h3 id="ratings-target">II.3. Chỉ tiêu</h3>'
+    )
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ def test_clopper_pearson_equals_scipy_exact_interval() -> None:
     assert np.isnan(low[0]) and np.isnan(high[0])
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("p, n", [(0.004, 1111), (0.262, 1111), (0.05, 60), (0.5, 30)])
 def test_clopper_pearson_covers_at_least_95_percent(p: float, n: int) -> None:
     rng = np.random.default_rng(2024)

@@ -1,4 +1,5 @@
 """Small-cell suppression: hand-checked tables, random tables against a linear-programming attacker, synthetic data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,9 @@ def attack(s: Suppressed) -> dict[tuple[int, int], tuple[float, float]]:
     col = {p: k for k, p in enumerate(unknowns)}
     rows, rhs = [], []
     # Each row i: cells minus its total = 0; each column j likewise; totals column and totals row against the corner.
-    lines = [[(i, j) for j in range(c + 1)] for i in range(r + 1)] + [[(i, j) for i in range(r + 1)]
-                                                                        for j in range(c + 1)]
+    lines = [[(i, j) for j in range(c + 1)] for i in range(r + 1)] + [
+        [(i, j) for i in range(r + 1)] for j in range(c + 1)
+    ]
     for line in lines:
         coef, known = np.zeros(len(unknowns)), 0.0
         for k, p in enumerate(line):
@@ -82,7 +84,7 @@ def assert_safe(s: Suppressed) -> None:
 
 
 def frame(rows: list[list[int]], index: str = "abcdefgh", columns: str = "XYZWVUTS") -> pd.DataFrame:
-    return pd.DataFrame(rows, index=list(index[:len(rows)]), columns=list(columns[:len(rows[0])]))
+    return pd.DataFrame(rows, index=list(index[: len(rows)]), columns=list(columns[: len(rows[0])]))
 
 
 # --- hand-made tables ---------------------------------------------------------------------------------------------
@@ -168,10 +170,15 @@ def test_hidden_cells_pinned_by_the_bound_one_are_protected() -> None:
     # hidden entry and no other cell, so its total 25 is hidden too. Row total and grand total 27 stay shown:
     # (a,X) can now be anything from 1 to 25.
     before = frame([[True, True, False]])  # what the line rule and loop closing alone hide
-    pinned = Suppressed(counts=frame([[1, 1, 25]]), hidden=before, primary=before,
-                        row_total_hidden=pd.Series([False], index=["a"]),
-                        column_total_hidden=pd.Series([True, True, False], index=["X", "Y", "Z"]),
-                        grand_total_hidden=False, threshold=DEFAULT_THRESHOLD)
+    pinned = Suppressed(
+        counts=frame([[1, 1, 25]]),
+        hidden=before,
+        primary=before,
+        row_total_hidden=pd.Series([False], index=["a"]),
+        column_total_hidden=pd.Series([True, True, False], index=["X", "Y", "Z"]),
+        grand_total_hidden=False,
+        threshold=DEFAULT_THRESHOLD,
+    )
     assert attack(pinned)[(0, 0)] == pytest.approx((1.0, 1.0))  # the attacker does see the pin
     s = suppress(frame([[1, 1, 25]]))
     pd.testing.assert_frame_equal(s.hidden, frame([[True, True, True]]))
@@ -211,8 +218,7 @@ def test_the_threshold_is_configurable() -> None:
     assert_safe(s)
 
 
-@pytest.mark.parametrize("bad", [frame([[1, -2], [3, 4]]), frame([[1.5, 2], [3, 4]]),
-                                 frame([[np.nan, 2], [3, 4]])])
+@pytest.mark.parametrize("bad", [frame([[1, -2], [3, 4]]), frame([[1.5, 2], [3, 4]]), frame([[np.nan, 2], [3, 4]])])
 def test_bad_counts_are_refused(bad: pd.DataFrame) -> None:
     with pytest.raises(ValueError):
         suppress(bad)
@@ -247,9 +253,11 @@ def test_note_states_the_threshold(lang: str, threshold: int) -> None:
 
 def test_note_wording() -> None:
     s = suppress(frame([[20, 15, 30], [12, 3, 25], [40, 18, 22]]))
-    assert note(s, "vi") == ("Ô có từ 1 đến 9 người (dưới 10) được ẩn, ký hiệu x; một số ô khác cũng được ẩn để "
-                             "không thể suy ra ô đã ẩn từ tổng hàng, tổng cột, kể cả khi biết ô đó có ít nhất 1 "
-                             "người. Ô bằng 0 vẫn hiện.")
+    assert note(s, "vi") == (
+        "Ô có từ 1 đến 9 người (dưới 10) được ẩn, ký hiệu x; một số ô khác cũng được ẩn để "
+        "không thể suy ra ô đã ẩn từ tổng hàng, tổng cột, kể cả khi biết ô đó có ít nhất 1 "
+        "người. Ô bằng 0 vẫn hiện."
+    )
     assert note(s, "en").startswith("Cells of 1 to 9 people (fewer than 10) are hidden, marked x;")
     assert note(suppress(frame([[20, 1]]), threshold=2), "en").startswith("Cells of 1 person (fewer than 2)")
     assert t("suppression.cells_range", "vi", largest="4") == "từ 1 đến 4 người"
@@ -274,6 +282,7 @@ RANDOM_SEEDS = range(8)
 TABLES_PER_SEED = 40
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("seed", RANDOM_SEEDS)
 def test_random_tables_are_safe_and_deterministic(seed: int) -> None:
     rng = np.random.default_rng([2024, seed])

@@ -1,4 +1,5 @@
 """The synthetic province: calibrated to the published figures, planted truth as written, files as generated."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,14 +7,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.synth import province as synth
-from helpers.synth import truth
+from helpers.analyses.term_table import term_table
 from helpers.data.codes import INFORMAL_OCCUPATIONS
 from helpers.data.counts import province_counts
-from helpers.paths import sample_dir
 from helpers.data.published import check_figures, load_figures, reproduced
 from helpers.data.terms import load_terms
-from helpers.analyses.term_table import term_table
+from helpers.paths import sample_dir
+from helpers.synth import province as synth
+from helpers.synth import truth
 
 
 @pytest.fixture(scope="module")
@@ -60,25 +61,27 @@ def test_2020_2025_falls_toward_the_target_without_reaching_it(province) -> None
 
 
 def test_published_leaver_shares_are_exact(leavers_2016_2020: pd.DataFrame, published) -> None:
-    l = leavers_2016_2020
-    age = l["exit_date"].dt.year - l["birth_year"]
+    leavers = leavers_2016_2020
+    age = leavers["exit_date"].dt.year - leavers["birth_year"]
     observed = {
         "TN-2016-2020-leavers_age_18_40": int(age.between(18, 40).sum()),
-        "TN-2016-2020-leavers_informal_work": int(l["occupation"].isin(INFORMAL_OCCUPATIONS).sum()),
-        "TN-2016-2020-leavers_hamlet_branch": int((l["branch_type"] == "hamlet").sum()),
-        "TN-2016-2020-leavers_no_vocational_training": int(l["professional_training"].isin(["none", "elementary"]).sum()),
-        "TN-2016-2020-leavers_no_political_training": int((l["political_training"] == "none").sum()),
+        "TN-2016-2020-leavers_informal_work": int(leavers["occupation"].isin(INFORMAL_OCCUPATIONS).sum()),
+        "TN-2016-2020-leavers_hamlet_branch": int((leavers["branch_type"] == "hamlet").sum()),
+        "TN-2016-2020-leavers_no_vocational_training": int(
+            leavers["professional_training"].isin(["none", "elementary"]).sum()
+        ),
+        "TN-2016-2020-leavers_no_political_training": int((leavers["political_training"] == "none").sum()),
     }
-    assert len(l) == 662
+    assert len(leavers) == 662
     for figure_id, count in observed.items():
         assert count == published.loc[figure_id, "value"], figure_id
 
 
 def test_published_reason_shares_are_exact(leavers_2016_2020: pd.DataFrame) -> None:
     reasons = leavers_2016_2020.groupby(["exit_kind", "exit_reason"]).size()
-    assert reasons[("removed", "quit_activity")] == 381          # 89,86% of 424
+    assert reasons[("removed", "quit_activity")] == 381  # 89,86% of 424
     assert reasons[("asked_to_leave", "family_hardship")] == 173  # 72,69% of 238
-    assert reasons[("asked_to_leave", "spouse_abroad")] == 65     # 27,31% of 238
+    assert reasons[("asked_to_leave", "spouse_abroad")] == 65  # 27,31% of 238
     assert round(100 * 381 / 424, 2) == 89.86 and round(100 * 173 / 238, 2) == 72.69
 
 
@@ -104,8 +107,9 @@ def test_solve_trend_recovers_known_slopes_exactly() -> None:
 
 def test_members_over_represented_among_leavers_as_planted(province, leavers_2016_2020) -> None:
     m = province.tables["members"]
-    on_roll_2018 = (m["entry_date"].isna() | (m["entry_date"].dt.year < 2018)) & \
-                   (m["exit_date"].isna() | (m["exit_date"].dt.year >= 2018))
+    on_roll_2018 = (m["entry_date"].isna() | (m["entry_date"].dt.year < 2018)) & (
+        m["exit_date"].isna() | (m["exit_date"].dt.year >= 2018)
+    )
     stock = m[on_roll_2018]
     member_share = {
         "hamlet_branch": (stock["branch_type"] == "hamlet").mean(),
@@ -162,7 +166,6 @@ def test_default_province_size(province) -> None:
     assert branches.min() >= 200  # a few hundred branches of each type
 
 
-
 # --- issue 7: admissions, quality ratings, member management (recomputed with plain pandas) -----------------------
 
 DISTRICTS = [u[0] for u in truth.UNITS]
@@ -175,11 +178,14 @@ def admissions(province) -> pd.DataFrame:
     m = province.tables["members"]
     admitted = m[m["entry_kind"] == "admitted"]
     key = [admitted["unit_code"], admitted["entry_date"].dt.year.rename("year")]
-    table = pd.DataFrame({
-        "admitted": admitted.groupby(key).size(),
-        "first_half": admitted[admitted["entry_date"].dt.month <= 6].groupby(
-            [k[admitted["entry_date"].dt.month <= 6] for k in key]).size(),
-    })
+    table = pd.DataFrame(
+        {
+            "admitted": admitted.groupby(key).size(),
+            "first_half": admitted[admitted["entry_date"].dt.month <= 6]
+            .groupby([k[admitted["entry_date"].dt.month <= 6] for k in key])
+            .size(),
+        }
+    )
     plans = province.tables["admission_plans"].set_index(["unit_code", "year"])
     start = province.tables["annual_counts"].set_index(["unit_code", "year"])["members_start"]
     return plans[["planned"]].join(table).join(start).fillna(0).astype(int)
@@ -191,10 +197,12 @@ def test_admissions_reproduce_the_published_attainment(admissions) -> None:
     assert (sim.loc[2022, "admitted"], sim.loc[2022, "planned"]) == (1457, 1390)
     assert (sim.loc[2016:2022, "admitted"].sum(), sim.loc[2016:2022, "planned"].sum()) == (10980, 12410)
     assert (sim.loc[2023, "first_half"], sim.loc[2023, "planned"]) == (787, 2082)
-    attainment = [100 * sim.loc[2021, "admitted"] / sim.loc[2021, "planned"],
-                  100 * sim.loc[2022, "admitted"] / sim.loc[2022, "planned"],
-                  100 * sim.loc[2016:2022, "admitted"].sum() / sim.loc[2016:2022, "planned"].sum(),
-                  100 * sim.loc[2023, "first_half"] / sim.loc[2023, "planned"]]
+    attainment = [
+        100 * sim.loc[2021, "admitted"] / sim.loc[2021, "planned"],
+        100 * sim.loc[2022, "admitted"] / sim.loc[2022, "planned"],
+        100 * sim.loc[2016:2022, "admitted"].sum() / sim.loc[2016:2022, "planned"].sum(),
+        100 * sim.loc[2023, "first_half"] / sim.loc[2023, "planned"],
+    ]
     assert [round(a, 2) for a in attainment] == [110.63, 104.82, 88.48, 37.80]
     assert sim["admitted"].to_dict() == truth.ADMITTED_PER_YEAR
     assert sim["planned"].to_dict() == truth.ADMISSION_PLANS
@@ -255,8 +263,12 @@ def test_admission_sources_plant_the_training_ratio_and_match_sex_and_age(provin
         pool = sources[sources["year"] == year]
         assert (pool.groupby("attribute")["count"].sum() == 3 * len(new)).all()
         age = pd.cut(year - new["birth_year"], [0, 30, 40, 50, 200], labels=["18_30", "31_40", "41_50", "51_plus"])
-        groups = {"sex": new["sex"], "professional_training": new["professional_training"],
-                  "age_group": age.astype(str), "occupation": new["occupation"]}
+        groups = {
+            "sex": new["sex"],
+            "professional_training": new["professional_training"],
+            "age_group": age.astype(str),
+            "occupation": new["occupation"],
+        }
         for attribute, values in groups.items():
             share_new = values.value_counts(normalize=True)
             in_pool = pool[pool["attribute"] == attribute].set_index("category")["count"]
@@ -270,8 +282,9 @@ def test_admission_sources_plant_the_training_ratio_and_match_sex_and_age(provin
 
 @pytest.fixture(scope="module")
 def ratings(province) -> pd.DataFrame:
-    return province.tables["quality_ratings"].pivot_table(index=["subject", "unit_code", "year"], columns="rating",
-                                                          values="count", aggfunc="sum")
+    return province.tables["quality_ratings"].pivot_table(
+        index=["subject", "unit_code", "year"], columns="rating", values="count", aggfunc="sum"
+    )
 
 
 def test_organisation_shares_reproduce_the_published_ones(ratings) -> None:
@@ -315,8 +328,12 @@ def test_d06_organisations_differ_from_2018_and_d03_members_always(ratings) -> N
             if unit != "D06" or year < 2018:
                 table = (orgs.drop("D06") if year >= 2018 else orgs).xs(year, level="year")
                 own, others = table.loc[unit], table.drop(unit).sum()
-                merged = np.array([[own["excellent"], own.drop("excellent").sum()],
-                                   [others["excellent"], others.drop("excellent").sum()]])
+                merged = np.array(
+                    [
+                        [own["excellent"], own.drop("excellent").sum()],
+                        [others["excellent"], others.drop("excellent").sum()],
+                    ]
+                )
                 assert stats.fisher_exact(merged)[1] > 1e-3, (unit, year)
 
 
@@ -356,7 +373,9 @@ def test_screening_2019_and_removals_within_each_districts_exits(province, manag
     exits = m[(m["exit_date"].dt.year == 2019) & m["exit_kind"].isin(["removed", "asked_to_leave", "expelled"])]
     capacity = exits.groupby("unit_code").size().reindex(screened.index, fill_value=0)
     assert (screened["screened_removed"] <= capacity).all()
-    assert management.drop(2019, level="year")[["screened", "screened_removed", "screened_monitored"]].isna().all().all()
+    assert (
+        management.drop(2019, level="year")[["screened", "screened_removed", "screened_monitored"]].isna().all().all()
+    )
 
 
 def test_default_data_reproduces_the_seeds_stated_percentages(province, ratings, management, admissions) -> None:
@@ -367,7 +386,8 @@ def test_default_data_reproduces_the_seeds_stated_percentages(province, ratings,
     computed = {
         "HB-2021-admitted_districts": 100 * sim.loc[2021, "admitted"] / sim.loc[2021, "planned"],
         "HB-2022-admitted_districts": 100 * sim.loc[2022, "admitted"] / sim.loc[2022, "planned"],
-        "HB-2016-2022-admitted_districts": 100 * sim.loc[2016:2022, "admitted"].sum()
+        "HB-2016-2022-admitted_districts": 100
+        * sim.loc[2016:2022, "admitted"].sum()
         / sim.loc[2016:2022, "planned"].sum(),
         "HB-2023-H1-admitted": 100 * sim.loc[2023, "first_half"] / sim.loc[2023, "planned"],
         "HCM-2015-grassroots_excellent": org_share.loc[2015, "excellent"],

@@ -1,4 +1,5 @@
 """The term table computes the seeds' percent changes; the command prints it; the section states it as the seeds do."""
+
 from __future__ import annotations
 
 import io
@@ -17,9 +18,13 @@ def tn():
 
 def test_term_table_reproduces_the_seed_percent_changes(tn) -> None:
     # 308 → 424 removed is +37,66% and 120 → 238 asked to leave is +98,33% (stated "98%"): seed 000.
-    yearly = pd.DataFrame({"year": range(2011, 2021),
-                           "removed": [60, 60, 60, 60, 68, 80, 80, 80, 80, 104],
-                           "asked_to_leave": [24] * 5 + [40, 40, 40, 40, 78]})
+    yearly = pd.DataFrame(
+        {
+            "year": range(2011, 2021),
+            "removed": [60, 60, 60, 60, 68, 80, 80, 80, 80, 104],
+            "asked_to_leave": [24] * 5 + [40, 40, 40, 40, 78],
+        }
+    )
     table = term_table(yearly, tn, ["removed", "asked_to_leave"], ["2010-2015", "2015-2020"])
     assert table["removed"].tolist() == [308, 424]
     assert table["asked_to_leave"].tolist() == [120, 238]
@@ -31,8 +36,9 @@ def test_term_table_reproduces_the_seed_percent_changes(tn) -> None:
 
 
 def test_incomplete_term_is_not_compared(tn) -> None:
-    yearly = pd.DataFrame({"year": [2016, 2017, 2018, 2019, 2020, 2021, 2022],
-                           "removed": [10] * 7, "asked_to_leave": [1] * 7})
+    yearly = pd.DataFrame(
+        {"year": [2016, 2017, 2018, 2019, 2020, 2021, 2022], "removed": [10] * 7, "asked_to_leave": [1] * 7}
+    )
     table = term_table(yearly, tn, ["removed", "asked_to_leave"], ["2015-2020", "2020-2025"])
     assert table["complete"].tolist() == [True, False]
     assert table.loc[1, "years_observed"] == 2
@@ -51,5 +57,7 @@ def test_command_prints_the_seed_totals_of_the_default_province(run_cli) -> None
 def test_section_states_the_term_in_the_seed_sentence_form() -> None:
     from helpers.report.sections.term_table import TermTableReport
 
-    report = TermTableReport.build("data/sample", "SIM", ["2010-2015", "2015-2020"], ["removed", "asked_to_leave"], "vi")
+    report = TermTableReport.build(
+        "data/sample", "SIM", ["2010-2015", "2015-2020"], ["removed", "asked_to_leave"], "vi"
+    )
     assert "424 đảng viên bị xóa tên (tăng 37,66%)" in report.terms_section()

@@ -1,5 +1,6 @@
 """Vietnamese and English text cannot drift: same keys, same placeholders; every key the code uses exists and every
 key that exists is used; and no code outside helpers.text chooses text by comparing the language."""
+
 from __future__ import annotations
 
 import ast
@@ -45,30 +46,49 @@ def test_vietnamese_text_has_diacritics_where_expected() -> None:
 TOPICS = frozenset(path.stem for path in (locales_dir() / "vi").glob("*.toml"))
 _TOPIC = "|".join(sorted(TOPICS, key=len, reverse=True))
 KEY_LIKE = re.compile(rf"(?:{_TOPIC})(?:\.\w+)+\.?|(?:{_TOPIC})\.")
-KEY_START = re.compile(rf"(?:{_TOPIC})\.")
-OPEN = re.compile(rf"(?:{_TOPIC})\\\.\[\^\.\]\+")  # the pattern of a key whose first name after the topic is a placeholder
+KEY_START = re.compile(rf"({_TOPIC})\.")
 # File names that look like keys ('report.css' in the template); never keys.
-FILE_SUFFIXES = {"css", "csv", "html", "ipynb", "j2", "json", "md", "parquet", "pdf", "png", "py", "svg", "toml", "txt",
-                 "xlsx"}
+FILE_SUFFIXES = {
+    "css",
+    "csv",
+    "html",
+    "ipynb",
+    "j2",
+    "json",
+    "md",
+    "parquet",
+    "pdf",
+    "png",
+    "py",
+    "svg",
+    "toml",
+    "txt",
+    "xlsx",
+}
 
 
 def _codes_in_domains() -> set[str]:
     """helpers.data.codes.label(domain, code): a label for every code of every coded column."""
     from helpers.data.codes import DOMAINS
+
     return {f"codes.{domain}.{code}" for domain, codes in DOMAINS.items() for code in codes}
 
 
 def _contract_columns() -> set[str]:
     """header_aliases and the missing-column messages: the label of every field of every data contract."""
     from helpers.data.contracts import CONTRACTS
+
     return {f"columns.{f.name}" for contract in CONTRACTS.values() for f in contract.fields}
 
 
 def _quality_sub_headings() -> set[str]:
     """QualityReport._sub(part, anchor) → quality.{part}.{anchor}, for the literal pairs it is called with."""
     tree = ast.parse((PACKAGE_DIR / "report" / "quality.py").read_text(encoding="utf-8"))
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr == "_sub"]
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "_sub"
+    ]
     assert calls and all(isinstance(a, ast.Constant) for c in calls for a in c.args), "_sub takes literal names"
     return {"quality." + ".".join(a.value for a in c.args) for c in calls}
 
@@ -94,6 +114,7 @@ KEPT_UNUSED = {
 class KeyUse:
     where: str  # file:line
     source: str  # the literal or expression as written
+    topic: str
     pattern: re.Pattern[str]  # the keys it stands for
     open: bool = False  # nothing literal after the topic: covers keys only through DYNAMIC_KEYS
 
@@ -104,21 +125,41 @@ def _literal_use(text: str, where: str, source: str) -> KeyUse | None:
     if text.rsplit(".", 1)[-1] in FILE_SUFFIXES and text not in catalogue("vi"):
         return None
     tail = ".+" if text.endswith((".", "_")) else r"(?:\..+)?"  # a prefix: whatever the code appends to it
-    return KeyUse(where, source, re.compile(re.escape(text) + tail))
+    return KeyUse(where, source, text.split(".")[0], re.compile(re.escape(text) + tail))
 
 
-def _pieces(node: ast.expr, consumed: list[ast.AST]) -> list[str | None]:
-    """An f-string or a chain of + as literal pieces and None for each computed piece."""
+def _choices(node: ast.expr) -> list[str] | None:
+    """The strings an expression can only be: a literal, or a conditional between such (``'up' if x else 'down'``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp) and (body := _choices(node.body)) and (orelse := _choices(node.orelse)):
+        return body + orelse
+    return None
+
+
+def _pieces(node: ast.expr, consumed: list[ast.AST]) -> list[str | list[str] | None]:
+    """An f-string or a chain of + as pieces: a literal, the alternatives of a conditional, None when computed."""
     if isinstance(node, ast.JoinedStr):
         consumed += [node, *node.values]
-        return [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+        return [
+            v.value
+            if isinstance(v, ast.Constant)
+            else (_choices(v.value) if v.conversion == -1 and v.format_spec is None else None)
+            for v in node.values
+        ]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         consumed.append(node)
         return _pieces(node.left, consumed) + _pieces(node.right, consumed)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         consumed.append(node)
         return [node.value]
-    return [None]
+    return [_choices(node)]
+
+
+def _fragment(piece: str | list[str] | None) -> str:
+    if piece is None:
+        return "[^.]+"  # a computed piece: one dotted name
+    return re.escape(piece) if isinstance(piece, str) else "(?:" + "|".join(map(re.escape, piece)) + ")"
 
 
 def python_key_uses(source: str, name: str) -> list[KeyUse]:
@@ -130,15 +171,16 @@ def python_key_uses(source: str, name: str) -> list[KeyUse]:
         if isinstance(node, ast.JoinedStr | ast.BinOp):
             consumed: list[ast.AST] = []
             pieces = _pieces(node, consumed)
-            if not pieces or pieces[0] is None:
+            if not pieces or not isinstance(pieces[0], str):
                 continue  # starts with a computed piece: its literals are judged on their own
             judged.update(id(n) for n in consumed)
             where, written = f"{name}:{node.lineno}", ast.unparse(node)
-            if None not in pieces:  # all literal ("a" + "b")
+            if all(isinstance(p, str) for p in pieces):  # all literal ("a" + "b")
                 use = _literal_use("".join(pieces), where, written)
-            elif KEY_START.match(pieces[0]):
-                rx = "".join("[^.]+" if p is None else re.escape(p) for p in pieces)
-                use = KeyUse(where, written, re.compile(rx), open=bool(OPEN.fullmatch(rx.split("[^.]+")[0] + "[^.]+")))
+            elif start := KEY_START.match(pieces[0]):
+                rx = "".join(map(_fragment, pieces))
+                is_open = pieces[0] == start.group(0) and pieces[1] is None
+                use = KeyUse(where, written, start.group(1), re.compile(rx), open=is_open)
             else:
                 use = None
             uses += [use] if use else []
@@ -170,29 +212,39 @@ def key_uses() -> list[KeyUse]:
     return uses
 
 
-def key_check(uses: list[KeyUse], keys: set[str]) -> tuple[list[str], list[str]]:
+def key_check(
+    uses: list[KeyUse], keys: set[str], dynamic: dict = DYNAMIC_KEYS, kept: dict = KEPT_UNUSED
+) -> tuple[list[str], list[str]]:
     """(missing, unused): each use that names no key, each unresolved dynamic key, each key nothing uses."""
     missing, used = [], set()
     for use in uses:
         if use.open:
-            if use.source not in DYNAMIC_KEYS:
-                missing.append(f"{use.where}: {use.source} can build any {use.source[2:].split('.')[0]}.* key; the "
-                               "scan cannot tell which: list what it builds in DYNAMIC_KEYS (tests/test_text.py)")
+            if use.source not in dynamic:
+                missing.append(
+                    f"{use.where}: {use.source} can build any {use.topic}.* key; the "
+                    "scan cannot tell which: list what it builds in DYNAMIC_KEYS (tests/test_text.py)"
+                )
                 continue
-            built = DYNAMIC_KEYS[use.source]()
+            built = dynamic[use.source]()
             missing += [f"{key} — built at {use.where} by {use.source}" for key in sorted(built - keys)]
             used |= built & keys
             continue
         hit = {k for k in keys if use.pattern.fullmatch(k)}
         if not hit:
-            missing.append(f"{use.where}: {use.source} — no such key in locales/*/{use.source.strip('fr\'\"').split('.')[0]}.toml")
+            missing.append(f"{use.where}: {use.source} — no such key in locales/*/{use.topic}.toml")
         used |= hit
-    stale = [f"DYNAMIC_KEYS[{s!r}]: no such dynamic key in the code any more" for s in DYNAMIC_KEYS
-             if s not in {u.source for u in uses if u.open}]
-    kept = {k for k in keys if any(k == p or k.startswith(p + ".") for p in KEPT_UNUSED)}
-    stale += [f"KEPT_UNUSED[{p!r}]: used now, or no such key: remove the entry" for p in KEPT_UNUSED
-              if not any(k == p or k.startswith(p + ".") for k in keys - used)]
-    unused = [f"{k} (locales/*/{k.split('.')[0]}.toml)" for k in sorted(keys - used - kept)]
+    stale = [
+        f"DYNAMIC_KEYS[{s!r}]: no such dynamic key in the code any more"
+        for s in dynamic
+        if s not in {u.source for u in uses if u.open}
+    ]
+    under = lambda prefix, among: {k for k in among if k == prefix or k.startswith(prefix + ".")}
+    stale += [
+        f"KEPT_UNUSED[{p!r}]: used now, or no such key: remove the entry" for p in kept if not under(p, keys - used)
+    ]
+    unused = [
+        f"{k} (locales/*/{k.split('.')[0]}.toml)" for k in sorted(keys - used) if not any(under(p, {k}) for p in kept)
+    ]
     return missing + stale, unused
 
 
@@ -203,18 +255,42 @@ def test_every_key_the_code_uses_is_in_the_catalogue() -> None:
 
 def test_every_key_in_the_catalogue_is_used() -> None:
     _, unused = key_check(key_uses(), set(catalogue("vi")))
-    assert not unused, ("keys defined but used nowhere in src/helpers, notebooks or templates (remove them from both "
-                        "languages, or list them in KEPT_UNUSED with why):\n  " + "\n  ".join(unused))
+    assert not unused, (
+        "keys defined but used nowhere in src/helpers, notebooks or templates (remove them from both "
+        "languages, or list them in KEPT_UNUSED with why):\n  " + "\n  ".join(unused)
+    )
 
 
 def test_the_key_scan_sees_literal_prefix_and_dynamic_keys() -> None:
-    keys = {"report.terms.up", "report.terms.down", "report.section.terms", "codes.exit_kind.removed", "report.title"}
-    source = ("t('report.title', lang); SECTION_KEYS = 'report.section'; t(f'codes.exit_kind.{k}', lang)\n"
-              "t('report.terms.' + side, lang); t('report.titel', lang); t(f'report.nothing.{k}', lang)\n")
-    missing, unused = key_check([u for u in python_key_uses(source, "x.py") if not u.open], keys)
-    assert missing == ["x.py:2: 'report.titel' — no such key in locales/*/report.toml",
-                       "x.py:2: f'report.nothing.{k}' — no such key in locales/*/report.toml"] + missing[2:]
-    assert unused == []
+    keys = {
+        "report.terms.up",
+        "report.terms.down",
+        "report.terms.same",
+        "report.section.terms",
+        "codes.exit_kind.removed",
+        "report.title",
+    }
+    source = (
+        "t('report.title', lang); SECTION_KEYS = 'report.section'; t(f'codes.exit_kind.{k}', lang)\n"
+        "t(f\"report.terms.{'up' if x else 'down'}\", lang); t('report.titel', lang)\n"
+        "t(f'report.nothing.{k}', lang)\n"
+    )
+    missing, unused = key_check(python_key_uses(source, "x.py"), keys, dynamic={}, kept={})
+    assert sorted(missing) == [
+        "x.py:2: 'report.titel' — no such key in locales/*/report.toml",
+        "x.py:3: f'report.nothing.{k}' — no such key in locales/*/report.toml",
+    ]
+    assert unused == ["report.terms.same (locales/*/report.toml)"]  # only up and down can be built
+    missing, unused = key_check(python_key_uses("t('report.terms.' + side, lang)", "z.py"), keys, dynamic={}, kept={})
+    assert missing == [] and "report.terms.same (locales/*/report.toml)" not in unused  # any name after the prefix
+    missing, unused = key_check(
+        python_key_uses("t(f'codes.{d}.{c}', lang)", "y.py"), {"codes.exit_kind.removed"}, dynamic={}, kept={}
+    )
+    assert missing == [
+        "y.py:1: f'codes.{d}.{c}' can build any codes.* key; the scan cannot tell which: list what it "
+        "builds in DYNAMIC_KEYS (tests/test_text.py)"
+    ]
+    assert unused == ["codes.exit_kind.removed (locales/*/codes.toml)"]
 
 
 # --- only helpers.text chooses by language --------------------------------------------------------------------
@@ -224,9 +300,14 @@ LANGUAGE_NAMES = {"lang", "language"}
 
 def language_comparisons(source: str, name: str) -> list[str]:
     """Each comparison of a name (or attribute) called lang/language with a string literal, as file:line: code."""
+
     def is_language(node: ast.expr) -> bool:
-        return (isinstance(node, ast.Name) and node.id in LANGUAGE_NAMES
-                or isinstance(node, ast.Attribute) and node.attr in LANGUAGE_NAMES)
+        return (
+            isinstance(node, ast.Name)
+            and node.id in LANGUAGE_NAMES
+            or isinstance(node, ast.Attribute)
+            and node.attr in LANGUAGE_NAMES
+        )
 
     def is_text(node: ast.expr) -> bool:
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
@@ -238,8 +319,8 @@ def language_comparisons(source: str, name: str) -> list[str]:
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
             if any(is_language(s) for s in sides) and any(is_text(s) for s in sides):
-                found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
-    return found
+                found.append((node.lineno, f"{name}:{node.lineno}: {ast.unparse(node)}"))
+    return [text for _, text in sorted(found)]
 
 
 def test_only_helpers_text_compares_the_language() -> None:
@@ -247,11 +328,12 @@ def test_only_helpers_text_compares_the_language() -> None:
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         if path != PACKAGE_DIR / "text.py":
             found += language_comparisons(path.read_text(encoding="utf-8"), str(path.relative_to(REPO_ROOT)))
-    assert not found, ("text chosen by comparing the language; put the text in locales/<lang>/*.toml and look it up "
-                       "with helpers.text.t (or a function in helpers/text.py):\n  " + "\n  ".join(found))
+    assert not found, (
+        "text chosen by comparing the language; put the text in locales/<lang>/*.toml and look it up "
+        "with helpers.text.t (or a function in helpers/text.py):\n  " + "\n  ".join(found)
+    )
 
 
 def test_the_language_check_catches_a_branch() -> None:
     source = 'x = " và " if lang == "vi" else " and "\nif self.language in ("en",): pass\nok = lang in LANGUAGES\n'
-    assert language_comparisons(source, "bad.py") == ['bad.py:1: lang == \'vi\'',
-                                                       "bad.py:2: self.language in ('en',)"]
+    assert language_comparisons(source, "bad.py") == ["bad.py:1: lang == 'vi'", "bad.py:2: self.language in ('en',)"]

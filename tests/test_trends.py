@@ -1,19 +1,28 @@
 """The segmented trend model against exact series, the generator's planted truth, and reference implementations."""
+
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.synth import province as synth
-from helpers.synth import truth
+from helpers.analyses.trends import (
+    MIN_YEARS_PER_TERM,
+    TrendError,
+    check_series,
+    fit_trend,
+    mann_kendall,
+    rates,
+    term_spans,
+)
 from helpers.data.counts import counts_for_unit
 from helpers.data.terms import load_terms
-from helpers.analyses.trends import (MIN_YEARS_PER_TERM, TrendError, check_series, fit_trend, mann_kendall, rates,
-                            term_spans)
-import re
 from helpers.report.sections.trends import TrendsReport
+from helpers.synth import province as synth
+from helpers.synth import truth
 
 TERMS = ["2010-2015", "2015-2020", "2020-2025"]
 
@@ -27,8 +36,8 @@ def exact_series(factors=(1.5, 0.75, 1.25), exposure_growth=2.0) -> pd.DataFrame
     """Counts and exposure whose rate grows by exactly ``factors`` a year in each term (knots 2015, 2020)."""
     years = np.arange(2011, 2026)
     steps = [factors[0]] * 4 + [factors[1]] * 5 + [factors[2]] * 5
-    rate = 2.0 ** -6 * np.concatenate([[1.0], np.cumprod(steps)])
-    exposure = 2.0 ** 30 * exposure_growth ** (years - 2011)
+    rate = 2.0**-6 * np.concatenate([[1.0], np.cumprod(steps)])
+    exposure = 2.0**30 * exposure_growth ** (years - 2011)
     return pd.DataFrame({"year": years, "members_start": exposure, "x": rate * exposure})
 
 
@@ -49,12 +58,15 @@ def test_aapc_weights_segments_by_their_years(sim_terms) -> None:
     # 2013→2018: 2 intervals at ×1.5 and 3 at ×0.75
     expected = 100 * (np.exp((2 * np.log(1.5) + 3 * np.log(0.75)) / 5) - 1)
     assert fit.aapc(2013, 2018)["apc"] == pytest.approx(expected, abs=1e-6)
-    assert fit.aapc(2011, 2025)["apc"] == pytest.approx(100 * (np.exp((4 * np.log(1.5) + 5 * np.log(0.75) + 5 * np.log(1.25)) / 14) - 1), abs=1e-6)
+    assert fit.aapc(2011, 2025)["apc"] == pytest.approx(
+        100 * (np.exp((4 * np.log(1.5) + 5 * np.log(0.75) + 5 * np.log(1.25)) / 14) - 1), abs=1e-6
+    )
 
 
 def test_default_data_recovers_the_planted_apcs_within_their_intervals(sample, sim_terms) -> None:
-    yearly = rates(check_series(counts_for_unit(sample.annual_counts, sample.units, "SIM"), "SIM"),
-                   ["removed", "asked_to_leave"])
+    yearly = rates(
+        check_series(counts_for_unit(sample.annual_counts, sample.units, "SIM"), "SIM"), ["removed", "asked_to_leave"]
+    )
     spans = term_spans(yearly["year"], sim_terms, TERMS)
     for kind in ("removed", "asked_to_leave"):
         apc = fit_trend(yearly, kind, spans).apc()
@@ -63,6 +75,7 @@ def test_default_data_recovers_the_planted_apcs_within_their_intervals(sample, s
             assert row.apc == pytest.approx(planted, abs=1.0), (kind, row.term)
 
 
+@pytest.mark.simulation
 def test_confidence_intervals_cover_the_planted_apc_about_95_percent(sample, sim_terms) -> None:
     yearly = counts_for_unit(sample.annual_counts, sample.units, "SIM")
     exposure = yearly.set_index("year")["members_start"].astype(float)
@@ -88,15 +101,20 @@ def test_short_term_is_reported_not_fitted(sim_terms) -> None:
     assert apc.loc["2020-2025", "years_observed"] == 2 < MIN_YEARS_PER_TERM
     assert apc.loc["2015-2020", "apc"] == pytest.approx(-25.0, abs=1e-6)  # the 2021-2022 points do not bend it
     with pytest.raises(TrendError, match="3"):
-        fit_trend(data.query("year >= 2020"), "x", term_spans(data.query("year >= 2020")["year"], sim_terms, ["2020-2025"]))
+        fit_trend(
+            data.query("year >= 2020"), "x", term_spans(data.query("year >= 2020")["year"], sim_terms, ["2020-2025"])
+        )
 
 
-@pytest.mark.parametrize(("frame", "message"), [
-    (pd.DataFrame({"year": [2016, 2017, 2019], "members_start": [10, 10, 10]}), "2018"),
-    (pd.DataFrame({"year": [2016, 2016], "members_start": [10, 10]}), "2016"),
-    (pd.DataFrame({"year": [2016, 2017], "members_start": [10, 0]}), "2017"),
-    (pd.DataFrame({"year": [], "members_start": []}), "X"),
-])
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"year": [2016, 2017, 2019], "members_start": [10, 10, 10]}), "2018"),
+        (pd.DataFrame({"year": [2016, 2016], "members_start": [10, 10]}), "2016"),
+        (pd.DataFrame({"year": [2016, 2017], "members_start": [10, 0]}), "2017"),
+        (pd.DataFrame({"year": [], "members_start": []}), "X"),
+    ],
+)
 def test_bad_series_get_a_clear_message(frame: pd.DataFrame, message: str) -> None:
     with pytest.raises(TrendError, match=message) as err:
         check_series(frame, "X")
@@ -119,12 +137,14 @@ def test_mann_kendall_and_sen_against_scipy() -> None:
 
 
 def test_rates_per_thousand() -> None:
-    out = rates(pd.DataFrame({"year": [2020], "members_start": [2000], "removed": [3], "asked_to_leave": [1]}),
-                ["removed", "asked_to_leave"])
+    out = rates(
+        pd.DataFrame({"year": [2020], "members_start": [2000], "removed": [3], "asked_to_leave": [1]}),
+        ["removed", "asked_to_leave"],
+    )
     assert out.loc[0, "removed_rate"] == 1.5 and out.loc[0, "total_rate"] == 2.0
 
 
-# --- the report section (helpers.report.sections.trends) ------------------------------------------------------------
+# --- the report section (helpers.report.sections.trends) ------------------------------------------
 
 KINDS = ["removed", "asked_to_leave"]
 

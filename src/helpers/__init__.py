@@ -1,4 +1,5 @@
 """Analysis of party members removed from the rolls and members who asked to leave, term by term."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

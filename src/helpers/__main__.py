@@ -1,4 +1,5 @@
 """``python -m helpers`` runs the command line."""
+
 import sys
 
 from helpers.cli.main import main

@@ -3,6 +3,7 @@
 No heavy imports here. ``HELPERS_DATA_ROOT`` overrides the data folder and ``HELPERS_REPORTS_ROOT`` the
 reports folder, so a batch run or a test can point the suite elsewhere without changing code.
 """
+
 from __future__ import annotations
 
 import os

@@ -63,8 +63,9 @@ ENTRIES = (
     Entry("committee", 5, "report", aliases=("05-committee-report.ipynb",)),
     Entry("admissions", 6, "analysis", "quality.title"),
     Entry("ratings", 7, "analysis", "quality.title", aliases=("quality-ratings", "07-quality-ratings.ipynb")),
-    Entry("management", 8, "analysis", "quality.title",
-          aliases=("screening-exemptions", "08-screening-exemptions.ipynb")),
+    Entry(
+        "management", 8, "analysis", "quality.title", aliases=("screening-exemptions", "08-screening-exemptions.ipynb")
+    ),
     Entry("quality", 9, "report", "quality.title", aliases=("09-quality-report.ipynb",)),
 )
 

@@ -3,10 +3,11 @@
 Strings live in ``locales/<lang>/<topic>.toml``; a key is ``topic.name`` (for example ``published.verdict.mismatch``).
 Vietnamese is the default; English has the same keys, and a test checks that both languages define the same keys.
 """
+
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from helpers.paths import locales_dir
@@ -17,7 +18,7 @@ DEFAULT_LANGUAGE = "vi"
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """All strings of one language, flattened to dotted keys."""
     if lang not in LANGUAGES:

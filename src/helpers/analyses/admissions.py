@@ -6,6 +6,7 @@ and ``entry_date`` falls in that period. Plans and reported counts of a unit's s
 :func:`helpers.data.units.series_units`, except that a unit's own row, where it has one, wins over the sum of the rows
 of the units below it and merged into it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers.analyses.profiles import Association, association
 from helpers.analyses.stats import clopper_pearson
 from helpers.data.codes import AGE_GROUP_LOWER, DOMAINS
 from helpers.data.counts import counts_for_unit
-from helpers.data.units import series_units
-from helpers.analyses.profiles import Association, association
 from helpers.data.terms import term_years
+from helpers.data.units import series_units
 
 PROFILE_ATTRIBUTES = ("age_group", "sex", "professional_training", "occupation")
 # Admissions a year as % of the members at its start: the band the national resolution sets (3–4%).
@@ -36,18 +37,26 @@ STATUSES = ("behind", "at_risk", "on_track", "no_plan", "no_projection")
 
 # --- admitted counts and plans per unit and year ----------------------------------------------------------------
 
+
 def admitted_from_members(members: pd.DataFrame, years: range | None = None) -> pd.DataFrame:
     """Admitted in each year and in its first half (1 January–30 June), per unit, from one row per member."""
     admitted = members["entry_kind"].eq("admitted").fillna(False).astype(bool) & members["entry_date"].notna()
     new = members.loc[admitted]
-    frame = pd.DataFrame({"unit_code": new["unit_code"], "year": new["entry_date"].dt.year,
-                          "first_half": new["entry_date"].dt.month <= 6})
-    grouped = frame.groupby(["unit_code", "year"]).agg(admitted=("first_half", "size"),
-                                                       admitted_first_half=("first_half", "sum"))
+    frame = pd.DataFrame(
+        {
+            "unit_code": new["unit_code"],
+            "year": new["entry_date"].dt.year,
+            "first_half": new["entry_date"].dt.month <= 6,
+        }
+    )
+    grouped = frame.groupby(["unit_code", "year"]).agg(
+        admitted=("first_half", "size"), admitted_first_half=("first_half", "sum")
+    )
     if years is None:
         years = range(int(frame["year"].min()), int(frame["year"].max()) + 1) if not frame.empty else range(0)
-    index = pd.MultiIndex.from_product([sorted(members["unit_code"].dropna().unique()), list(years)],
-                                       names=["unit_code", "year"])
+    index = pd.MultiIndex.from_product(
+        [sorted(members["unit_code"].dropna().unique()), list(years)], names=["unit_code", "year"]
+    )
     out = grouped.reindex(index, fill_value=0).reset_index()
     return out.astype({"unit_code": "string", "year": "Int64", "admitted": "Int64", "admitted_first_half": "Int64"})
 
@@ -58,8 +67,14 @@ def _below(units: pd.DataFrame, code: str) -> list[str]:
     return units.loc[linked.astype(bool), "unit_code"].tolist()
 
 
-def rolled_up(table: pd.DataFrame, units: pd.DataFrame, unit: str, values: list[str],
-              group: tuple[str, ...] = ("year",), keys: tuple[str, ...] = ("year",)) -> pd.DataFrame:
+def rolled_up(
+    table: pd.DataFrame,
+    units: pd.DataFrame,
+    unit: str,
+    values: list[str],
+    group: tuple[str, ...] = ("year",),
+    keys: tuple[str, ...] = ("year",),
+) -> pd.DataFrame:
     """Rows of ``unit``'s series: the unit's own rows for each ``group`` it has, else the sum of the rolled-up rows
     of the units below it and merged into it; a sum with a missing part is missing."""
     group, keys = list(group), list(keys)
@@ -81,8 +96,13 @@ def rolled_up(table: pd.DataFrame, units: pd.DataFrame, unit: str, values: list[
     return walk(unit, frozenset()).sort_values(keys).reset_index(drop=True)
 
 
-def admissions_series(units: pd.DataFrame, unit: str, plans: pd.DataFrame | None = None,
-                      members: pd.DataFrame | None = None, counts: pd.DataFrame | None = None) -> pd.DataFrame:
+def admissions_series(
+    units: pd.DataFrame,
+    unit: str,
+    plans: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per year of ``unit``'s series: planned, admitted, admitted in the first half, members at the start.
 
     Admitted counts come from the member registry when there is one, else from the plans' reported columns, else
@@ -116,6 +136,7 @@ def admissions_series(units: pd.DataFrame, unit: str, plans: pd.DataFrame | None
 
 
 # --- attainment ----------------------------------------------------------------------------------------------
+
 
 def seed_round(value: float, decimals: int = 2) -> float:
     """Rounded half up on the decimal digits, the way the documents write a percentage (110,63%)."""
@@ -164,8 +185,16 @@ def cumulative_attainment(series: pd.DataFrame, years: range, label: str | None 
     part = series[series["year"].isin(list(years)) & series["planned"].notna() & series["admitted"].notna()]
     admitted, planned = int(part["admitted"].sum()), int(part["planned"].sum())
     pct = attainment_pct(admitted, planned)
-    return Cumulative(label or f"{years.start}-{years.stop - 1}", years.start, years.stop - 1,
-                      tuple(int(y) for y in part["year"]), admitted, planned, pct, seed_round(pct))
+    return Cumulative(
+        label or f"{years.start}-{years.stop - 1}",
+        years.start,
+        years.stop - 1,
+        tuple(int(y) for y in part["year"]),
+        admitted,
+        planned,
+        pct,
+        seed_round(pct),
+    )
 
 
 def term_attainment(series: pd.DataFrame, terms: pd.DataFrame, label: str, before: int | None = None) -> Cumulative:
@@ -177,8 +206,12 @@ def term_attainment(series: pd.DataFrame, terms: pd.DataFrame, label: str, befor
 
 # --- admission rate ------------------------------------------------------------------------------------------
 
-def admission_rates(frame: pd.DataFrame, band: tuple[float, float] = RATE_BAND, level: float = LEVEL,
-                    ) -> pd.DataFrame:
+
+def admission_rates(
+    frame: pd.DataFrame,
+    band: tuple[float, float] = RATE_BAND,
+    level: float = LEVEL,
+) -> pd.DataFrame:
     """Admitted as % of the members at the start of the year, with its exact (Clopper–Pearson) interval, and where
     the point value lies against ``band``: 'below', 'within' or 'above'."""
     out = frame[frame["admitted"].notna() & frame["members_start"].notna() & (frame["members_start"] > 0)].copy()
@@ -192,6 +225,7 @@ def admission_rates(frame: pd.DataFrame, band: tuple[float, float] = RATE_BAND, 
 
 
 # --- profile of new members ----------------------------------------------------------------------------------
+
 
 def age_group(age: pd.Series) -> pd.Series:
     """The ``age_group`` code (helpers.data.codes) of each age in whole years; missing where the age is."""
@@ -225,12 +259,14 @@ def members_at_start(members: pd.DataFrame, year: int) -> pd.DataFrame:
     return part.assign(age_group=age_group(year - part["birth_year"].astype("Int64")))
 
 
-def sources_pool(sources: pd.DataFrame, units: pd.DataFrame, unit: str, attribute: str,
-                 years: range) -> pd.Series | None:
+def sources_pool(
+    sources: pd.DataFrame, units: pd.DataFrame, unit: str, attribute: str, years: range
+) -> pd.Series | None:
     """The pool's count per category over ``years`` from admission_sources (the unit's rows, else its subordinate
     units' summed), or None when some year has no rows for ``attribute``."""
-    rows = rolled_up(sources, units, unit, ["count"], group=("year", "attribute"),
-                     keys=("year", "attribute", "category"))
+    rows = rolled_up(
+        sources, units, unit, ["count"], group=("year", "attribute"), keys=("year", "attribute", "category")
+    )
     rows = rows[(rows["attribute"] == attribute) & rows["year"].isin(list(years))]
     if set(years) - set(int(y) for y in rows["year"]):
         return None
@@ -240,7 +276,8 @@ def sources_pool(sources: pd.DataFrame, units: pd.DataFrame, unit: str, attribut
 def compare_profile(new: pd.Series, pool: pd.Series, attribute: str, level: float = LEVEL) -> pd.DataFrame:
     """New members and pool per category, their shares, and the ratio of shares with its 95% CI.
 
-    As in :func:`helpers.analyses.profiles.profile_table`: the interval is Wilson's for the new members' share, divided by
+    As in :func:`helpers.analyses.profiles.profile_table`: the interval is Wilson's for the new members' share,
+    divided by
     the pool's share, which is known (the pool is counted whole, not sampled). Categories empty in both are left out.
     """
     present = set(new.index) | set(pool.index)
@@ -265,8 +302,12 @@ def compare_profile(new: pd.Series, pool: pd.Series, attribute: str, level: floa
     return table.rename_axis("category").reset_index().assign(attribute=attribute)
 
 
-def new_member_profile(members: pd.DataFrame, years: range, attribute: str, pool: pd.Series | None = None,
-                       ) -> tuple[pd.DataFrame, str]:
+def new_member_profile(
+    members: pd.DataFrame,
+    years: range,
+    attribute: str,
+    pool: pd.Series | None = None,
+) -> tuple[pd.DataFrame, str]:
     """The profile table of the members admitted in ``years`` against ``pool`` (from admission_sources) or, when it
     is None, against the members on the rolls at the start of the period; returns the table and which pool."""
     new = new_members(members, years)[attribute].dropna().value_counts()
@@ -283,11 +324,19 @@ def profile_test(table: pd.DataFrame) -> Association:
     :func:`helpers.analyses.profiles.association` tests a group against the rest of a population, so it is given the new
     members as the group and new members plus pool as the population: its table is then categories × (new, pool).
     """
-    return association(pd.DataFrame({"attribute": table["attribute"], "leavers": table["new_members"],
-                                     "member_years": table["new_members"] + table["pool"]}))
+    return association(
+        pd.DataFrame(
+            {
+                "attribute": table["attribute"],
+                "leavers": table["new_members"],
+                "member_years": table["new_members"] + table["pool"],
+            }
+        )
+    )
 
 
 # --- mid-year projection ---------------------------------------------------------------------------------------
+
 
 def garwood_interval(count, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval for a Poisson mean from an observed count: χ² quantiles, lower bound 0 at count 0."""
@@ -321,9 +370,14 @@ def year_end_status(projection: float, high: float, planned: float) -> str:
     return "at_risk" if projection < planned else "on_track"
 
 
-def midyear_table(series_by_unit: dict[str, pd.DataFrame], year: int, reference_share: float,
-                  min_history: int = MIN_HISTORY_ADMISSIONS, history: int = HISTORY_YEARS,
-                  level: float = LEVEL) -> pd.DataFrame:
+def midyear_table(
+    series_by_unit: dict[str, pd.DataFrame],
+    year: int,
+    reference_share: float,
+    min_history: int = MIN_HISTORY_ADMISSIONS,
+    history: int = HISTORY_YEARS,
+    level: float = LEVEL,
+) -> pd.DataFrame:
     """Each unit's year-end admissions projected from its first half of ``year``, with an exact 95% interval,
     against its plan for the year.
 
@@ -343,11 +397,35 @@ def midyear_table(series_by_unit: dict[str, pd.DataFrame], year: int, reference_
         if not pd.isna(first) and share and not np.isnan(share):
             lo, hi = garwood_interval(int(first), level)
             projection, low, high = int(first) / share, float(lo) / share, float(hi) / share
-        rows.append({"unit_code": code, "planned": planned, "admitted_first_half": first, "share": share,
-                     "share_source": "own" if use_own else "reference", "history_admitted": past,
-                     "projection": projection, "low": low, "high": high,
-                     "projection_pct": attainment_pct(projection, planned),
-                     "status": year_end_status(projection, high, planned)})
-    out = pd.DataFrame(rows, columns=["unit_code", "planned", "admitted_first_half", "share", "share_source",
-                                      "history_admitted", "projection", "low", "high", "projection_pct", "status"])
+        rows.append(
+            {
+                "unit_code": code,
+                "planned": planned,
+                "admitted_first_half": first,
+                "share": share,
+                "share_source": "own" if use_own else "reference",
+                "history_admitted": past,
+                "projection": projection,
+                "low": low,
+                "high": high,
+                "projection_pct": attainment_pct(projection, planned),
+                "status": year_end_status(projection, high, planned),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "unit_code",
+            "planned",
+            "admitted_first_half",
+            "share",
+            "share_source",
+            "history_admitted",
+            "projection",
+            "low",
+            "high",
+            "projection_pct",
+            "status",
+        ],
+    )
     return out.astype({"planned": "Int64", "admitted_first_half": "Int64", "history_admitted": "Int64"})

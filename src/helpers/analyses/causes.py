@@ -5,6 +5,7 @@ The survey gives rank correlations of every cause with every solution, a permuta
 pairs stand out from the 42 unmatched ones, and, for the surveyed branches, a count model of later exits on the
 solution ratings. All of these are associations in observational data, not proof that a solution works.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,9 +18,9 @@ import statsmodels.api as sm
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers.errors import TooFewBranches
-from helpers.data.codes import ATTRITION_EXITS
 from helpers.analyses.trends import DISPERSION_THRESHOLD
+from helpers.data.codes import ATTRITION_EXITS
+from helpers.errors import TooFewBranches
 
 GROUPS = tuple(range(1, 8))
 CAUSES = tuple(f"cause_{k}" for k in GROUPS)
@@ -31,22 +32,35 @@ PERMUTATION_TOLERANCE = 1e-12  # float noise allowed when comparing a relabelled
 
 # --- leavers' causes and the ratings ---------------------------------------------------------------------------
 
+
 def cause_distribution(members: pd.DataFrame, years: range) -> pd.DataFrame:
     """Leavers (removed, asked to leave) exiting in ``years`` by cause group: count and share per kind and overall.
 
     ``share`` is a proportion (0–1) of those with a recorded cause group; ``unrecorded`` counts the others.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per kind (and ``all``) and cause group: ``kind``, ``cause_group``, ``count``, ``share``,
+        ``unrecorded``, ``first_year``, ``last_year``.
     """
-    leavers = members[members["exit_kind"].isin(ATTRITION_EXITS)
-                      & members["exit_date"].dt.year.isin(list(years))]
+    leavers = members[members["exit_kind"].isin(ATTRITION_EXITS) & members["exit_date"].dt.year.isin(list(years))]
     rows = []
     for kind, part in [*((k, leavers[leavers["exit_kind"] == k]) for k in ATTRITION_EXITS), ("total", leavers)]:
         known = part["cause_group"].dropna().astype(int)
         counts = known.value_counts().reindex(GROUPS, fill_value=0)
         for group, count in counts.items():
-            rows.append({"kind": kind, "cause_group": group, "count": int(count),
-                         "share": count / len(known) if len(known) else np.nan,
-                         "unrecorded": int(len(part) - len(known)), "first_year": years.start,
-                         "last_year": years.stop - 1})
+            rows.append(
+                {
+                    "kind": kind,
+                    "cause_group": group,
+                    "count": int(count),
+                    "share": count / len(known) if len(known) else np.nan,
+                    "unrecorded": int(len(part) - len(known)),
+                    "first_year": years.start,
+                    "last_year": years.stop - 1,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -58,13 +72,21 @@ def rating_summary(survey: pd.DataFrame) -> pd.DataFrame:
         for item in ("cause", "solution"):
             for k in GROUPS:
                 values = part[f"{item}_{k}"].dropna().astype(float)
-                rows.append({"respondent_type": str(rtype), "item": item, "group": k, "n": len(values),
-                             "mean": values.mean() if len(values) else np.nan,
-                             "share_4_5": (values >= 4).mean() if len(values) else np.nan})
+                rows.append(
+                    {
+                        "respondent_type": str(rtype),
+                        "item": item,
+                        "group": k,
+                        "n": len(values),
+                        "mean": values.mean() if len(values) else np.nan,
+                        "share_4_5": (values >= 4).mean() if len(values) else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 # --- correlations of causes with solutions ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CorrelationResult:
@@ -83,10 +105,21 @@ class CorrelationResult:
 
     def matched(self) -> pd.DataFrame:
         """One row per matched pair k (cause k, solution k): r, CI, n, p and the adjusted p."""
-        return pd.DataFrame([{"group": k, "r": self.r.loc[k, k], "ci_low": self.ci_low.loc[k, k],
-                              "ci_high": self.ci_high.loc[k, k], "n": int(self.n.loc[k, k]),
-                              "p": self.p.loc[k, k], "p_holm": self.p_holm.loc[k, k],
-                              "p_bh": self.p_bh.loc[k, k]} for k in GROUPS])
+        return pd.DataFrame(
+            [
+                {
+                    "group": k,
+                    "r": self.r.loc[k, k],
+                    "ci_low": self.ci_low.loc[k, k],
+                    "ci_high": self.ci_high.loc[k, k],
+                    "n": int(self.n.loc[k, k]),
+                    "p": self.p.loc[k, k],
+                    "p_holm": self.p_holm.loc[k, k],
+                    "p_bh": self.p_bh.loc[k, k],
+                }
+                for k in GROUPS
+            ]
+        )
 
 
 def _frame(values: np.ndarray) -> pd.DataFrame:
@@ -111,8 +144,9 @@ def jackknife_se(x: np.ndarray, y: np.ndarray, statistic) -> float:
     n = len(x)
     if n < 4 or len(pairs) < 2:
         return float("nan")
-    z = np.array([np.arctanh(np.clip(statistic(np.delete(x, i), np.delete(y, i)), -1 + 1e-12, 1 - 1e-12))
-                  for i in first])
+    z = np.array(
+        [np.arctanh(np.clip(statistic(np.delete(x, i), np.delete(y, i)), -1 + 1e-12, 1 - 1e-12)) for i in first]
+    )
     mean = np.sum(counts * z) / n
     return float(np.sqrt((n - 1) / n * np.sum(counts * (z - mean) ** 2)))
 
@@ -147,12 +181,14 @@ def rank_correlation(x, y, method: str = "spearman", level: float = 0.95) -> Pai
         res = stats.kendalltau(x, y)
         se = jackknife_se(x, y, lambda a, b: stats.kendalltau(a, b).statistic)
     z, q = np.arctanh(np.clip(res.statistic, -1 + 1e-12, 1 - 1e-12)), special.ndtri(0.5 + level / 2)
-    return PairCorrelation(float(res.statistic), float(res.pvalue), n, float(np.tanh(z - q * se)),
-                           float(np.tanh(z + q * se)))
+    return PairCorrelation(
+        float(res.statistic), float(res.pvalue), n, float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
+    )
 
 
-def correlations(survey: pd.DataFrame, method: str = "spearman", respondent_type: str | None = None,
-                 level: float = 0.95) -> CorrelationResult:
+def correlations(
+    survey: pd.DataFrame, method: str = "spearman", respondent_type: str | None = None, level: float = 0.95
+) -> CorrelationResult:
     """Every cause against every solution with :func:`rank_correlation` (pairwise complete, CIs at ``level``).
 
     ``p_holm`` and ``p_bh``: ``multipletests`` over the 49 tests (those with a finite p).
@@ -162,20 +198,34 @@ def correlations(survey: pd.DataFrame, method: str = "spearman", respondent_type
     data = survey if respondent_type is None else survey[survey["respondent_type"] == respondent_type]
     causes = data[list(CAUSES)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     solutions = data[list(SOLUTIONS)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    cells = np.array([[dataclasses.astuple(rank_correlation(causes[:, i], solutions[:, j], method, level))
-                       for j in range(7)] for i in range(7)])  # 7 × 7 × (r, p, n, low, high)
+    cells = np.array(
+        [
+            [dataclasses.astuple(rank_correlation(causes[:, i], solutions[:, j], method, level)) for j in range(7)]
+            for i in range(7)
+        ]
+    )  # 7 × 7 × (r, p, n, low, high)
     p = cells[:, :, 1].ravel()
     p_holm, p_bh = np.full(49, np.nan), np.full(49, np.nan)
     finite = np.isfinite(p)
     if finite.any():
         p_holm[finite] = multipletests(p[finite], method="holm")[1]
         p_bh[finite] = multipletests(p[finite], method="fdr_bh")[1]
-    return CorrelationResult(method, respondent_type, _frame(cells[:, :, 0]), _frame(cells[:, :, 1]),
-                             _frame(cells[:, :, 2].astype(int)), _frame(p_holm.reshape(7, 7)),
-                             _frame(p_bh.reshape(7, 7)), _frame(cells[:, :, 3]), _frame(cells[:, :, 4]), level)
+    return CorrelationResult(
+        method,
+        respondent_type,
+        _frame(cells[:, :, 0]),
+        _frame(cells[:, :, 1]),
+        _frame(cells[:, :, 2].astype(int)),
+        _frame(p_holm.reshape(7, 7)),
+        _frame(p_bh.reshape(7, 7)),
+        _frame(cells[:, :, 3]),
+        _frame(cells[:, :, 4]),
+        level,
+    )
 
 
 # --- do the matched pairs stand out? ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MatchedPairTest:
@@ -209,14 +259,17 @@ def matched_pair_test(r: pd.DataFrame) -> MatchedPairTest:
     observed = float(_matched_minus_unmatched(values, np.arange(k)[None, :])[0])
     matched = float(np.trace(values) / k)
     return MatchedPairTest(
-        statistic=observed, mean_matched=matched,
+        statistic=observed,
+        mean_matched=matched,
         mean_unmatched=float((values.sum() - np.trace(values)) / (k * k - k)),
         p_two_sided=float(np.mean(np.abs(null) >= abs(observed) - PERMUTATION_TOLERANCE)),
         p_one_sided_negative=float(np.mean(null <= observed + PERMUTATION_TOLERANCE)),
-        n_permutations=len(perms))
+        n_permutations=len(perms),
+    )
 
 
 # --- later exits from the surveyed branches against their solution ratings -------------------------------------
+
 
 def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, years: range) -> pd.DataFrame:
     """Rate ratio of exits (removed + asked to leave in ``years``) per rating point of each solution, with 95% CI.
@@ -227,9 +280,14 @@ def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, 
     # (that type's effect would be −∞, and its branches then carry no information on the ratings).
     branches = survey[(survey["respondent_type"] == "branch") & survey["branch_id"].notna()]
     counts = counts_by_branch[counts_by_branch["year"].isin(list(years))]
-    summed = (counts.assign(events=counts["removed"].astype(float) + counts["asked_to_leave"].astype(float),
-                            exposure=counts["members_start"].astype(float))
-              .groupby(counts["branch_id"].astype(str))[["events", "exposure"]].sum())
+    summed = (
+        counts.assign(
+            events=counts["removed"].astype(float) + counts["asked_to_leave"].astype(float),
+            exposure=counts["members_start"].astype(float),
+        )
+        .groupby(counts["branch_id"].astype(str))[["events", "exposure"]]
+        .sum()
+    )
     data = branches[["branch_id", "branch_type", *SOLUTIONS]].assign(branch_id=branches["branch_id"].astype(str))
     data = data.merge(summed, left_on="branch_id", right_index=True, how="left")
     n_surveyed = len(data)
@@ -248,8 +306,12 @@ def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, 
     types = data["branch_type"].astype(str)
     x = pd.concat([x, pd.get_dummies(types, prefix="type", drop_first=True, dtype=float)], axis=1)
     x = sm.add_constant(x, has_constant="add")
-    model = sm.GLM(data["events"].to_numpy(dtype=float), x, family=sm.families.Poisson(),
-                   offset=np.log(data["exposure"].to_numpy(dtype=float)))
+    model = sm.GLM(
+        data["events"].to_numpy(dtype=float),
+        x,
+        family=sm.families.Poisson(),
+        offset=np.log(data["exposure"].to_numpy(dtype=float)),
+    )
     result = model.fit()
     dispersion = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else float("nan")
     family = "poisson"
@@ -259,16 +321,26 @@ def branch_solution_model(counts_by_branch: pd.DataFrame, survey: pd.DataFrame, 
     ci = result.conf_int(alpha=0.05)
     rows = []
     for k, column in zip(GROUPS, SOLUTIONS):
-        rows.append({"group": k, "rate_ratio": float(np.exp(result.params[column])),
-                     "ci_low": float(np.exp(ci.loc[column, 0])), "ci_high": float(np.exp(ci.loc[column, 1])),
-                     "p_value": float(result.pvalues[column]), "family": family, "dispersion": dispersion,
-                     "n_branches": len(data), "n_events": int(data["events"].sum()), "n_surveyed": n_surveyed,
-                     "n_missing_rating": n_missing_rating, "n_no_exposure": n_no_exposure,
-                     "n_type_without_exits": n_type_without_exits, "first_year": years.start,
-                     "last_year": years.stop - 1})
+        rows.append(
+            {
+                "group": k,
+                "rate_ratio": float(np.exp(result.params[column])),
+                "ci_low": float(np.exp(ci.loc[column, 0])),
+                "ci_high": float(np.exp(ci.loc[column, 1])),
+                "p_value": float(result.pvalues[column]),
+                "family": family,
+                "dispersion": dispersion,
+                "n_branches": len(data),
+                "n_events": int(data["events"].sum()),
+                "n_surveyed": n_surveyed,
+                "n_missing_rating": n_missing_rating,
+                "n_no_exposure": n_no_exposure,
+                "n_type_without_exits": n_type_without_exits,
+                "first_year": years.start,
+                "last_year": years.stop - 1,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --- sentences --------------------------------------------------------------------------------------------------
-
-

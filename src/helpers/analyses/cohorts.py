@@ -5,6 +5,7 @@ interest; dying, expulsion and other exits from the party (event 3) compete with
 being a member at ``as_of``, censors the member (0). Kaplan–Meier gives the probability of neither exit of
 interest, Aalen–Johansen the cumulative incidence of each, and a log-rank test asks whether cohorts differ.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,10 +16,15 @@ import pandas as pd
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-
 REMOVED, ASKED, OTHER_EXIT, CENSORED = 1, 2, 3, 0
-EVENT_CODES = {"removed": REMOVED, "asked_to_leave": ASKED, "expelled": OTHER_EXIT, "died": OTHER_EXIT,
-               "other_exit": OTHER_EXIT, "transferred_out": CENSORED}
+EVENT_CODES = {
+    "removed": REMOVED,
+    "asked_to_leave": ASKED,
+    "expelled": OTHER_EXIT,
+    "died": OTHER_EXIT,
+    "other_exit": OTHER_EXIT,
+    "transferred_out": CENSORED,
+}
 DAYS_PER_YEAR = 365.25
 HORIZONS = (1, 3, 5)
 ALPHA = 0.05
@@ -44,13 +50,15 @@ def cohort_durations(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame
         raise ValueError(f"unknown exit_kind {sorted(unknown)}; expected one of {sorted(EVENT_CODES)}")
     event = kind.map(EVENT_CODES).fillna(CENSORED).astype(int)
     end = admitted["exit_date"].where(exited, as_of)
-    return pd.DataFrame({
-        "member_id": admitted["member_id"] if "member_id" in admitted else admitted.index,
-        "cohort": admission.dt.year.astype(int),
-        "admission_date": admission,
-        "duration": (end - admission).dt.days / DAYS_PER_YEAR,
-        "event": event,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "member_id": admitted["member_id"] if "member_id" in admitted else admitted.index,
+            "cohort": admission.dt.year.astype(int),
+            "admission_date": admission,
+            "duration": (end - admission).dt.days / DAYS_PER_YEAR,
+            "event": event,
+        }
+    ).reset_index(drop=True)
 
 
 def followed(durations: pd.DataFrame, as_of: pd.Timestamp, horizon: float) -> pd.Series:
@@ -100,14 +108,27 @@ def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed
             for code in (REMOVED, ASKED, OTHER_EXIT):
                 cif[code] = _TiedAalenJohansen(alpha=ALPHA).fit(duration, event, event_of_interest=code)
     for h in horizons:
-        row = {"horizon": h, "admitted": n, "at_risk": pd.NA, "retained": np.nan, "retained_low": np.nan,
-               "retained_high": np.nan, "cif_removed": np.nan, "cif_removed_se": np.nan, "cif_asked": np.nan,
-               "cif_asked_se": np.nan, "cif_other": np.nan}
+        row = {
+            "horizon": h,
+            "admitted": n,
+            "at_risk": pd.NA,
+            "retained": np.nan,
+            "retained_low": np.nan,
+            "retained_high": np.nan,
+            "cif_removed": np.nan,
+            "cif_removed_se": np.nan,
+            "cif_asked": np.nan,
+            "cif_asked_se": np.nan,
+            "cif_other": np.nan,
+        }
         if n and h in shown:
             low, high = _at(ci, h)
-            row.update(at_risk=int((part["duration"] >= h).sum()),
-                       retained=float(km.survival_function_at_times(h).iloc[0]),
-                       retained_low=float(low), retained_high=float(high))
+            row.update(
+                at_risk=int((part["duration"] >= h).sum()),
+                retained=float(km.survival_function_at_times(h).iloc[0]),
+                retained_low=float(low),
+                retained_high=float(high),
+            )
             for code, name in ((REMOVED, "cif_removed"), (ASKED, "cif_asked"), (OTHER_EXIT, "cif_other")):
                 row[name] = float(_at(cif[code].cumulative_density_, h).iloc[0])
                 if name != "cif_other":
@@ -116,8 +137,9 @@ def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed
     return rows
 
 
-def retention_table(members: pd.DataFrame, as_of: pd.Timestamp, horizons: Sequence[float] = HORIZONS,
-                    cohorts: list[int] | None = None) -> pd.DataFrame:
+def retention_table(
+    members: pd.DataFrame, as_of: pd.Timestamp, horizons: Sequence[float] = HORIZONS, cohorts: list[int] | None = None
+) -> pd.DataFrame:
     """Per admission cohort and horizon: members admitted, still at risk, retained, and cumulative incidence of exits.
 
     ``retained`` is the Kaplan–Meier probability of being neither removed nor asked to leave by the horizon, other
@@ -138,9 +160,23 @@ def retention_table(members: pd.DataFrame, as_of: pd.Timestamp, horizons: Sequen
         part = durations[durations["cohort"] == cohort]
         is_followed = {h: bool(follow[h].get(cohort, False)) for h in horizons}
         rows += [{"cohort": int(cohort), **r} for r in _cohort_estimates(part, horizons, is_followed)]
-    table = pd.DataFrame(rows, columns=["cohort", "horizon", "admitted", "at_risk", "retained", "retained_low",
-                                        "retained_high", "cif_removed", "cif_removed_se", "cif_asked",
-                                        "cif_asked_se", "cif_other"])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "cohort",
+            "horizon",
+            "admitted",
+            "at_risk",
+            "retained",
+            "retained_low",
+            "retained_high",
+            "cif_removed",
+            "cif_removed_se",
+            "cif_asked",
+            "cif_asked_se",
+            "cif_other",
+        ],
+    )
     return table.astype({"cohort": int, "admitted": int, "at_risk": "Int64"})
 
 
@@ -156,9 +192,10 @@ class CohortDifference:
     p_value: float
 
 
-def cohort_difference(members: pd.DataFrame, as_of: pd.Timestamp,
-                      cohorts: Sequence[int] | None = None) -> CohortDifference:
-    """lifelines' multivariate log-rank test of time to removal or request to leave across admission cohorts.
+def cohort_difference(
+    members: pd.DataFrame, as_of: pd.Timestamp, cohorts: Sequence[int] | None = None
+) -> CohortDifference:
+    """Lifelines' multivariate log-rank test of time to removal or request to leave across admission cohorts.
 
     Time is years since admission, so later cohorts inform only the early years; other exits and transfers are
     censored as in the Kaplan–Meier ``retained``. ``cohorts`` defaults to every cohort admitted by ``as_of``.
@@ -171,7 +208,11 @@ def cohort_difference(members: pd.DataFrame, as_of: pd.Timestamp,
         raise ValueError(f"need members in at least two cohorts to compare; have {present}")
     leaving = durations["event"].isin([REMOVED, ASKED])
     result = multivariate_logrank_test(durations["duration"], durations["cohort"], leaving)
-    return CohortDifference(present, len(durations), int(leaving.sum()), float(result.test_statistic),
-                            int(result.degrees_of_freedom), float(result.p_value))
-
-
+    return CohortDifference(
+        present,
+        len(durations),
+        int(leaving.sum()),
+        float(result.test_statistic),
+        int(result.degrees_of_freedom),
+        float(result.p_value),
+    )

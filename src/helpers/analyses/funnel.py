@@ -1,4 +1,5 @@
 """Units side by side: each unit's rate against the province's, with funnel-plot control limits by unit size."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from scipy import stats
 LEVELS = {"95": 0.95, "99.8": 0.998}  # the usual warning and action limits (about 2 and 3 standard errors)
 
 
-def funnel_table(counts: pd.DataFrame, units: pd.DataFrame, unit_codes: list[str], kinds: list[str],
-                 years: range, per: int = 1000) -> pd.DataFrame:
+def funnel_table(
+    counts: pd.DataFrame, units: pd.DataFrame, unit_codes: list[str], kinds: list[str], years: range, per: int = 1000
+) -> pd.DataFrame:
     """Observed and expected exits per unit over ``years``; expected at the overall rate of the units shown.
 
     A unit is flagged by the exact Poisson probability of a count at least as far from its expected count as the
@@ -18,8 +20,11 @@ def funnel_table(counts: pd.DataFrame, units: pd.DataFrame, unit_codes: list[str
     interpolated Poisson limits.
     """
     window = counts[counts["year"].isin(years) & counts["unit_code"].isin(unit_codes)]
-    per_unit = window.groupby("unit_code").agg(exposure=("members_start", "sum"),
-                                               **{k: (k, "sum") for k in kinds}).reset_index()
+    per_unit = (
+        window.groupby("unit_code")
+        .agg(exposure=("members_start", "sum"), **{k: (k, "sum") for k in kinds})
+        .reset_index()
+    )
     per_unit["observed"] = per_unit[kinds].sum(axis=1).astype(int)
     rate = per_unit["observed"].sum() / per_unit["exposure"].sum()
     per_unit["expected"] = rate * per_unit["exposure"].astype(float)
@@ -39,10 +44,13 @@ def flag_counts(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """'above' / 'below' when a count this far from its Poisson mean has probability under 0.1% on that side,
     'warning' under 2.5% on either side, else 'within'."""
     upper_p = stats.poisson.sf(np.asarray(observed) - 1, expected)  # P(O' >= O)
-    lower_p = stats.poisson.cdf(observed, expected)                # P(O' <= O)
+    lower_p = stats.poisson.cdf(observed, expected)  # P(O' <= O)
     tail = {name: (1 - level) / 2 for name, level in LEVELS.items()}
-    return np.select([upper_p < tail["99.8"], lower_p < tail["99.8"], np.minimum(upper_p, lower_p) < tail["95"]],
-                     ["above", "below", "warning"], "within")
+    return np.select(
+        [upper_p < tail["99.8"], lower_p < tail["99.8"], np.minimum(upper_p, lower_p) < tail["95"]],
+        ["above", "below", "warning"],
+        "within",
+    )
 
 
 def count_limits(expected: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ Every column but ``members`` is optional: a measure whose column the data lacks 
 an error. A unit's figures are its series (:func:`helpers.data.units.series_units`); a series total is missing when
 any of its parts is, so a share is never computed from a partial numerator.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -15,8 +16,15 @@ import pandas as pd
 from helpers.analyses.stats import clopper_pearson
 from helpers.data.units import series_units
 
-OPTIONAL = ("exempted", "far_away", "far_away_overdue", "registered_76", "screened", "screened_removed",
-            "screened_monitored")
+OPTIONAL = (
+    "exempted",
+    "far_away",
+    "far_away_overdue",
+    "registered_76",
+    "screened",
+    "screened_removed",
+    "screened_monitored",
+)
 # Seed 002: communes are to review exemptions "nhất là những nơi có tỷ lệ cao (trên 10%)".
 EXEMPTION_THRESHOLD_PCT = 10.0
 
@@ -36,7 +44,8 @@ def unit_series(management: pd.DataFrame, units: pd.DataFrame, codes: list[str])
         if part.empty:
             continue
         summed = part.groupby(part["year"].astype("int64"))[columns].agg(
-            lambda s: s.sum() if s.notna().all() else pd.NA)
+            lambda s: s.sum() if s.notna().all() else pd.NA
+        )
         frames.append(summed.reset_index().assign(unit_code=code))
     if not frames:
         return pd.DataFrame(columns=["unit_code", "year", *columns])
@@ -52,18 +61,29 @@ def proportion(frame: pd.DataFrame, count: str, base: str, prefix: str, level: f
     n = frame[base].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(c) & ~np.isnan(n) & (n > 0)
     low, high = clopper_pearson(np.where(ok, c, 0), np.where(ok, n, 0), level)
-    return frame.assign(**{f"{prefix}_share": np.where(ok, c / np.where(ok, n, 1), np.nan),
-                           f"{prefix}_low": low, f"{prefix}_high": high})
+    return frame.assign(
+        **{
+            f"{prefix}_share": np.where(ok, c / np.where(ok, n, 1), np.nan),
+            f"{prefix}_low": low,
+            f"{prefix}_high": high,
+        }
+    )
 
 
 def screening(series: pd.DataFrame) -> pd.DataFrame | None:
     """Members screened, removed as a result (share of those screened) and kept under monitoring, per unit-year."""
     if not has_column(series, "screened"):
         return None
-    keep = ["unit_code", "year", "members", "screened",
-            *[c for c in ("screened_removed", "screened_monitored") if c in series.columns]]
+    keep = [
+        "unit_code",
+        "year",
+        "members",
+        "screened",
+        *[c for c in ("screened_removed", "screened_monitored") if c in series.columns],
+    ]
     out = series.loc[series["screened"].notna(), keep].rename(
-        columns={"screened_removed": "removed", "screened_monitored": "monitored"})
+        columns={"screened_removed": "removed", "screened_monitored": "monitored"}
+    )
     for column in ("removed", "monitored"):
         if column not in out.columns:
             out[column] = pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -73,14 +93,20 @@ def screening(series: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def above(count: pd.Series, base: pd.Series, threshold_pct: float) -> np.ndarray:
-    """count / base strictly above ``threshold_pct``%, compared exactly on the counts (13 of 130 is not above 10%)."""
+    """Count / base strictly above ``threshold_pct``%, compared exactly on the counts (13 of 130 is not above 10%)."""
     limit = Fraction(str(threshold_pct))
-    return np.array([bool(pd.notna(c) and pd.notna(n) and n > 0 and Fraction(int(c)) * 100 > limit * int(n))
-                     for c, n in zip(count, base)], dtype=bool)
+    return np.array(
+        [
+            bool(pd.notna(c) and pd.notna(n) and n > 0 and Fraction(int(c)) * 100 > limit * int(n))
+            for c, n in zip(count, base)
+        ],
+        dtype=bool,
+    )
 
 
-def exemptions(series: pd.DataFrame, threshold_pct: float = EXEMPTION_THRESHOLD_PCT,
-               level: float = 0.95) -> pd.DataFrame | None:
+def exemptions(
+    series: pd.DataFrame, threshold_pct: float = EXEMPTION_THRESHOLD_PCT, level: float = 0.95
+) -> pd.DataFrame | None:
     """Share exempted from duties and activities per unit-year; ``above`` the directive's threshold (the point
     value, as seed 002 states it) and ``ci_above`` when the whole interval lies above it."""
     if not has_column(series, "exempted"):

@@ -5,6 +5,7 @@ the attributes they had then (age, years since admission). A leaver is counted i
 were on the rolls at its start. The over-representation ratio is a category's share among leavers divided by its
 share of member-years, which is the category's leaving rate divided by the overall rate.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,15 +22,45 @@ AGE_BANDS = ((18, 30, "18_30"), (31, 40, "31_40"), (41, 50, "41_50"), (51, 60, "
 TENURE_BANDS = ((0, 1, "under_2"), (2, 5, "2_5"), (6, 10, "6_10"), (11, 200, "11_plus"))
 # The seeds' own groupings (Tây Ninh: 18-40, informal occupations, hamlet branches, little training) and the
 # detailed attributes beside them.
-ATTRIBUTES = ("age_18_40", "informal_occupation", "hamlet_branch", "professional_low", "political_none",
-              "age_band", "sex", "occupation", "branch_type", "professional_training", "political_training",
-              "tenure")
-SEED_GROUPS = {"age_18_40": "yes", "informal_occupation": "yes", "hamlet_branch": "yes", "professional_low": "yes",
-               "political_none": "yes"}
-MODEL_ATTRIBUTES = ("age_band", "sex", "informal_occupation", "hamlet_branch", "professional_low",
-                    "political_none", "tenure")
-MODEL_REFERENCE = {"age_band": "41_50", "sex": "male", "informal_occupation": "no", "hamlet_branch": "no",
-                   "professional_low": "no", "political_none": "no", "tenure": "11_plus"}
+ATTRIBUTES = (
+    "age_18_40",
+    "informal_occupation",
+    "hamlet_branch",
+    "professional_low",
+    "political_none",
+    "age_band",
+    "sex",
+    "occupation",
+    "branch_type",
+    "professional_training",
+    "political_training",
+    "tenure",
+)
+SEED_GROUPS = {
+    "age_18_40": "yes",
+    "informal_occupation": "yes",
+    "hamlet_branch": "yes",
+    "professional_low": "yes",
+    "political_none": "yes",
+}
+MODEL_ATTRIBUTES = (
+    "age_band",
+    "sex",
+    "informal_occupation",
+    "hamlet_branch",
+    "professional_low",
+    "political_none",
+    "tenure",
+)
+MODEL_REFERENCE = {
+    "age_band": "41_50",
+    "sex": "male",
+    "informal_occupation": "no",
+    "hamlet_branch": "no",
+    "professional_low": "no",
+    "political_none": "no",
+    "tenure": "11_plus",
+}
 
 
 def _band(values: pd.Series, bands) -> pd.Series:
@@ -48,15 +79,21 @@ def member_years(members: pd.DataFrame, years: range) -> pd.DataFrame:
         on = (entry_year < year) & (exit_year >= year)
         part = members.loc[on]
         left = (exit_year[on] == year) & part["exit_kind"].isin(ATTRITION_EXITS)
-        frames.append(pd.DataFrame({
-            "year": year,
-            "age": year - part["birth_year"].astype(int),
-            "tenure_years": year - part["admission_date"].dt.year,
-            "sex": part["sex"], "occupation": part["occupation"], "branch_type": part["branch_type"],
-            "professional_training": part["professional_training"],
-            "political_training": part["political_training"],
-            "exit_kind": part["exit_kind"].where(left),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": year,
+                    "age": year - part["birth_year"].astype(int),
+                    "tenure_years": year - part["admission_date"].dt.year,
+                    "sex": part["sex"],
+                    "occupation": part["occupation"],
+                    "branch_type": part["branch_type"],
+                    "professional_training": part["professional_training"],
+                    "political_training": part["political_training"],
+                    "exit_kind": part["exit_kind"].where(left),
+                }
+            )
+        )
     py = pd.concat(frames, ignore_index=True)
     yes_no = lambda flag: pd.Series(np.where(flag, "yes", "no"), index=py.index)  # noqa: E731
     py["age_band"] = _band(py["age"], AGE_BANDS)
@@ -69,15 +106,26 @@ def member_years(members: pd.DataFrame, years: range) -> pd.DataFrame:
     return py
 
 
-def profile_table(py: pd.DataFrame, attribute: str, kinds: list[str] = list(ATTRITION_EXITS)) -> pd.DataFrame:
+def profile_table(py: pd.DataFrame, attribute: str, kinds: tuple[str, ...] = ATTRITION_EXITS) -> pd.DataFrame:
     """Leavers and member-years per category, shares, and the over-representation ratio with its 95% CI.
 
     The interval is Wilson's for the leaver share, divided by the member share; the member share is treated as
     known because it rests on tens of thousands of member-years against hundreds of leavers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category: ``category``, ``member_years``, a count per kind, ``leavers``, ``leaver_share``,
+        ``member_share``, ``ratio``, ``ratio_low``, ``ratio_high``, ``rate_per_1000``, ``attribute``.
     """
     left = py["exit_kind"].isin(kinds)
-    table = py.groupby(attribute).agg(member_years=("year", "size")).join(
-        py[left].groupby([attribute, "exit_kind"]).size().unstack(fill_value=0).reindex(columns=kinds, fill_value=0))
+    table = (
+        py.groupby(attribute)
+        .agg(member_years=("year", "size"))
+        .join(
+            py[left].groupby([attribute, "exit_kind"]).size().unstack(fill_value=0).reindex(columns=kinds, fill_value=0)
+        )
+    )
     table = table.fillna(0).astype(int)
     table["leavers"] = table[kinds].sum(axis=1)
     total_leavers, total_years = int(table["leavers"].sum()), int(table["member_years"].sum())
@@ -115,12 +163,14 @@ def association(table: pd.DataFrame) -> Association:
     phi2_corr = max(0.0, phi2 - (k - 1) * (r - 1) / (n - 1))
     r_corr, k_corr = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
     v_corr = np.sqrt(phi2_corr / min(r_corr - 1, k_corr - 1))
-    return Association(str(table["attribute"].iloc[0]), float(chi2), int(dof), float(p), float(v), float(v_corr),
-                       int(n))
+    return Association(
+        str(table["attribute"].iloc[0]), float(chi2), int(dof), float(p), float(v), float(v_corr), int(n)
+    )
 
 
-def adjusted_rate_ratios(py: pd.DataFrame, kinds: list[str] = list(ATTRITION_EXITS),
-                         attributes: tuple[str, ...] = MODEL_ATTRIBUTES) -> pd.DataFrame:
+def adjusted_rate_ratios(
+    py: pd.DataFrame, kinds: tuple[str, ...] = ATTRITION_EXITS, attributes: tuple[str, ...] = MODEL_ATTRIBUTES
+) -> pd.DataFrame:
     """Poisson regression of leaving on all attributes together (member-years as exposure): rate ratios, 95% CI.
 
     Member-years are grouped by covariate pattern first (same likelihood, far fewer rows).
@@ -131,14 +181,23 @@ def adjusted_rate_ratios(py: pd.DataFrame, kinds: list[str] = list(ATTRITION_EXI
     design = pd.get_dummies(grouped[list(attributes)].astype(str), prefix_sep="=", dtype=float)
     design = design.drop(columns=[f"{a}={MODEL_REFERENCE[a]}" for a in attributes])
     design.insert(0, "const", 1.0)
-    fit = sm.GLM(grouped["left"], design, family=sm.families.Poisson(),
-                 offset=np.log(grouped["exposure"].astype(float))).fit()
+    fit = sm.GLM(
+        grouped["left"], design, family=sm.families.Poisson(), offset=np.log(grouped["exposure"].astype(float))
+    ).fit()
     ci = fit.conf_int()
-    out = pd.DataFrame({"term": fit.params.index, "rate_ratio": np.exp(fit.params), "low": np.exp(ci[0]),
-                        "high": np.exp(ci[1]), "p_value": fit.pvalues}).iloc[1:]
+    out = pd.DataFrame(
+        {
+            "term": fit.params.index,
+            "rate_ratio": np.exp(fit.params),
+            "low": np.exp(ci[0]),
+            "high": np.exp(ci[1]),
+            "p_value": fit.pvalues,
+        }
+    ).iloc[1:]
     split = out["term"].str.split("=", n=1, expand=True)
-    return out.assign(attribute=split[0], category=split[1],
-                      reference=split[0].map(MODEL_REFERENCE)).reset_index(drop=True)
+    return out.assign(attribute=split[0], category=split[1], reference=split[0].map(MODEL_REFERENCE)).reset_index(
+        drop=True
+    )
 
 
 def reasons_table(members: pd.DataFrame, terms: pd.DataFrame, labels: list[str]) -> pd.DataFrame:

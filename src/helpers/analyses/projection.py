@@ -1,5 +1,6 @@
 """How far the unit is from its target: the current term's total projected from the trend model, with a
 95% prediction interval, and a plain verdict."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,15 @@ class Projection:
     status: str
 
 
-def project_term(fit: TrendFit, yearly: pd.DataFrame, series: str, term_years: range, target: Target,
-                 simulations: int = SIMULATIONS, seed: int = SEED) -> Projection:
+def project_term(
+    fit: TrendFit,
+    yearly: pd.DataFrame,
+    series: str,
+    term_years: range,
+    target: Target,
+    simulations: int = SIMULATIONS,
+    seed: int = SEED,
+) -> Projection:
     """Observed years of the term plus simulated counts for the years still to come.
 
     The coefficients are drawn from their estimated normal distribution, then each future year's count from a
@@ -59,8 +67,18 @@ def project_term(fit: TrendFit, yearly: pd.DataFrame, series: str, term_years: r
     future = np.array([y for y in term_years if y > int(yearly["year"].max())])
     if future.size == 0:
         status = "met" if observed_total <= target.allowed else "not_met"
-        return Projection(target.term, tuple(observed["year"]), (), observed_total, float(observed_total),
-                          float(observed_total), float(observed_total), float(status == "met"), target, status)
+        return Projection(
+            target.term,
+            tuple(observed["year"]),
+            (),
+            observed_total,
+            float(observed_total),
+            float(observed_total),
+            float(observed_total),
+            float(status == "met"),
+            target,
+            status,
+        )
     rng = np.random.default_rng(seed)
     exposure = np.full(future.size, float(yearly.sort_values("year")["members_start"].iloc[-1]))
     draws = rng.multivariate_normal(fit.params, fit.cov, size=simulations, method="eigh")
@@ -70,6 +88,15 @@ def project_term(fit: TrendFit, yearly: pd.DataFrame, series: str, term_years: r
     totals = observed_total + rng.poisson(means).sum(axis=0)
     low, high = np.percentile(totals, [2.5, 97.5])
     status = "on_track" if high <= target.allowed else ("off_track" if low > target.allowed else "at_risk")
-    return Projection(target.term, tuple(observed["year"]), tuple(int(y) for y in future), observed_total,
-                      float(totals.mean()), float(low), float(high), float((totals <= target.allowed).mean()),
-                      target, status)
+    return Projection(
+        target.term,
+        tuple(observed["year"]),
+        tuple(int(y) for y in future),
+        observed_total,
+        float(totals.mean()),
+        float(low),
+        float(high),
+        float((totals <= target.allowed).mean()),
+        target,
+        status,
+    )

@@ -8,6 +8,7 @@ least 5, otherwise a seeded permutation test of the same statistic (tables drawn
 distribution given the margins, which is what permuting the unit label does); Holm adjusts across the units, step by
 step, and a unit found different leaves the rest of the units tested after it.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -18,8 +19,8 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from helpers.analyses.stats import clopper_pearson
-from helpers.data.units import series_units
 from helpers.data.terms import term_years
+from helpers.data.units import series_units
 
 RATINGS = ("excellent", "good", "completed", "not_completed")
 SUBJECTS = ("organisation", "member")
@@ -35,8 +36,12 @@ def unit_counts(ratings: pd.DataFrame, units: pd.DataFrame, codes: list[str]) ->
     """Counts per rating for each unit's series, year and subject: one row each, a column per rating and the total."""
     columns = ["unit_code", "year", "subject", *RATINGS, "total"]
     typed = ratings.astype({"count": "int64", "year": "int64", "subject": str, "rating": str, "unit_code": str})
-    per_unit = (typed.groupby(["unit_code", "year", "subject", "rating"])["count"].sum()
-                .unstack("rating", fill_value=0).reindex(columns=list(RATINGS), fill_value=0))
+    per_unit = (
+        typed.groupby(["unit_code", "year", "subject", "rating"])["count"]
+        .sum()
+        .unstack("rating", fill_value=0)
+        .reindex(columns=list(RATINGS), fill_value=0)
+    )
     present = set(per_unit.index.get_level_values("unit_code"))
     frames = []
     for code in codes:
@@ -55,14 +60,27 @@ def unit_counts(ratings: pd.DataFrame, units: pd.DataFrame, codes: list[str]) ->
 
 
 def shares(counts: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Long table: each rating's count, the total rated, the share (0–1) and its exact interval."""
-    long = counts.melt(id_vars=["unit_code", "year", "subject", "total"], value_vars=list(RATINGS),
-                       var_name="rating", value_name="count")
+    """Long table: each rating's count, the total rated, the share (0–1) and its exact interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, year, subject and rating: ``unit_code``, ``year``, ``subject``, ``rating``, ``count``,
+        ``total``, ``share``, ``low``, ``high``.
+    """
+    long = counts.melt(
+        id_vars=["unit_code", "year", "subject", "total"],
+        value_vars=list(RATINGS),
+        var_name="rating",
+        value_name="count",
+    )
     long["share"] = long["count"] / long["total"].where(long["total"] > 0)
     long["low"], long["high"] = clopper_pearson(long["count"], long["total"], level)
     long["order"] = long["rating"].map({r: i for i, r in enumerate(RATINGS)})
     long = long.sort_values(["unit_code", "subject", "year", "order"])
-    return long[["unit_code", "year", "subject", "rating", "count", "total", "share", "low", "high"]].reset_index(drop=True)
+    return long[["unit_code", "year", "subject", "rating", "count", "total", "share", "low", "high"]].reset_index(
+        drop=True
+    )
 
 
 def share_change(share_table: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
@@ -92,15 +110,27 @@ def term_changes(share_table: pd.DataFrame, terms: pd.DataFrame, labels: list[st
             continue
         start, end = int(row["start_year"].iloc[0]), int(row["end_year"].iloc[0])
         years = set(range(start, end + 1))
-        for (unit, subject), part in share_table.groupby(["unit_code", "subject"]):
+        for _, part in share_table.groupby(["unit_code", "subject"]):
             have = sorted(y for y in set(part["year"].astype(int)) if y in years)
             if len(have) < 2:
                 continue
-            change = share_change(part, have[0], have[-1]).assign(term=label, complete=have[-1] == end,
-                                                                  from_start=have[0] == start)
+            change = share_change(part, have[0], have[-1]).assign(
+                term=label, complete=have[-1] == end, from_start=have[0] == start
+            )
             frames.append(change)
-    columns = ["term", "unit_code", "subject", "rating", "first_year", "last_year", "first_share", "last_share",
-               "change_pp", "complete", "from_start"]
+    columns = [
+        "term",
+        "unit_code",
+        "subject",
+        "rating",
+        "first_year",
+        "last_year",
+        "first_share",
+        "last_share",
+        "change_pp",
+        "complete",
+        "from_start",
+    ]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
@@ -155,16 +185,20 @@ def permutation_p(table: np.ndarray, permutations: int = PERMUTATIONS, seed=SEED
     return (1 + hits) / (1 + permutations)
 
 
-def compare_two(unit_row: np.ndarray, rest_row: np.ndarray, min_expected: float = MIN_EXPECTED,
-                permutations: int = PERMUTATIONS, seed=SEED) -> dict:
+def compare_two(
+    unit_row: np.ndarray,
+    rest_row: np.ndarray,
+    min_expected: float = MIN_EXPECTED,
+    permutations: int = PERMUTATIONS,
+    seed=SEED,
+) -> dict:
     """One unit against the rest: chi-square, Cramér's V and the p-value by the small-cell rule.
 
     Ratings no one received in either row are dropped first (they carry no information and have expected 0).
     """
     table = np.vstack([unit_row, rest_row]).astype(np.int64)
     table = table[:, table.sum(axis=0) > 0]
-    out = {"chi2": np.nan, "dof": 0, "min_expected": np.nan, "method": "none", "p_value": np.nan,
-           "cramers_v": np.nan}
+    out = {"chi2": np.nan, "dof": 0, "min_expected": np.nan, "method": "none", "p_value": np.nan, "cramers_v": np.nan}
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
         return out
     chi2, dof, expected = chi_square(table)
@@ -182,9 +216,18 @@ def holm(p_values) -> np.ndarray:
     return multipletests(p, method="holm")[1] if len(p) else p
 
 
-def unit_differences(counts: pd.DataFrame, parent: str, children: list[str], year: int, subject: str,
-                     min_expected: float = MIN_EXPECTED, permutations: int = PERMUTATIONS, seed: int = SEED,
-                     alpha: float = ALPHA, step_down: bool = True) -> pd.DataFrame:
+def unit_differences(
+    counts: pd.DataFrame,
+    parent: str,
+    children: list[str],
+    year: int,
+    subject: str,
+    min_expected: float = MIN_EXPECTED,
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+    alpha: float = ALPHA,
+    step_down: bool = True,
+) -> pd.DataFrame:
     """Each subordinate unit's distribution over the four ratings against the rest of its parent in ``year``.
 
     ``counts`` is :func:`unit_counts` for the parent and the children; the rest is the parent's series minus the
@@ -195,9 +238,23 @@ def unit_differences(counts: pd.DataFrame, parent: str, children: list[str], yea
     unit different the procedure is Holm's.
     """
     here = counts[(counts["year"] == year) & (counts["subject"] == subject)].set_index("unit_code")
-    columns = ["unit_code", "year", "subject", "n", "rest_n",
-               *[f"share_{r}" for r in RATINGS], *[f"rest_share_{r}" for r in RATINGS],
-               "chi2", "dof", "min_expected", "method", "p_value", "p_holm", "cramers_v", "differs"]
+    columns = [
+        "unit_code",
+        "year",
+        "subject",
+        "n",
+        "rest_n",
+        *[f"share_{r}" for r in RATINGS],
+        *[f"rest_share_{r}" for r in RATINGS],
+        "chi2",
+        "dof",
+        "min_expected",
+        "method",
+        "p_value",
+        "p_holm",
+        "cramers_v",
+        "differs",
+    ]
     tested = [(i, c) for i, c in enumerate(children) if c in here.index]
     if parent not in here.index or not tested:
         return pd.DataFrame(columns=columns)
@@ -206,8 +263,13 @@ def unit_differences(counts: pd.DataFrame, parent: str, children: list[str], yea
 
     def compare(i: int, child: str, excluded: np.ndarray) -> dict:
         unit_row, rest_row = rows[child], parent_row - rows[child] - excluded
-        row = {"unit_code": child, "year": year, "subject": subject, "n": int(unit_row.sum()),
-               "rest_n": int(rest_row.sum())}
+        row = {
+            "unit_code": child,
+            "year": year,
+            "subject": subject,
+            "n": int(unit_row.sum()),
+            "rest_n": int(rest_row.sum()),
+        }
         for r, u, o in zip(RATINGS, unit_row, rest_row):
             row[f"share_{r}"] = u / unit_row.sum() if unit_row.sum() else np.nan
             row[f"rest_share_{r}"] = o / rest_row.sum() if rest_row.sum() else np.nan

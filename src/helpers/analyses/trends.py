@@ -4,6 +4,7 @@ The model is joinpoint-style: log E[count] = log(members at the start of the yea
 + Σ c_k·(y − knot_k)+, with knots fixed at the last calendar year of each term, so each term has its own slope
 and the line is continuous. Poisson by default; quasi-Poisson when the data are over-dispersed (rule below).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pandas as pd
 import pymannkendall
 import statsmodels.api as sm
 from scipy import stats
+
 from helpers.errors import TrendError
 
 MIN_YEARS_PER_TERM = 3  # a slope from fewer years says more about one odd year than about a trend
@@ -33,7 +35,13 @@ class TermSpan:
 
 
 def rates(yearly: pd.DataFrame, kinds: list[str], per: int = 1000) -> pd.DataFrame:
-    """Add a rate per ``per`` members at the start of the year for each kind (and their total)."""
+    """Add a rate per ``per`` members at the start of the year for each kind (and their total).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``yearly`` with ``total`` (the kinds summed) and ``<kind>_rate`` for each kind and the total.
+    """
     out = yearly.copy()
     out["total"] = out[kinds].sum(axis=1)
     exposure = out["members_start"].astype(float)
@@ -100,7 +108,7 @@ class TrendFit:
     def _segment_contrast(self, j: int) -> np.ndarray:
         c = np.zeros(len(self.params))
         c[1] = 1.0
-        c[2:2 + j] = 1.0
+        c[2 : 2 + j] = 1.0
         return c
 
     def _estimate(self, contrast: np.ndarray) -> tuple[float, float]:
@@ -110,8 +118,14 @@ class TrendFit:
         """Annual percent change per term, 100·(exp(slope) − 1), with its 95% CI; short terms not fitted."""
         rows, j = [], 0
         for span in self.spans:
-            row = {"series": self.series, "term": span.label, "first_year": span.first_year,
-                   "last_year": span.last_year, "years_observed": span.years_observed, "fitted": span.fitted}
+            row = {
+                "series": self.series,
+                "term": span.label,
+                "first_year": span.first_year,
+                "last_year": span.last_year,
+                "years_observed": span.years_observed,
+                "fitted": span.fitted,
+            }
             if span.fitted:
                 slope, se = self._estimate(self._segment_contrast(j))
                 row |= {"slope": slope, "se": se, **_percent(slope, se)}
@@ -136,12 +150,21 @@ class TrendFit:
         for k, knot in enumerate(self.knots):
             change, se = self.params[2 + k], float(np.sqrt(self.cov[2 + k, 2 + k]))
             z = change / se
-            rows.append({"series": self.series, "knot": knot, "slope_change": change, "se": se, "z": z,
-                         "p_value": float(2 * stats.norm.sf(abs(z)))})
+            rows.append(
+                {
+                    "series": self.series,
+                    "knot": knot,
+                    "slope_change": change,
+                    "se": se,
+                    "z": z,
+                    "p_value": float(2 * stats.norm.sf(abs(z))),
+                }
+            )
         return pd.DataFrame(rows)
 
     def expected(self, years: np.ndarray, exposure: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
-        """Expected counts for given years and exposures; with ``params`` (draws × coefficients), one column per draw."""
+        """Expected counts for given years and exposures; with ``params`` (draws × coefficients), one column per
+        draw."""
         x = design(years, self.origin, self.knots)
         offset = np.log(np.asarray(exposure, dtype=float))
         if params is None:
@@ -153,8 +176,11 @@ class TrendFit:
 
 
 def _percent(slope: float, se: float) -> dict:
-    return {"apc": 100 * np.expm1(slope), "apc_low": 100 * np.expm1(slope - Z95 * se),
-            "apc_high": 100 * np.expm1(slope + Z95 * se)}
+    return {
+        "apc": 100 * np.expm1(slope),
+        "apc_low": 100 * np.expm1(slope - Z95 * se),
+        "apc_high": 100 * np.expm1(slope + Z95 * se),
+    }
 
 
 def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> TrendFit:
@@ -187,8 +213,19 @@ def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> Trend
     if df_resid > 0 and dispersion > DISPERSION_THRESHOLD:
         result = model.fit(scale="X2")
         family = "quasi_poisson"
-    return TrendFit(series, years, counts, exposure, tuple(spans), knots, origin, family, dispersion,
-                    np.asarray(result.params), np.asarray(result.cov_params()))
+    return TrendFit(
+        series,
+        years,
+        counts,
+        exposure,
+        tuple(spans),
+        knots,
+        origin,
+        family,
+        dispersion,
+        np.asarray(result.params),
+        np.asarray(result.cov_params()),
+    )
 
 
 def mann_kendall(yearly: pd.DataFrame, column: str, spans: list[TermSpan] | None = None) -> pd.DataFrame:

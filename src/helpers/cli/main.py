@@ -3,6 +3,7 @@
 Exit codes: 0 success; 1 a notebook or the program failed; 2 the data or the parameters are wrong; 3 another
 annual run holds the lock.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.synth import truth
 from helpers.data.contracts import CONTRACTS, Problem
 from helpers.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, ContractError, HelpersError, exit_code
 from helpers.paths import notebook_file, repo_relative, reports_root, sample_dir
 from helpers.registry import entry, notebook_names
+from helpers.synth import truth
 from helpers.text import LANGUAGES, both, t
 
 FORMATS = ("table", "csv", "json")
@@ -75,9 +76,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def _checked_series(args: argparse.Namespace):
     """Load the data under its contracts, check the unit and its series: bad input stops before any notebook runs."""
+    from helpers.analyses.trends import check_series
     from helpers.data.counts import counts_for_unit
     from helpers.data.datasets import check_unit, load_dataset
-    from helpers.analyses.trends import check_series
 
     dataset = load_dataset(args.data, scope=args.unit)
     check_unit(dataset, args.unit)
@@ -85,9 +86,8 @@ def _checked_series(args: argparse.Namespace):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from helpers.run.render import declared_parameters, render
-
     from helpers.report.committee import check_parameters
+    from helpers.run.render import declared_parameters, render
 
     check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
     series = _checked_series(args)
@@ -96,9 +96,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
         return EXIT_BAD_INPUT
     notebook = notebook_file(args.notebook)
-    offered = {"data_path": repo_relative(args.data), "unit": args.unit, "terms": args.terms, "kinds": args.kinds,
-               "language": args.language, "target_change_pct": args.target_change_pct, "last_year": args.last_year,
-               "suppression_threshold": args.threshold, "year": args.year}
+    offered = {
+        "data_path": repo_relative(args.data),
+        "unit": args.unit,
+        "terms": args.terms,
+        "kinds": args.kinds,
+        "language": args.language,
+        "target_change_pct": args.target_change_pct,
+        "last_year": args.last_year,
+        "suppression_threshold": args.threshold,
+        "year": args.year,
+    }
     declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
     out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
@@ -118,8 +126,15 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if args.plan:
         jobs = ar.plan_file(args.plan, out_root)
     else:
-        jobs = ar.plan_units(repo_relative(args.data), out_root, args.year, args.levels, args.units,
-                             tuple(args.languages), tuple(args.notebooks))
+        jobs = ar.plan_units(
+            repo_relative(args.data),
+            out_root,
+            args.year,
+            args.levels,
+            args.units,
+            tuple(args.languages),
+            tuple(args.notebooks),
+        )
     if args.scheduler:
         executor_cm = ar.dask_executor(args.scheduler)
         planned = both("annual_run.planned_dask", n=len(jobs), address=args.scheduler)
@@ -131,8 +146,13 @@ def cmd_reports(args: argparse.Namespace) -> int:
         print(planned, file=sys.stderr)
         with executor_cm as executor:
             try:
-                summary = ar.run(jobs, executor, out_root, args.force,
-                                 None if args.no_progress else ar.progress_printer(language=jobs[0].language))
+                summary = ar.run(
+                    jobs,
+                    executor,
+                    out_root,
+                    args.force,
+                    None if args.no_progress else ar.progress_printer(language=jobs[0].language),
+                )
             finally:
                 if not args.scheduler:
                     executor.shutdown(wait=True, cancel_futures=True)
@@ -155,8 +175,9 @@ def cmd_term_table(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     from helpers.report.sections.trends import TrendsReport
 
-    report = TrendsReport.build(str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct,
-                               args.last_year, "vi")
+    report = TrendsReport.build(
+        str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct, args.last_year, "vi"
+    )
     apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
     _print_tables({"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested}, args.format)
     return EXIT_OK
@@ -172,10 +193,28 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     for attribute in ATTRIBUTES:
         rows.append(withheld_profile(report.tables[attribute], args.kinds, args.threshold)[0])
         result = association(report.tables[attribute])
-        tests.append({"attribute": attribute, "chi2": result.chi2, "dof": result.dof, "p_value": result.p_value,
-                      "cramers_v_corrected": result.cramers_v_corrected})
-    profiles = pd.concat(rows, ignore_index=True)[["attribute", "category", *args.kinds, "leavers", "leaver_share",
-                                                   "member_share", "ratio", "ratio_low", "ratio_high"]]
+        tests.append(
+            {
+                "attribute": attribute,
+                "chi2": result.chi2,
+                "dof": result.dof,
+                "p_value": result.p_value,
+                "cramers_v_corrected": result.cramers_v_corrected,
+            }
+        )
+    profiles = pd.concat(rows, ignore_index=True)[
+        [
+            "attribute",
+            "category",
+            *args.kinds,
+            "leavers",
+            "leaver_share",
+            "member_share",
+            "ratio",
+            "ratio_low",
+            "ratio_high",
+        ]
+    ]
     _print_tables({"profiles": profiles, "tests": pd.DataFrame(tests), "adjusted": report.adjusted}, args.format)
     return EXIT_OK
 
@@ -184,8 +223,16 @@ def cmd_admissions(args: argparse.Namespace) -> int:
     """Admissions against plan, at mid-year, against the membership, and the new members' profile (withheld)."""
     from helpers.report.sections.admissions import AdmissionsReport, admissions_tables
 
-    report = AdmissionsReport.build(str(args.data), args.unit, args.terms, args.year, args.threshold, "vi",
-                                    rate_band=tuple(args.rate_band), midyear=args.midyear)
+    report = AdmissionsReport.build(
+        str(args.data),
+        args.unit,
+        args.terms,
+        args.year,
+        args.threshold,
+        "vi",
+        rate_band=tuple(args.rate_band),
+        midyear=args.midyear,
+    )
     _print_tables(admissions_tables(report), args.format)
     return EXIT_OK
 
@@ -194,8 +241,9 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     """Quality-rating shares by year, their change over the terms, the weak-organisation target, units that differ."""
     from helpers.report.sections.ratings import RatingsReport, ratings_tables
 
-    report = RatingsReport.build(str(args.data), args.unit, args.terms, args.year, args.threshold, "vi",
-                                 weak_target_pct=args.weak_target_pct)
+    report = RatingsReport.build(
+        str(args.data), args.unit, args.terms, args.year, args.threshold, "vi", weak_target_pct=args.weak_target_pct
+    )
     _print_tables(ratings_tables(report), args.format)
     return EXIT_OK
 
@@ -204,8 +252,9 @@ def cmd_management(args: argparse.Namespace) -> int:
     """Screening, exemptions (units above the threshold flagged), members working far away and registered at home."""
     from helpers.report.sections.management import ManagementReport, management_tables
 
-    report = ManagementReport.build(str(args.data), args.unit, args.year, args.threshold, "vi",
-                                    exemption_threshold_pct=args.exemption_threshold_pct)
+    report = ManagementReport.build(
+        str(args.data), args.unit, args.year, args.threshold, "vi", exemption_threshold_pct=args.exemption_threshold_pct
+    )
     _print_tables(management_tables(report), args.format)
     return EXIT_OK
 
@@ -216,20 +265,43 @@ def cmd_causes(args: argparse.Namespace) -> int:
     from helpers.report.sections.causes import CausesReport, _cause_counts, too_few_branches_sentence
     from helpers.report.suppression import suppress
 
-    report = CausesReport.build(str(args.data), args.unit, args.terms, args.method, args.respondent_type,
-                                args.threshold, "vi")
+    report = CausesReport.build(
+        str(args.data), args.unit, args.terms, args.method, args.respondent_type, args.threshold, "vi"
+    )
     counts = _cause_counts(report.causes)
     hidden = suppress(counts.astype(int), args.threshold).hidden
     causes = counts.astype(object).where(~hidden, None).reset_index()
     result = report.correlation
-    pairs = pd.DataFrame([{"cause": i, "solution": j, "r": result.r.loc[i, j], "ci_low": result.ci_low.loc[i, j],
-                           "ci_high": result.ci_high.loc[i, j], "n": int(result.n.loc[i, j]), "p": result.p.loc[i, j],
-                           "p_holm": result.p_holm.loc[i, j], "p_bh": result.p_bh.loc[i, j]}
-                          for i in result.r.index for j in result.r.columns])
+    pairs = pd.DataFrame(
+        [
+            {
+                "cause": i,
+                "solution": j,
+                "r": result.r.loc[i, j],
+                "ci_low": result.ci_low.loc[i, j],
+                "ci_high": result.ci_high.loc[i, j],
+                "n": int(result.n.loc[i, j]),
+                "p": result.p.loc[i, j],
+                "p_holm": result.p_holm.loc[i, j],
+                "p_bh": result.p_bh.loc[i, j],
+            }
+            for i in result.r.index
+            for j in result.r.columns
+        ]
+    )
     test = report.matched
-    matched = pd.DataFrame([{"statistic": test.statistic, "mean_matched": test.mean_matched,
-                             "mean_unmatched": test.mean_unmatched, "p_one_sided_negative": test.p_one_sided_negative,
-                             "p_two_sided": test.p_two_sided, "permutations": test.n_permutations}])
+    matched = pd.DataFrame(
+        [
+            {
+                "statistic": test.statistic,
+                "mean_matched": test.mean_matched,
+                "mean_unmatched": test.mean_unmatched,
+                "p_one_sided_negative": test.p_one_sided_negative,
+                "p_two_sided": test.p_two_sided,
+                "permutations": test.n_permutations,
+            }
+        ]
+    )
     tables = {"causes": causes, "ratings": report.ratings, "correlations": pairs, "matched_pair_test": matched}
     if report.branch_model is not None:
         tables["branch_model"] = report.branch_model
@@ -241,10 +313,12 @@ def cmd_causes(args: argparse.Namespace) -> int:
 
 def _print_tables(tables: dict, fmt: str) -> None:
     """Print named tables as aligned text, CSV blocks separated by a blank line, or one JSON object."""
-
     if fmt == "json":
-        print(json.dumps({k: v.to_dict("records") for k, v in tables.items()}, ensure_ascii=False, indent=1,
-                         default=_json_value))
+        print(
+            json.dumps(
+                {k: v.to_dict("records") for k, v in tables.items()}, ensure_ascii=False, indent=1, default=_json_value
+            )
+        )
         return
     for i, (name, frame) in enumerate(tables.items()):
         if i:
@@ -265,10 +339,10 @@ def _json_value(value):
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the full traceback on errors")
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=both("cli.description"),
-                                     parents=[common])
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback on errors"
+    )
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=both("cli.description"), parents=[common])
     parser.set_defaults(debug=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add = sub.add_parser
@@ -278,32 +352,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser = sub_add_parser  # every command accepts --debug too
 
-    p = sub.add_parser("validate", help="check data files or folders against their contracts",
-                       description="Check CSV/XLSX/Parquet files, or whole data folders, against the written "
-                                   "contracts. Exit 0 when valid, 2 with one message per problem otherwise.")
+    p = sub.add_parser(
+        "validate",
+        help="check data files or folders against their contracts",
+        description="Check CSV/XLSX/Parquet files, or whole data folders, against the written "
+        "contracts. Exit 0 when valid, 2 with one message per problem otherwise.",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a data file or a data folder")
-    p.add_argument("--table", choices=sorted(CONTRACTS), help="which table a file holds (default: from its "
-                   "name, else from its headers)")
+    p.add_argument(
+        "--table",
+        choices=sorted(CONTRACTS),
+        help="which table a file holds (default: from its name, else from its headers)",
+    )
     p.add_argument("--max-problems", type=int, default=200, help="print at most this many problems (default 200)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("check-published", help="recompute every stated percentage in the published figures",
-                       description="Recompute the stated percentages, percent changes, plan attainments and totals "
-                                   "of data/published/figures*.csv (or the given files) and list mismatches.")
+    p = sub.add_parser(
+        "check-published",
+        help="recompute every stated percentage in the published figures",
+        description="Recompute the stated percentages, percent changes, plan attainments and totals "
+        "of data/published/figures*.csv (or the given files) and list mismatches.",
+    )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="figures files (default: data/published)")
     p.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the listing (default vi)")
     p.add_argument("--only-mismatches", action="store_true", help="list only the figures that do not match")
     p.add_argument("--strict", action="store_true", help="exit 1 when any figure does not match")
     p.set_defaults(func=cmd_check_published)
 
-    p = sub.add_parser("synth", help="generate the synthetic default province",
-                       description="Generate the seeded synthetic province (members, annual counts, survey, units, "
-                                   "targets, admission plans and sources, quality ratings, member management) "
-                                   "calibrated to the published figures of Tây Ninh, Hòa Bình and Ho Chi Minh City.")
+    p = sub.add_parser(
+        "synth",
+        help="generate the synthetic default province",
+        description="Generate the seeded synthetic province (members, annual counts, survey, units, "
+        "targets, admission plans and sources, quality ratings, member management) "
+        "calibrated to the published figures of Tây Ninh, Hòa Bình and Ho Chi Minh City.",
+    )
     p.add_argument("--out", type=Path, default=sample_dir(), help="output folder (default data/sample)")
     p.add_argument("--seed", type=int, default=truth.SEED, help=f"random seed (default {truth.SEED})")
-    p.add_argument("--check", action="store_true", help="compare the folder with what the generator makes; "
-                   "exit 1 if any file differs")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the folder with what the generator makes; exit 1 if any file differs",
+    )
     p.set_defaults(func=cmd_synth)
 
     def data_options(p: argparse.ArgumentParser) -> None:
@@ -318,60 +407,85 @@ def build_parser() -> argparse.ArgumentParser:
         data_options(p)
         p.add_argument("--terms", nargs="+", default=list(truth.TERMS), help="terms to analyse, oldest first")
         p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit to count")
-        p.add_argument("--target-change-pct", type=float, default=-1.0,
-                       help="required reduction against the previous term in %% (default: from targets.csv)")
+        p.add_argument(
+            "--target-change-pct",
+            type=float,
+            default=-1.0,
+            help="required reduction against the previous term in %% (default: from targets.csv)",
+        )
         p.add_argument("--last-year", type=int, default=0, help="ignore data after this year (default: use all)")
 
-    p = sub.add_parser("report", help="render a report notebook to HTML",
-                       description="Validate the data, execute a notebook with papermill and render it to one HTML "
-                                   "file in reports/ with no code visible.")
+    p = sub.add_parser(
+        "report",
+        help="render a report notebook to HTML",
+        description="Validate the data, execute a notebook with papermill and render it to one HTML "
+        "file in reports/ with no code visible.",
+    )
     analysis_options(p)
-    p.add_argument("--notebook", choices=notebook_names(), default="committee",
-                   help="which report (default: the committee report)")
+    p.add_argument(
+        "--notebook", choices=notebook_names(), default="committee", help="which report (default: the committee report)"
+    )
     p.add_argument("--year", type=int, default=0, help="last year the committee report covers (default: the data's)")
     p.add_argument("--threshold", type=int, default=10, help="hide counts below this in shared tables (default 10)")
     p.add_argument("--language", choices=LANGUAGES, default="vi", help="report language (default vi)")
     p.add_argument("--out", type=Path, help="output HTML file (default reports/NOTEBOOK-UNIT-LANG.html)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("reports", help="the annual run: render the report of the province and every unit",
-                       description="Render a report for every unit at the chosen levels (or every parameter set of a "
-                                   "YAML plan), in parallel, into OUT/YEAR/UNIT/. Reports whose inputs have not changed "
-                                   "are skipped; a failed report does not stop the others and is named at the end with "
-                                   "why. Writes OUT/index.html. Exit 0 when all reports are made, 1 when any failed, 2 "
-                                   "when the run cannot be planned, 3 when another run holds the lock.")
+    p = sub.add_parser(
+        "reports",
+        help="the annual run: render the report of the province and every unit",
+        description="Render a report for every unit at the chosen levels (or every parameter set of a "
+        "YAML plan), in parallel, into OUT/YEAR/UNIT/. Reports whose inputs have not changed "
+        "are skipped; a failed report does not stop the others and is named at the end with "
+        "why. Writes OUT/index.html. Exit 0 when all reports are made, 1 when any failed, 2 "
+        "when the run cannot be planned, 3 when another run holds the lock.",
+    )
     p.add_argument("--data", type=Path, default=sample_dir(), help="data folder (default data/sample)")
     p.add_argument("--year", type=int, default=0, help="last year the reports cover (default: the data's last)")
     p.add_argument("--levels", nargs="+", help="unit levels to report on, e.g. province district (default: all)")
     p.add_argument("--units", nargs="+", help="these unit codes only (default: every unit at the levels)")
     p.add_argument("--languages", nargs="+", choices=LANGUAGES, default=["vi"], help="report languages (default vi)")
-    p.add_argument("--notebooks", nargs="+", default=["committee", "quality"],
-                   help=f"report notebooks: {', '.join(notebook_names())} or paths (default: committee quality, "
-                        "the two committee reports)")
+    p.add_argument(
+        "--notebooks",
+        nargs="+",
+        default=["committee", "quality"],
+        help=f"report notebooks: {', '.join(notebook_names())} or paths (default: committee quality, "
+        "the two committee reports)",
+    )
     p.add_argument("--plan", type=Path, help="YAML file of parameter sets (replaces --data/--year/--levels/--units)")
     p.add_argument("--out", type=Path, help="output folder (default reports/annual)")
     p.add_argument("--jobs", type=int, default=0, help="reports rendered at once on this machine (default: cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="submit the reports to this Dask distributed scheduler "
-                   "(e.g. tcp://10.0.0.5:8786) instead of local processes")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="submit the reports to this Dask distributed scheduler "
+        "(e.g. tcp://10.0.0.5:8786) instead of local processes",
+    )
     p.add_argument("--force", action="store_true", help="re-render every report, even those with unchanged inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or per-report lines")
     p.add_argument("--format", choices=("table", "json"), default="table", help="end-of-run account format")
     p.set_defaults(func=cmd_reports)
 
-    p = sub.add_parser("profiles", help="print who leaves against the membership, for one term",
-                       description="Profile the leavers of one term against the membership (member-years): shares, "
-                                   "over-representation ratios with 95% CI, chi-square tests, the adjusted model. "
-                                   "Counts under the threshold are withheld.")
+    p = sub.add_parser(
+        "profiles",
+        help="print who leaves against the membership, for one term",
+        description="Profile the leavers of one term against the membership (member-years): shares, "
+        "over-representation ratios with 95% CI, chi-square tests, the adjusted model. "
+        "Counts under the threshold are withheld.",
+    )
     data_options(p)
     p.add_argument("--term", default="2015-2020", help="the term whose leavers are profiled (default 2015-2020)")
     p.add_argument("--kinds", nargs="+", default=["removed", "asked_to_leave"], help="kinds of exit counted")
     shared_output_options(p)
     p.set_defaults(func=cmd_profiles)
 
-    p = sub.add_parser("causes", help="print cause groups, survey ratings, cause × solution correlations",
-                       description="Cause groups of leavers (counts under the threshold withheld), survey ratings, "
-                                   "the 7 × 7 cause × solution correlations with Holm and Benjamini-Hochberg "
-                                   "adjustment, the exact matched-pair permutation test and the branch-level model.")
+    p = sub.add_parser(
+        "causes",
+        help="print cause groups, survey ratings, cause × solution correlations",
+        description="Cause groups of leavers (counts under the threshold withheld), survey ratings, "
+        "the 7 × 7 cause × solution correlations with Holm and Benjamini-Hochberg "
+        "adjustment, the exact matched-pair permutation test and the branch-level model.",
+    )
     data_options(p)
     p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms whose leavers are counted")
     p.add_argument("--method", choices=("spearman", "kendall"), default="spearman", help="rank correlation")
@@ -379,24 +493,36 @@ def build_parser() -> argparse.ArgumentParser:
     shared_output_options(p)
     p.set_defaults(func=cmd_causes)
 
-    p = sub.add_parser("admissions", help="print admissions against plan, at mid-year, as a rate, and who is admitted",
-                       description="Admitted against the plan per year and over the terms (attainment as the source "
-                                   "documents state it), the first half of a year projected to year end with the units "
-                                   "behind plan named, the admission rate against the 3-4%% band, and the new members' "
-                                   "profile against their pool (counts under the threshold withheld).")
+    p = sub.add_parser(
+        "admissions",
+        help="print admissions against plan, at mid-year, as a rate, and who is admitted",
+        description="Admitted against the plan per year and over the terms (attainment as the source "
+        "documents state it), the first half of a year projected to year end with the units "
+        "behind plan named, the admission rate against the 3-4%% band, and the new members' "
+        "profile against their pool (counts under the threshold withheld).",
+    )
     data_options(p)
     p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms, oldest first")
     p.add_argument("--year", type=int, default=0, help="last year counted (default: the data's last)")
     p.add_argument("--midyear", type=int, default=0, help="year whose first half is checked (default: --year)")
-    p.add_argument("--rate-band", nargs=2, type=float, default=[3.0, 4.0], metavar=("LOW", "HIGH"),
-                   help="admissions a year as %% of members (default 3 4)")
+    p.add_argument(
+        "--rate-band",
+        nargs=2,
+        type=float,
+        default=[3.0, 4.0],
+        metavar=("LOW", "HIGH"),
+        help="admissions a year as %% of members (default 3 4)",
+    )
     shared_output_options(p)
     p.set_defaults(func=cmd_admissions)
 
-    p = sub.add_parser("ratings", help="print quality-rating shares, their change, the target, units that differ",
-                       description="Shares of grassroots organisations and members in each quality rating per year with "
-                                   "95%% intervals, the change over each term, weak organisations against the target, "
-                                   "and which subordinate units' ratings differ from the rest (Holm-adjusted).")
+    p = sub.add_parser(
+        "ratings",
+        help="print quality-rating shares, their change, the target, units that differ",
+        description="Shares of grassroots organisations and members in each quality rating per year with "
+        "95%% intervals, the change over each term, weak organisations against the target, "
+        "and which subordinate units' ratings differ from the rest (Holm-adjusted).",
+    )
     data_options(p)
     p.add_argument("--terms", nargs="+", default=["2015-2020", "2020-2025"], help="terms, oldest first")
     p.add_argument("--year", type=int, default=0, help="year whose units are compared (default: the last)")
@@ -404,27 +530,40 @@ def build_parser() -> argparse.ArgumentParser:
     shared_output_options(p)
     p.set_defaults(func=cmd_ratings)
 
-    p = sub.add_parser("management", help="print screening, exemptions, far-away and Regulation 76 members",
-                       description="Members screened and removed as a result, the share exempted from duties and "
-                                   "activities per unit with units above the threshold flagged, members working far "
-                                   "away (and overdue), members registered where they live (Regulation 76).")
+    p = sub.add_parser(
+        "management",
+        help="print screening, exemptions, far-away and Regulation 76 members",
+        description="Members screened and removed as a result, the share exempted from duties and "
+        "activities per unit with units above the threshold flagged, members working far "
+        "away (and overdue), members registered where they live (Regulation 76).",
+    )
     data_options(p)
     p.add_argument("--year", type=int, default=0, help="year shown (default: the last)")
-    p.add_argument("--exemption-threshold-pct", type=float, default=10.0,
-                   help="flag units with more than this %% exempted (default 10)")
+    p.add_argument(
+        "--exemption-threshold-pct",
+        type=float,
+        default=10.0,
+        help="flag units with more than this %% exempted (default 10)",
+    )
     shared_output_options(p)
     p.set_defaults(func=cmd_management)
 
-    p = sub.add_parser("term-table", help="print the exits per congress term and their change against the previous term",
-                       description="Totals of each kind of exit per congress term, the rate per 1,000 members and the "
-                                   "percent change against the previous term, as the source documents state them.")
+    p = sub.add_parser(
+        "term-table",
+        help="print the exits per congress term and their change against the previous term",
+        description="Totals of each kind of exit per congress term, the rate per 1,000 members and the "
+        "percent change against the previous term, as the source documents state them.",
+    )
     analysis_options(p)
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.set_defaults(func=cmd_term_table)
 
-    p = sub.add_parser("trends", help="print the per-term table and the annual percent change per term",
-                       description="Fit the segmented trend model for a unit and print the per-term totals with their "
-                                   "percent change and the annual percent change of each term with its 95% CI.")
+    p = sub.add_parser(
+        "trends",
+        help="print the per-term table and the annual percent change per term",
+        description="Fit the segmented trend model for a unit and print the per-term totals with their "
+        "percent change and the annual percent change of each term with its 95% CI.",
+    )
     analysis_options(p)
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.set_defaults(func=cmd_trends)

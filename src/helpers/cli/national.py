@@ -3,16 +3,17 @@
 :func:`add_commands` registers them on the subparsers of ``python -m helpers``; exit codes are those of
 :mod:`helpers.errors` (0 done, 1 failed, 2 bad input).
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from helpers.report.formatting import number
-from helpers.synth.national import COMMUNES, PROVINCES, SEED
 from helpers.errors import EXIT_BAD_INPUT, EXIT_OK
 from helpers.paths import data_root
+from helpers.report.formatting import number
+from helpers.synth.national import COMMUNES, PROVINCES, SEED
 from helpers.text import LANGUAGES, both, t
 
 COUNT_SUFFIXES = (".parquet", ".csv")
@@ -20,8 +21,10 @@ COUNT_SUFFIXES = (".parquet", ".csv")
 
 def _both_numbers(key: str, **fields) -> str:
     """Vietnamese then English, with whole numbers written in each language's format (45.000 / 45,000)."""
+
     def filled(lang: str) -> str:
         return t(key, lang, **{k: number(v, lang) if isinstance(v, int) else v for k, v in fields.items()})
+
     return " / ".join(filled(lang) for lang in LANGUAGES)
 
 
@@ -33,8 +36,11 @@ def cmd_national(args: argparse.Namespace) -> int:
         print(both("national.bad_scale", value=args.scale), file=sys.stderr)
         return EXIT_BAD_INPUT
     written = write_national(args.out, args.scale, args.seed)
-    print(_both_numbers("national.written", rows=written.rows, provinces=PROVINCES, communes=COMMUNES,
-                        folder=str(written.folder)))
+    print(
+        _both_numbers(
+            "national.written", rows=written.rows, provinces=PROVINCES, communes=COMMUNES, folder=str(written.folder)
+        )
+    )
     return EXIT_OK
 
 
@@ -78,8 +84,16 @@ def cmd_counts(args: argparse.Namespace) -> int:
             counts.to_parquet(args.out, index=False)
         print(_both_numbers("national.counts_written", path=str(args.out), rows=len(counts)))
         return EXIT_OK
-    print(_both_numbers("national.summary", rows=len(counts), units=int(counts["unit_code"].nunique()),
-                        first=str(counts["year"].min()), last=str(counts["year"].max()), members=len(members)))
+    print(
+        _both_numbers(
+            "national.summary",
+            rows=len(counts),
+            units=int(counts["unit_code"].nunique()),
+            first=str(counts["year"].min()),
+            last=str(counts["year"].max()),
+            members=len(members),
+        )
+    )
     print(both("national.totals"))
     print(province_counts(counts)[["year", *COUNT_COLUMNS]].to_string(index=False))
     return EXIT_OK
@@ -87,27 +101,40 @@ def cmd_counts(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``national`` and ``counts`` on the subparsers of ``python -m helpers``."""
-    p = sub.add_parser("national", help="generate the simulated national registry as Parquet",
-                       description="Generate a seeded national-size member registry (about 5.6 million rows at "
-                                   "scale 1, 34 provinces, 3,321 communes, 2011-2025): members.parquet with one "
-                                   "row group per province, units.csv and dataset.toml (simulated = true).")
-    p.add_argument("--out", type=Path, default=data_root() / "national",
-                   help="output folder (default data/national)")
+    p = sub.add_parser(
+        "national",
+        help="generate the simulated national registry as Parquet",
+        description="Generate a seeded national-size member registry (about 5.6 million rows at "
+        "scale 1, 34 provinces, 3,321 communes, 2011-2025): members.parquet with one "
+        "row group per province, units.csv and dataset.toml (simulated = true).",
+    )
+    p.add_argument("--out", type=Path, default=data_root() / "national", help="output folder (default data/national)")
     p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of members (default 1.0)")
     p.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     p.set_defaults(func=cmd_national)
 
-    p = sub.add_parser("counts", help="annual counts per unit or province from member-level Parquet",
-                       description="Read only the columns the counts need from a member-level Parquet file or "
-                                   "folder (or a data folder holding members.parquet), check them against the "
-                                   "members contract and derive the annual counts per unit or per province.")
+    p = sub.add_parser(
+        "counts",
+        help="annual counts per unit or province from member-level Parquet",
+        description="Read only the columns the counts need from a member-level Parquet file or "
+        "folder (or a data folder holding members.parquet), check them against the "
+        "members contract and derive the annual counts per unit or per province.",
+    )
     p.add_argument("path", type=Path, metavar="PATH", help="member-level Parquet file or folder")
-    p.add_argument("--units", type=Path, help="units table, to check unit codes and to count by province "
-                   "(default: units.csv beside the members, when present)")
-    p.add_argument("--by", choices=("unit", "province"), default="unit", help="count per unit or per province "
-                   "(default unit)")
-    p.add_argument("--out", type=Path, help="write the counts to this .parquet or .csv file (default: print a "
-                   "summary)")
-    p.add_argument("--max-per-rule", type=int, default=20, help="report at most this many problems per rule and "
-                   "column (default 20)")
+    p.add_argument(
+        "--units",
+        type=Path,
+        help="units table, to check unit codes and to count by province "
+        "(default: units.csv beside the members, when present)",
+    )
+    p.add_argument(
+        "--by", choices=("unit", "province"), default="unit", help="count per unit or per province (default unit)"
+    )
+    p.add_argument("--out", type=Path, help="write the counts to this .parquet or .csv file (default: print a summary)")
+    p.add_argument(
+        "--max-per-rule",
+        type=int,
+        default=20,
+        help="report at most this many problems per rule and column (default 20)",
+    )
     p.set_defaults(func=cmd_counts)

@@ -1,4 +1,5 @@
 """Allowed codes of every coded column; their Vietnamese and English labels live in locales/*/codes.toml."""
+
 from __future__ import annotations
 
 from helpers.text import t
@@ -23,8 +24,17 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "branch_type": ("hamlet", "agency", "public_service", "enterprise", "armed_forces", "other"),
     # The seeds group hired, freelance, trade, farming, homemaking and demobilised soldiers as one block.
     "occupation": (
-        "farmer", "freelance", "trader", "homemaker", "demobilised", "worker",
-        "civil_servant", "armed_forces", "student", "retired", "other",
+        "farmer",
+        "freelance",
+        "trader",
+        "homemaker",
+        "demobilised",
+        "worker",
+        "civil_servant",
+        "armed_forces",
+        "student",
+        "retired",
+        "other",
     ),
     "professional_training": ("none", "elementary", "intermediate", "college", "university", "postgraduate"),
     "political_training": ("none", "elementary", "intermediate", "advanced"),

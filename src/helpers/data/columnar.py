@@ -5,6 +5,7 @@ with vectorised versions of the ``members`` contract's rules, and counted with `
 sums. The result is the same frame, row for row and type for type, as
 :func:`helpers.data.counts.annual_counts_from_members`, at a fraction of its time and memory.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -25,8 +26,8 @@ from helpers.text import t
 COUNT_INPUTS = ("unit_code", "entry_kind", "entry_date", "exit_date", "exit_kind")
 BY = ("unit", "province")
 NO_DAY = np.iinfo(np.int32).min  # an empty date
-NO_CODE = -1                     # an empty cell of a coded or text column
-BAD_CODE = -2                    # a code outside the column's allowed codes
+NO_CODE = -1  # an empty cell of a coded or text column
+BAD_CODE = -2  # a code outside the column's allowed codes
 _ON_ROLL, _ADMITTED, _TRANSFERRED_IN = (ENTRY_KINDS.index(k) for k in ("on_roll", "admitted", "transferred_in"))
 
 
@@ -34,11 +35,11 @@ _ON_ROLL, _ADMITTED, _TRANSFERRED_IN = (ENTRY_KINDS.index(k) for k in ("on_roll"
 class MemberColumns:
     """The columns the counts need, one entry per member: unit and codes as integers, dates as days since 1970."""
 
-    unit: np.ndarray        # int32 index into unit_codes; NO_CODE when empty
+    unit: np.ndarray  # int32 index into unit_codes; NO_CODE when empty
     unit_codes: tuple[str, ...]
     entry_kind: np.ndarray  # int8 index into codes.ENTRY_KINDS; NO_CODE empty, BAD_CODE not allowed
-    exit_kind: np.ndarray   # int8 index into codes.EXIT_KINDS; same sentinels
-    entry_day: np.ndarray   # int32 days since 1970-01-01; NO_DAY when empty or unreadable
+    exit_kind: np.ndarray  # int8 index into codes.EXIT_KINDS; same sentinels
+    entry_day: np.ndarray  # int32 days since 1970-01-01; NO_DAY when empty or unreadable
     exit_day: np.ndarray
 
     def __len__(self) -> int:
@@ -57,6 +58,7 @@ def member_files(path: Path) -> list[Path]:
 
 
 # --- reading one column as integers ---------------------------------------------------------------------------
+
 
 def _as_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(column.type):
@@ -110,6 +112,7 @@ def _parse_days(cells: np.ndarray, texts: list[str]) -> np.ndarray:
 
 # --- checks --------------------------------------------------------------------------------------------------
 
+
 def _empty_text() -> str:
     return f"{t('contracts.empty', 'vi')} / {t('contracts.empty', 'en')}"
 
@@ -124,16 +127,26 @@ class _Checker:
     def report(self, rule: str, column: str, bad: np.ndarray, shown=None, detail: dict | None = None) -> None:
         """One problem for each of the first ``limit`` rows where ``bad`` holds; ``shown(row)`` gives the value."""
         for row in np.flatnonzero(bad)[: self.limit]:
-            self.problems.append(Problem(self.file, rule, column=column, row=int(row) + self.first_row,
-                                         value=None if shown is None else shown(row), detail=detail or {}))
+            self.problems.append(
+                Problem(
+                    self.file,
+                    rule,
+                    column=column,
+                    row=int(row) + self.first_row,
+                    value=None if shown is None else shown(row),
+                    detail=detail or {},
+                )
+            )
 
 
-def _check(checker: _Checker, cols: MemberColumns, texts: dict[str, tuple[np.ndarray, list[str]]],
-           known_units: set[str] | None) -> None:
+def _check(
+    checker: _Checker, cols: MemberColumns, texts: dict[str, tuple[np.ndarray, list[str]]], known_units: set[str] | None
+) -> None:
     """Vectorised ``members`` contract rules on the counted columns, plus unit codes against the units table.
 
     Masks are computed for every row; values are turned into text only for the rows reported.
     """
+
     def text(column: str):
         cells, values = texts[column]
         return lambda row: values[cells[row]] if cells[row] >= 0 else _empty_text()
@@ -158,21 +171,36 @@ def _check(checker: _Checker, cols: MemberColumns, texts: dict[str, tuple[np.nda
         else:
             shown[column] = day(days)
     entry_given, exit_given = cols.entry_day != NO_DAY, cols.exit_day != NO_DAY
-    checker.report("exit_after_entry", "exit_date, entry_date",
-                   entry_given & exit_given & (cols.exit_day < cols.entry_day),
-                   pairs(exit_date=shown["exit_date"], entry_date=shown["entry_date"]))
-    checker.report("entry_date_matches_kind", "entry_kind, entry_date",
-                   (cols.entry_kind >= 0) & ((cols.entry_kind == _ON_ROLL) == entry_given),
-                   pairs(entry_kind=shown["entry_kind"], entry_date=shown["entry_date"]))
-    checker.report("exit_kind_with_date", "exit_kind, exit_date", (cols.exit_kind != NO_CODE) != exit_given,
-                   pairs(exit_kind=shown["exit_kind"], exit_date=shown["exit_date"]))
+    checker.report(
+        "exit_after_entry",
+        "exit_date, entry_date",
+        entry_given & exit_given & (cols.exit_day < cols.entry_day),
+        pairs(exit_date=shown["exit_date"], entry_date=shown["entry_date"]),
+    )
+    checker.report(
+        "entry_date_matches_kind",
+        "entry_kind, entry_date",
+        (cols.entry_kind >= 0) & ((cols.entry_kind == _ON_ROLL) == entry_given),
+        pairs(entry_kind=shown["entry_kind"], entry_date=shown["entry_date"]),
+    )
+    checker.report(
+        "exit_kind_with_date",
+        "exit_kind, exit_date",
+        (cols.exit_kind != NO_CODE) != exit_given,
+        pairs(exit_kind=shown["exit_kind"], exit_date=shown["exit_date"]),
+    )
     if known_units is not None:
         unknown = np.array([code not in known_units for code in cols.unit_codes] + [False])
-        checker.report("unknown_unit", "unit_code", unknown[np.where(unit_given, cols.unit, len(cols.unit_codes))],
-                       lambda row: cols.unit_codes[cols.unit[row]])
+        checker.report(
+            "unknown_unit",
+            "unit_code",
+            unknown[np.where(unit_given, cols.unit, len(cols.unit_codes))],
+            lambda row: cols.unit_codes[cols.unit[row]],
+        )
 
 
 # --- reading -------------------------------------------------------------------------------------------------
+
 
 def _header_map(schema: pa.Schema, file: str) -> dict[str, str]:
     """Canonical column name → name in the file, for the counted columns (Vietnamese headers accepted)."""
@@ -195,8 +223,9 @@ def _header_map(schema: pa.Schema, file: str) -> dict[str, str]:
     return found
 
 
-def _read_file(path: Path, unit_index: dict[str, int], known_units: set[str] | None,
-               max_per_rule: int) -> tuple[MemberColumns, list[Problem]]:
+def _read_file(
+    path: Path, unit_index: dict[str, int], known_units: set[str] | None, max_per_rule: int
+) -> tuple[MemberColumns, list[Problem]]:
     """The counted columns of one file, read row group by row group into preallocated arrays, and its problems."""
     file = display_path(path)
     try:
@@ -229,8 +258,14 @@ def _read_file(path: Path, unit_index: dict[str, int], known_units: set[str] | N
     for c in ("entry_date", "exit_date"):
         if c in texts:
             days[c] = _parse_days(*texts[c])
-    cols = MemberColumns(unit, tuple(unit_index), _codes(*texts["entry_kind"], ENTRY_KINDS),
-                         _codes(*texts["exit_kind"], EXIT_KINDS), days["entry_date"], days["exit_date"])
+    cols = MemberColumns(
+        unit,
+        tuple(unit_index),
+        _codes(*texts["entry_kind"], ENTRY_KINDS),
+        _codes(*texts["exit_kind"], EXIT_KINDS),
+        days["entry_date"],
+        days["exit_date"],
+    )
     checker = _Checker(file, first_row=1, limit=max_per_rule)
     _check(checker, cols, texts, known_units)
     return cols, checker.problems
@@ -254,12 +289,17 @@ def read_member_columns(path: Path, units: pd.DataFrame | None = None, max_per_r
     if len(parts) == 1:
         return replace(parts[0], unit_codes=tuple(unit_index))
     return MemberColumns(
-        np.concatenate([p.unit for p in parts]), tuple(unit_index),
-        np.concatenate([p.entry_kind for p in parts]), np.concatenate([p.exit_kind for p in parts]),
-        np.concatenate([p.entry_day for p in parts]), np.concatenate([p.exit_day for p in parts]))
+        np.concatenate([p.unit for p in parts]),
+        tuple(unit_index),
+        np.concatenate([p.entry_kind for p in parts]),
+        np.concatenate([p.exit_kind for p in parts]),
+        np.concatenate([p.entry_day for p in parts]),
+        np.concatenate([p.exit_day for p in parts]),
+    )
 
 
 # --- counting ------------------------------------------------------------------------------------------------
+
 
 def top_units(units: pd.DataFrame) -> dict[str, str]:
     """Each unit's top-most ancestor by ``parent_code`` (a commune's province; a province is its own)."""
@@ -281,8 +321,9 @@ def _day_range(days: np.ndarray, given: np.ndarray) -> tuple[int, int] | None:
     return (int(days[given].min()), int(days[given].max())) if given.any() else None
 
 
-def _year_slots(days: np.ndarray, given: np.ndarray, span: tuple[int, int] | None, first: int, n_years: int,
-                missing: int) -> np.ndarray:
+def _year_slots(
+    days: np.ndarray, given: np.ndarray, span: tuple[int, int] | None, first: int, n_years: int, missing: int
+) -> np.ndarray:
     """Each date's year as a slot: 0 before ``first``, 1 to ``n_years`` for the years, ``n_years + 1`` after them,
     ``missing`` for an empty date. One lookup per distinct day, not per member."""
     if span is None:
@@ -293,8 +334,9 @@ def _year_slots(days: np.ndarray, given: np.ndarray, span: tuple[int, int] | Non
     return table[np.where(given, days, hi + 1) - lo]
 
 
-def annual_counts(cols: MemberColumns, years: range | None = None, by: str = "unit",
-                  units: pd.DataFrame | None = None) -> pd.DataFrame:
+def annual_counts(
+    cols: MemberColumns, years: range | None = None, by: str = "unit", units: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Stock at the start and end of each year and every flow during it, per unit (or per province with
     ``by="province"``, the province being the top unit above each unit in ``units``).
 
@@ -342,9 +384,9 @@ def annual_counts(cols: MemberColumns, years: range | None = None, by: str = "un
         return np.bincount(key, minlength=int(np.prod(shape))).reshape(shape)[:n_units]
 
     # members_start(y): joined before y and left in y or later; members_end(y): joined by y and left after y.
-    joined_left = table((in_slot, slots), (out_slot, slots))      # unit × join slot × leave slot
+    joined_left = table((in_slot, slots), (out_slot, slots))  # unit × join slot × leave slot
     left_from = joined_left[:, :, ::-1].cumsum(axis=2)[:, :, ::-1]  # left in that slot or later
-    stock = left_from.cumsum(axis=1)                               # ... and joined in that slot or earlier
+    stock = left_from.cumsum(axis=1)  # ... and joined in that slot or earlier
     year = np.arange(1, n_years + 1)
     # Entry category 1 admitted, 2 transferred in, 0 anything else; exit category the kind, or one past the kinds.
     entry_category = np.zeros(len(ENTRY_KINDS) + 2, dtype=np.int8)  # indexed by kind + 2 (BAD_CODE, NO_CODE)
@@ -354,17 +396,26 @@ def annual_counts(cols: MemberColumns, years: range | None = None, by: str = "un
     exit_category = np.array([len(EXIT_KINDS)] * 2 + list(range(len(EXIT_KINDS))), dtype=np.int8)
     exit_category = exit_category[cols.exit_kind + 2]
     exits = table((exit_category, len(EXIT_KINDS) + 1), (out_slot, slots))
-    out = {"members_start": stock[:, year - 1, year], "admitted": entries[:, 1, year],
-           "transferred_in": entries[:, 2, year], "members_end": stock[:, year, year + 1]}
+    out = {
+        "members_start": stock[:, year - 1, year],
+        "admitted": entries[:, 1, year],
+        "transferred_in": entries[:, 2, year],
+        "members_end": stock[:, year, year + 1],
+    }
     for k, kind in enumerate(EXIT_KINDS):
         out[kind] = exits[:, k, year]
-    frame = pd.DataFrame({"unit_code": np.repeat(np.array(labels, dtype=object), n_years),
-                          "year": np.tile(np.arange(first, first + n_years), n_units),
-                          **{c: out[c].ravel() for c in COUNT_COLUMNS}})
+    frame = pd.DataFrame(
+        {
+            "unit_code": np.repeat(np.array(labels, dtype=object), n_years),
+            "year": np.tile(np.arange(first, first + n_years), n_units),
+            **{c: out[c].ravel() for c in COUNT_COLUMNS},
+        }
+    )
     return frame.astype({c: "Int64" for c in ["year", *COUNT_COLUMNS]}).astype({"unit_code": "string"})
 
 
-def load_annual_counts(path: Path, units: pd.DataFrame | None = None, years: range | None = None,
-                       by: str = "unit", max_per_rule: int = 20) -> pd.DataFrame:
+def load_annual_counts(
+    path: Path, units: pd.DataFrame | None = None, years: range | None = None, by: str = "unit", max_per_rule: int = 20
+) -> pd.DataFrame:
     """Read, check and count member-level Parquet in one step: the columnar load-and-aggregate."""
     return annual_counts(read_member_columns(path, units, max_per_rule), years, by, units)

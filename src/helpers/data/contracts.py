@@ -5,6 +5,7 @@ table's key and the rules that cross columns. :func:`enforce` turns raw text (as
 into a typed frame or a list of :class:`Problem` s, one per offending cell or row, each naming file, row, column,
 value and rule in Vietnamese and English. Nothing downstream runs on a table that has problems.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.errors import ContractError
 from helpers.data.codes import ATTRITION_EXITS, DOMAINS, EXIT_REASONS, SOURCE_ATTRIBUTES
+from helpers.errors import ContractError
 from helpers.text import t
 
 KINDS = ("str", "int", "float", "date", "code")
@@ -88,19 +89,38 @@ class Problem:
 
 # --- cross-column rules ------------------------------------------------------------------------------------
 
+
 def _not_before(later: str, earlier: str) -> Callable[[pd.DataFrame], pd.Series]:
     def check(df: pd.DataFrame) -> pd.Series:
         both = df[later].notna() & df[earlier].notna()
         return ~both | (df[later] >= df[earlier])
+
     return check
 
 
 def _stock_identity(df: pd.DataFrame) -> pd.Series:
-    flows = ["admitted", "transferred_in", "transferred_out", "removed", "asked_to_leave", "expelled", "died",
-             "other_exit"]
+    flows = [
+        "admitted",
+        "transferred_in",
+        "transferred_out",
+        "removed",
+        "asked_to_leave",
+        "expelled",
+        "died",
+        "other_exit",
+    ]
     given = df[["members_start", "members_end", *flows]].notna().all(axis=1)
-    expected = (df["members_start"] + df["admitted"] + df["transferred_in"] - df["transferred_out"]
-                - df["removed"] - df["asked_to_leave"] - df["expelled"] - df["died"] - df["other_exit"])
+    expected = (
+        df["members_start"]
+        + df["admitted"]
+        + df["transferred_in"]
+        - df["transferred_out"]
+        - df["removed"]
+        - df["asked_to_leave"]
+        - df["expelled"]
+        - df["died"]
+        - df["other_exit"]
+    )
     return ~given | (df["members_end"] == expected).fillna(True)
 
 
@@ -127,6 +147,7 @@ def _entry_date_matches_kind(df: pd.DataFrame) -> pd.Series:
 def _parent_exists(column: str) -> Callable[[pd.DataFrame], pd.Series]:
     def check(df: pd.DataFrame) -> pd.Series:
         return df[column].isna() | df[column].isin(df["unit_code"])
+
     return check
 
 
@@ -140,6 +161,7 @@ def _terms_contiguous(df: pd.DataFrame) -> pd.Series:
 def _at_most(column: str, bound: str) -> Callable[[pd.DataFrame], pd.Series]:
     def check(df: pd.DataFrame) -> pd.Series:
         return (df[column] <= df[bound]).fillna(True).astype(bool)
+
     return check
 
 
@@ -151,8 +173,9 @@ def _outcomes_within_screened(df: pd.DataFrame) -> pd.Series:
 
 def _category_matches_attribute(df: pd.DataFrame) -> pd.Series:
     pairs = zip(df["attribute"], df["category"])
-    return pd.Series([pd.isna(a) or pd.isna(c) or a not in SOURCE_ATTRIBUTES or c in DOMAINS[a] for a, c in pairs],
-                     index=df.index)
+    return pd.Series(
+        [pd.isna(a) or pd.isna(c) or a not in SOURCE_ATTRIBUTES or c in DOMAINS[a] for a, c in pairs], index=df.index
+    )
 
 
 def _count(name: str, required: bool = True, aliases: tuple[str, ...] = ()) -> Field:
@@ -193,8 +216,12 @@ CONTRACTS: dict[str, Contract] = {
             Field("sex", "code", domain="sex"),
             Field("birth_year", "int", min=1900, max=2100),
             Field("occupation", "code", domain="occupation"),
-            Field("professional_training", "code", domain="professional_training",
-                  aliases=("trinh do chuyen mon nghiep vu",)),
+            Field(
+                "professional_training",
+                "code",
+                domain="professional_training",
+                aliases=("trinh do chuyen mon nghiep vu",),
+            ),
             Field("political_training", "code", domain="political_training", aliases=("trinh do ly luan chinh tri",)),
             Field("admission_date", "date", aliases=("ngay vao dang",)),
             Field("entry_kind", "code", domain="entry_kind"),
@@ -208,8 +235,9 @@ CONTRACTS: dict[str, Contract] = {
         rules=(
             Rule("exit_after_admission", ("exit_date", "admission_date"), _not_before("exit_date", "admission_date")),
             Rule("exit_after_entry", ("exit_date", "entry_date"), _not_before("exit_date", "entry_date")),
-            Rule("entry_after_admission", ("entry_date", "admission_date"),
-                 _not_before("entry_date", "admission_date")),
+            Rule(
+                "entry_after_admission", ("entry_date", "admission_date"), _not_before("entry_date", "admission_date")
+            ),
             Rule("entry_date_matches_kind", ("entry_kind", "entry_date"), _entry_date_matches_kind),
             Rule("exit_kind_with_date", ("exit_kind", "exit_date"), _exit_kind_with_date),
             Rule("reason_matches_kind", ("exit_reason", "exit_kind"), _reason_matches_kind),
@@ -260,8 +288,7 @@ CONTRACTS: dict[str, Contract] = {
         ),
         key=("province_code", "label"),
         rules=(
-            Rule("end_after_start", ("end_year", "start_year"),
-                 lambda df: df["end_year"] > df["start_year"]),
+            Rule("end_after_start", ("end_year", "start_year"), lambda df: df["end_year"] > df["start_year"]),
             Rule("terms_contiguous", ("start_year",), _terms_contiguous),
         ),
     ),
@@ -288,12 +315,20 @@ CONTRACTS: dict[str, Contract] = {
             Field("year", "int", min=1990, max=2100),
             _count("planned", aliases=("chi tieu", "chi tieu ket nap", "ke hoach", "ke hoach ket nap")),
             _count("admitted", required=False, aliases=("ket nap", "da ket nap", "so ket nap")),
-            _count("admitted_first_half", required=False,
-                   aliases=("ket nap 6 thang", "ket nap 6 thang dau nam", "6 thang dau nam")),
+            _count(
+                "admitted_first_half",
+                required=False,
+                aliases=("ket nap 6 thang", "ket nap 6 thang dau nam", "6 thang dau nam"),
+            ),
         ),
         key=("unit_code", "year"),
-        rules=(Rule("first_half_within_year", ("admitted_first_half", "admitted"),
-                    _at_most("admitted_first_half", "admitted")),),
+        rules=(
+            Rule(
+                "first_half_within_year",
+                ("admitted_first_half", "admitted"),
+                _at_most("admitted_first_half", "admitted"),
+            ),
+        ),
     ),
     "admission_sources": Contract(
         table="admission_sources",
@@ -324,8 +359,11 @@ CONTRACTS: dict[str, Contract] = {
             Field("unit_code"),
             Field("year", "int", min=1930, max=2100),
             _count("members", aliases=("tong so dang vien", "so dang vien cuoi nam")),
-            _count("exempted", required=False,
-                   aliases=("mien sinh hoat", "mien cong tac va sinh hoat dang", "duoc mien cong tac va sinh hoat")),
+            _count(
+                "exempted",
+                required=False,
+                aliases=("mien sinh hoat", "mien cong tac va sinh hoat dang", "duoc mien cong tac va sinh hoat"),
+            ),
             _count("far_away", required=False, aliases=("di lam an xa", "dang vien di lam an xa")),
             _count("far_away_overdue", required=False, aliases=("lam an xa qua han", "het han khong gia han")),
             _count("registered_76", required=False, aliases=("dang vien 76", "76")),
@@ -340,14 +378,18 @@ CONTRACTS: dict[str, Contract] = {
             Rule("overdue_within_far_away", ("far_away_overdue", "far_away"), _at_most("far_away_overdue", "far_away")),
             Rule("registered_76_within_members", ("registered_76", "members"), _at_most("registered_76", "members")),
             Rule("screened_within_members", ("screened", "members"), _at_most("screened", "members")),
-            Rule("screening_outcomes_within_screened", ("screened_removed", "screened_monitored", "screened"),
-                 _outcomes_within_screened),
+            Rule(
+                "screening_outcomes_within_screened",
+                ("screened_removed", "screened_monitored", "screened"),
+                _outcomes_within_screened,
+            ),
         ),
     ),
 }
 
 
 # --- headers -----------------------------------------------------------------------------------------------
+
 
 def header_key(text: str) -> str:
     """Header text reduced to lowercase ASCII words, so 'Xoá tên', 'XÓA TÊN' and 'xoa_ten' compare equal."""
@@ -398,8 +440,9 @@ def _normalise_date(text: str) -> str:
 def parse_column(text: pd.Series, kind: str) -> pd.Series:
     """Text cells as the contract's type (Int64, Float64, datetime64 or string); unreadable cells become NA."""
     if kind == "int":
-        numbers = pd.to_numeric(text.map(_normalise_int, na_action="ignore").astype(object),
-                                errors="coerce").astype("float64")
+        numbers = pd.to_numeric(text.map(_normalise_int, na_action="ignore").astype(object), errors="coerce").astype(
+            "float64"
+        )
         whole = numbers.where(numbers.isna() | (numbers % 1 == 0))
         return whole.astype("Int64")
     if kind == "float":
@@ -439,6 +482,7 @@ def schema(contract: Contract) -> pa.DataFrameSchema:
 
 # --- enforcing ---------------------------------------------------------------------------------------------
 
+
 def _shown(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return t("contracts.empty", "vi") + " / " + t("contracts.empty", "en")
@@ -459,8 +503,9 @@ def _rule_detail(contract: Contract, rule: str, column: str | None) -> dict:
     return {}
 
 
-def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2,
-            units: set[str] | None = None) -> pd.DataFrame:
+def enforce(
+    raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2, units: set[str] | None = None
+) -> pd.DataFrame:
     """Check raw text against ``contract`` and return the typed frame, or raise :class:`ContractError`.
 
     ``raw`` holds strings (NA for empty cells) under the headers as written; ``first_row`` is the file row of the
@@ -481,8 +526,9 @@ def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2
         renamed[header] = canonical
     for f in contract.fields:
         if f.required and f.name not in renamed.values():
-            problems.append(Problem(file, "missing_column", column=f.name,
-                                    detail={"label": t(f"columns.{f.name}", "vi")}))
+            problems.append(
+                Problem(file, "missing_column", column=f.name, detail={"label": t(f"columns.{f.name}", "vi")})
+            )
     if problems:
         raise ContractError(problems)
 
@@ -513,8 +559,9 @@ def enforce(raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2
     return typed.reset_index(drop=True)
 
 
-def _problems_from_failures(failures: pd.DataFrame, contract: Contract, typed: pd.DataFrame, file: str,
-                            unparsed: set[tuple[int, str]]) -> list[Problem]:
+def _problems_from_failures(
+    failures: pd.DataFrame, contract: Contract, typed: pd.DataFrame, file: str, unparsed: set[tuple[int, str]]
+) -> list[Problem]:
     problems: list[Problem] = []
     rules = {rule.name: rule for rule in contract.rules}
     seen: set[tuple[str, int]] = set()
@@ -526,8 +573,16 @@ def _problems_from_failures(failures: pd.DataFrame, contract: Contract, typed: p
                 continue  # already reported as unreadable
             rule = {"not_nullable": "required_value", "field_uniqueness": "duplicate_key"}.get(check, check)
             value = None if rule == "required_value" else _shown(case.failure_case)
-            problems.append(Problem(file, rule, column=case.column, row=row, value=value,
-                                    detail=_rule_detail(contract, rule, case.column)))
+            problems.append(
+                Problem(
+                    file,
+                    rule,
+                    column=case.column,
+                    row=row,
+                    value=value,
+                    detail=_rule_detail(contract, rule, case.column),
+                )
+            )
             continue
         # Table-level failures arrive once per column of a failing row: report each row once, naming the rule's
         # columns and their values.

@@ -1,4 +1,5 @@
 """Annual counts per unit and year, derived from member-level records so both kinds of input meet here."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,12 +7,25 @@ import pandas as pd
 from helpers.data.codes import EXIT_KINDS
 from helpers.data.units import series_units
 
-COUNT_COLUMNS = ("members_start", "admitted", "transferred_in", "transferred_out", "removed", "asked_to_leave",
-                 "expelled", "died", "other_exit", "members_end")
+COUNT_COLUMNS = (
+    "members_start",
+    "admitted",
+    "transferred_in",
+    "transferred_out",
+    "removed",
+    "asked_to_leave",
+    "expelled",
+    "died",
+    "other_exit",
+    "members_end",
+)
 
 
-def annual_counts_from_members(members: pd.DataFrame, years: range | None = None, by: str = "unit_code",
-                               ) -> pd.DataFrame:
+def annual_counts_from_members(
+    members: pd.DataFrame,
+    years: range | None = None,
+    by: str = "unit_code",
+) -> pd.DataFrame:
     """Stock at the start and end of each year and every flow during it, per unit, from one row per member.
 
     A member is on the rolls from ``entry_date`` (or from before the data period when ``entry_kind`` is
@@ -32,10 +46,13 @@ def annual_counts_from_members(members: pd.DataFrame, years: range | None = None
         m_in, m_out = in_from.loc[idx], out_after.loc[idx]
         kind, entry = members.loc[idx, "exit_kind"], members.loc[idx, "entry_kind"]
         for year in years:
-            row = {by: unit, "year": year,
-                   "members_start": int(((m_in < year) & (m_out >= year)).sum()),
-                   "admitted": int(((entry == "admitted") & (m_in == year)).sum()),
-                   "transferred_in": int(((entry == "transferred_in") & (m_in == year)).sum())}
+            row = {
+                by: unit,
+                "year": year,
+                "members_start": int(((m_in < year) & (m_out >= year)).sum()),
+                "admitted": int(((entry == "admitted") & (m_in == year)).sum()),
+                "transferred_in": int(((entry == "transferred_in") & (m_in == year)).sum()),
+            }
             for k in EXIT_KINDS:
                 row[k] = int(((kind == k) & (m_out == year)).sum())
             row["members_end"] = int(((m_in <= year) & (m_out > year)).sum())

@@ -4,6 +4,7 @@ A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``sur
 ``admission_plans``, ``admission_sources``, ``quality_ratings`` and ``member_management``, each as CSV, XLSX or
 Parquet. When member-level records are given the annual counts are derived from them.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -12,16 +13,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.errors import UnknownUnit
-from helpers.data.contracts import (CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key,
-                               parse_column)
+from helpers.data.contracts import CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key, parse_column
 from helpers.data.counts import annual_counts_from_members
-from helpers.data.units import ancestors, series_units
 from helpers.data.readers import SUFFIXES, read_text_table
+from helpers.data.units import ancestors, series_units
+from helpers.errors import UnknownUnit
 from helpers.text import both, t
 
-DATA_TABLES = ("units", "members", "annual_counts", "survey", "targets", "admission_plans", "admission_sources",
-               "quality_ratings", "member_management")
+DATA_TABLES = (
+    "units",
+    "members",
+    "annual_counts",
+    "survey",
+    "targets",
+    "admission_plans",
+    "admission_sources",
+    "quality_ratings",
+    "member_management",
+)
 # Tables whose unit codes must be in the units table (every table but units itself).
 UNIT_TABLES = DATA_TABLES[1:]
 
@@ -104,8 +113,16 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_row: int) -> list[Problem]:
     unknown = ~frame["unit_code"].isin(units["unit_code"])
-    return [Problem(display_path(path), "unknown_unit", column="unit_code", row=int(i) + first_row,
-                    value=str(frame.at[i, "unit_code"])) for i in frame.index[unknown]]
+    return [
+        Problem(
+            display_path(path),
+            "unknown_unit",
+            column="unit_code",
+            row=int(i) + first_row,
+            value=str(frame.at[i, "unit_code"]),
+        )
+        for i in frame.index[unknown]
+    ]
 
 
 def table_scopes(units: pd.DataFrame, unit: str) -> dict[str, set[str]]:
@@ -142,11 +159,21 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
             problems.extend(err.problems)
     for required in ("units",):
         if required not in files:
-            problems.append(Problem(display_path(folder / f"{required}.csv"), "unreadable",
-                                    detail={"error": _english_first("contracts.unreadable.no_file")}))
+            problems.append(
+                Problem(
+                    display_path(folder / f"{required}.csv"),
+                    "unreadable",
+                    detail={"error": _english_first("contracts.unreadable.no_file")},
+                )
+            )
     if "members" not in files and "annual_counts" not in files:
-        problems.append(Problem(display_path(folder / "annual_counts.csv"), "unreadable",
-                                detail={"error": _english_first("contracts.unreadable.no_counts")}))
+        problems.append(
+            Problem(
+                display_path(folder / "annual_counts.csv"),
+                "unreadable",
+                detail={"error": _english_first("contracts.unreadable.no_counts")},
+            )
+        )
     if problems:
         raise ContractError(problems)
     units = tables["units"]
@@ -160,15 +187,25 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     derived = members is not None
     counts = annual_counts_from_members(members) if derived else tables["annual_counts"]
     if "member_management" in tables:
-        problems.extend(_management_against_counts(tables["member_management"], counts,
-                                                   files["member_management"]))
+        problems.extend(_management_against_counts(tables["member_management"], counts, files["member_management"]))
     if problems:
         raise ContractError(problems)
     info = dataset_info(folder)
-    return Dataset(folder, units, counts, members, tables.get("survey"), tables.get("targets"),
-                   tuple(files.values()), derived, bool(info.get("simulated", False)),
-                   tables.get("admission_plans"), tables.get("admission_sources"), tables.get("quality_ratings"),
-                   tables.get("member_management"))
+    return Dataset(
+        folder,
+        units,
+        counts,
+        members,
+        tables.get("survey"),
+        tables.get("targets"),
+        tuple(files.values()),
+        derived,
+        bool(info.get("simulated", False)),
+        tables.get("admission_plans"),
+        tables.get("admission_sources"),
+        tables.get("quality_ratings"),
+        tables.get("member_management"),
+    )
 
 
 def _english_first(key: str) -> str:
@@ -188,9 +225,17 @@ def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, p
     if not differs:
         return []
     rows = _file_rows(path, "member_management")
-    return [Problem(display_path(path), "members_match_counts", column="members",
-                    row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
-                    value=str(given[i]), detail={"expected": int(expected[i])}) for i in differs]
+    return [
+        Problem(
+            display_path(path),
+            "members_match_counts",
+            column="members",
+            row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
+            value=str(given[i]),
+            detail={"expected": int(expected[i])},
+        )
+        for i in differs
+    ]
 
 
 def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
@@ -201,8 +246,11 @@ def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
     columns = {aliases.get(header_key(h)): h for h in raw.frame.columns}
     units = raw.frame[columns["unit_code"]].astype("string").str.strip()
     years = parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
-    return {(str(u), int(y)): raw.first_row + i for i, (u, y) in enumerate(zip(units, years))
-            if not pd.isna(u) and not pd.isna(y)}
+    return {
+        (str(u), int(y)): raw.first_row + i
+        for i, (u, y) in enumerate(zip(units, years))
+        if not pd.isna(u) and not pd.isna(y)
+    }
 
 
 def dataset_info(folder: Path) -> dict:
@@ -226,4 +274,3 @@ def validate_paths(paths: list[Path], table: str | None = None) -> list[Problem]
         except ContractError as err:
             problems.extend(err.problems)
     return problems
-

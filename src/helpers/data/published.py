@@ -4,6 +4,7 @@ Each row of ``data/published/figures*.csv`` is one number a document states, wit
 recomputes every stated percentage, percent change, plan attainment and total-of-parts so that an
 inconsistency in a real document is reported, never silently corrected. See ``data/published/README.md``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,11 +22,37 @@ from helpers.errors import FiguresError
 from helpers.paths import published_dir
 from helpers.text import LOCALES, both, t
 
-COLUMNS = ("figure_id", "source_id", "place", "period", "indicator", "label_vi", "value", "unit", "check",
-           "base_id", "stated_pct", "parts", "qualifier", "quote")
+COLUMNS = (
+    "figure_id",
+    "source_id",
+    "place",
+    "period",
+    "indicator",
+    "label_vi",
+    "value",
+    "unit",
+    "check",
+    "base_id",
+    "stated_pct",
+    "parts",
+    "qualifier",
+    "quote",
+)
 CHECKS = ("share", "change", "attainment", "total", "none")
-RESULT_COLUMNS = ("figure_id", "place", "period", "indicator", "rule", "stated", "recomputed", "tolerance",
-                  "verdict", "implied", "explanation_vi", "explanation_en")
+RESULT_COLUMNS = (
+    "figure_id",
+    "place",
+    "period",
+    "indicator",
+    "rule",
+    "stated",
+    "recomputed",
+    "tolerance",
+    "verdict",
+    "implied",
+    "explanation_vi",
+    "explanation_en",
+)
 REPRODUCED_COLUMNS = ("figure_id", "label_vi", "stated", "computed", "verdict", "decimals")
 EPS = 1e-9
 _WHOLE = re.compile(r"\d+")
@@ -36,6 +63,7 @@ _ABOUT = ("khoảng", "gần", "xấp xỉ", "trên dưới", "chừng")
 
 
 # --- loading ------------------------------------------------------------------------------------------
+
 
 def load_figures(paths: list[Path] | None = None) -> pd.DataFrame:
     """Read ``figures*.csv`` from ``published_dir()`` (or ``paths``) into one validated table.
@@ -67,8 +95,15 @@ def _read(path: Path) -> list[dict]:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(header):
-                raise FiguresError(both("published.error.cells", file=path.name, row=reader.line_num,
-                                        count=len(cells), expected=len(header)))
+                raise FiguresError(
+                    both(
+                        "published.error.cells",
+                        file=path.name,
+                        row=reader.line_num,
+                        count=len(cells),
+                        expected=len(header),
+                    )
+                )
             rec = {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(header) if c in COLUMNS}
             out.append(rec | {"file": path.name, "row": reader.line_num})
     return out
@@ -76,9 +111,11 @@ def _read(path: Path) -> list[dict]:
 
 def _validate(records: list[dict]) -> None:
     """Raise `FiguresError` for the first malformed row: cell formats first, then references between rows."""
+
     def fail(key: str, rec: dict, column: str = "", value: str = "", **fields) -> None:
-        raise FiguresError(both(f"published.error.{key}", file=rec["file"], row=rec["row"], column=column,
-                                value=value, **fields))
+        raise FiguresError(
+            both(f"published.error.{key}", file=rec["file"], row=rec["row"], column=column, value=value, **fields)
+        )
 
     seen: dict[str, dict] = {}
     for rec in records:
@@ -112,6 +149,7 @@ def _validate(records: list[dict]) -> None:
 
 
 # --- checking -----------------------------------------------------------------------------------------
+
 
 # Explanations are built once and rendered in each language: numbers, text keys and composite text.
 @dataclass(frozen=True)
@@ -199,8 +237,12 @@ def check_figures(figures: pd.DataFrame) -> pd.DataFrame:
             continue
         found = _check_total(rec, values) if rec["check"] == "total" else _check_ratio(rec, values)
         explain = found.pop("explain")
-        rows.append({k: rec[k] for k in ("figure_id", "place", "period", "indicator")} | {"rule": rec["check"]}
-                    | found | {f"explanation_{lang}": _render(explain, lang) for lang in ("vi", "en")})
+        rows.append(
+            {k: rec[k] for k in ("figure_id", "place", "period", "indicator")}
+            | {"rule": rec["check"]}
+            | found
+            | {f"explanation_{lang}": _render(explain, lang) for lang in ("vi", "en")}
+        )
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
@@ -228,8 +270,12 @@ def _check_ratio(rec: dict, values: dict) -> dict:
     def formula(n: float, d: float) -> _Text:
         return _Text((_Num(n), "/", _Num(d)) + ((" − 1",) if rule == "change" else ()))
 
-    fields = {"stated": _Num(stated, dec, rule == "change"), "tol": _Num(tol), "qualifier": qualifier,
-              "name": _Key(f"published.name.{rule}")}
+    fields = {
+        "stated": _Num(stated, dec, rule == "change"),
+        "tol": _Num(tol),
+        "qualifier": qualifier,
+        "name": _Key(f"published.name.{rule}"),
+    }
     out = {"stated": stated, "recomputed": math.nan, "tolerance": tol, "implied": ""}
     if not math.isnan(num) and not math.isnan(den):
         rec_pct = pct(num, den)
@@ -237,8 +283,10 @@ def _check_ratio(rec: dict, values: dict) -> dict:
         fields |= {"formula": formula(num, den), "pct": _Num(rec_pct, dec, rule == "change")}
         if qualifier:
             ok = _fits_qualifier(qualifier, rec_pct, stated, tol)
-            return out | {"verdict": "consistent" if ok else "mismatch",
-                          "explain": [("qualified_ok" if ok else "qualified_bad", fields)]}
+            return out | {
+                "verdict": "consistent" if ok else "mismatch",
+                "explain": [("qualified_ok" if ok else "qualified_bad", fields)],
+            }
         if fits(rec_pct):
             return out | {"verdict": "consistent", "explain": [("ok", fields)]}
         good_dens, good_nums = dens(num), nums(den)
@@ -260,8 +308,11 @@ def _check_ratio(rec: dict, values: dict) -> dict:
         return out | {"verdict": "mismatch", "explain": [("no_integer", fields)]}
     if len(found) == 1:
         out["recomputed"] = pct(found[0], den) if count_missing else pct(num, found[0])
-    return out | {"verdict": "implied", "implied": _range_text(found),
-                  "explain": [("implied", fields | {"range": _range_num(found)})]}
+    return out | {
+        "verdict": "implied",
+        "implied": _range_text(found),
+        "explain": [("implied", fields | {"range": _range_num(found)})],
+    }
 
 
 def _check_total(rec: dict, values: dict) -> dict:
@@ -269,21 +320,34 @@ def _check_total(rec: dict, values: dict) -> dict:
     known = [values[i] for i in ids if not math.isnan(values[i])]
     missing = [i for i in ids if math.isnan(values[i])]
     total, qualifier, s = rec["value"], rec["qualifier"], sum(known)
-    fields = {"parts": _join(known, " + "), "known": _join(known, " + "), "value": _Num(total),
-              "qualifier": qualifier, "sum": _Num(s), "missing": (missing or [""])[0]}
+    fields = {
+        "parts": _join(known, " + "),
+        "known": _join(known, " + "),
+        "value": _Num(total),
+        "qualifier": qualifier,
+        "sum": _Num(s),
+        "missing": (missing or [""])[0],
+    }
     out = {"stated": total, "recomputed": math.nan, "tolerance": 0.0, "implied": ""}
     if math.isnan(total) or missing:  # at most one number is missing (checked on loading): add or subtract
         x = s if math.isnan(total) else total - s
         key = "total_sum" if math.isnan(total) else "total_implied" if x >= 0 else "total_negative"
-        return out | {"verdict": "mismatch" if x < 0 else "implied", "implied": "" if x < 0 else str(round(x)),
-                      "explain": [(key, fields | {"range": _Num(x)})]}
+        return out | {
+            "verdict": "mismatch" if x < 0 else "implied",
+            "implied": "" if x < 0 else str(round(x)),
+            "explain": [(key, fields | {"range": _Num(x)})],
+        }
     ok = _fits_qualifier(qualifier, s, total, 0.0) if qualifier else s == total
     key = ("total_qualified" if qualifier else "total") + ("_ok" if ok else "_bad")
-    return out | {"recomputed": s, "verdict": "consistent" if ok else "mismatch",
-                  "explain": [(key, fields | {"diff": _Num(abs(s - total))})]}
+    return out | {
+        "recomputed": s,
+        "verdict": "consistent" if ok else "mismatch",
+        "explain": [(key, fields | {"diff": _Num(abs(s - total))})],
+    }
 
 
 # --- reproducing stated percentages from data ------------------------------------------------------------
+
 
 def round_as_stated(value: float, decimals: int) -> float:
     """``value`` rounded half up to ``decimals`` places, as a document rounds (0,355 → 0,36, not binary 0,35)."""
@@ -309,12 +373,21 @@ def reproduced(figures: pd.DataFrame, computed: dict[str, float]) -> pd.DataFram
         decimals, stated = _decimals(rec["stated_pct"]), parse_pct(rec["stated_pct"])
         shown = round_as_stated(value, decimals)
         same = _fits_qualifier(rec["qualifier"], shown, stated, 0.0) if rec["qualifier"] else shown == stated
-        out.append({"figure_id": figure_id, "label_vi": rec["label_vi"], "stated": stated, "computed": shown,
-                    "verdict": "same" if same else "differs", "decimals": decimals})
+        out.append(
+            {
+                "figure_id": figure_id,
+                "label_vi": rec["label_vi"],
+                "stated": stated,
+                "computed": shown,
+                "verdict": "same" if same else "differs",
+                "decimals": decimals,
+            }
+        )
     return pd.DataFrame(out, columns=list(REPRODUCED_COLUMNS))
 
 
 # --- output -------------------------------------------------------------------------------------------
+
 
 def _fmt(x: float, lang: str, decimals: int | None = None, sign: bool = False) -> str:
     """``x`` in Vietnamese (69.190; 37,66) or English (69,190; 37.66) number format."""
@@ -325,6 +398,7 @@ def _fmt(x: float, lang: str, decimals: int | None = None, sign: bool = False) -
 
 def _render(parts: list[tuple[str, dict]], lang: str) -> str:
     """Explanation pieces in ``lang``: numbers formatted, keys looked up, pieces joined with "; "."""
+
     def show(v: object) -> str:
         if isinstance(v, _Num):
             return _fmt(v.x, lang, v.decimals, v.sign)
@@ -334,25 +408,39 @@ def _render(parts: list[tuple[str, dict]], lang: str) -> str:
             return "".join(show(p) for p in v.pieces)
         return str(v)
 
-    return "; ".join(t(f"published.explain.{key}", lang, **{k: show(v) for k, v in fields.items()})
-                     for key, fields in parts)
+    return "; ".join(
+        t(f"published.explain.{key}", lang, **{k: show(v) for k, v in fields.items()}) for key, fields in parts
+    )
 
 
 def format_check(result: pd.DataFrame, lang: str = "vi", only_mismatches: bool = False) -> str:
     """A plain-text table of ``check_figures`` output for the command line, ending with the verdict counts."""
+
     def number(x: float, r: dict, decimals: int | None = None) -> str:
         return "" if pd.isna(x) else _fmt(float(x), lang, decimals, r["rule"] == "change")
 
     shown = result[result["verdict"] == "mismatch"] if only_mismatches else result
-    head = [t(f"published.table.{c}", lang)
-            for c in ("figure", "rule", "stated", "recomputed", "verdict", "implied", "explanation")]
-    body = [[r["figure_id"], t(f"published.rule.{r['rule']}", lang),
-             number(r["stated"], r, round(-math.log10(2 * r["tolerance"])) if r["tolerance"] > 0 else 0),
-             number(r["recomputed"], r), t(f"published.verdict.{r['verdict']}", lang), r["implied"],
-             r[f"explanation_{lang}"]] for r in shown.to_dict("records")]
+    head = [
+        t(f"published.table.{c}", lang)
+        for c in ("figure", "rule", "stated", "recomputed", "verdict", "implied", "explanation")
+    ]
+    body = [
+        [
+            r["figure_id"],
+            t(f"published.rule.{r['rule']}", lang),
+            number(r["stated"], r, round(-math.log10(2 * r["tolerance"])) if r["tolerance"] > 0 else 0),
+            number(r["recomputed"], r),
+            t(f"published.verdict.{r['verdict']}", lang),
+            r["implied"],
+            r[f"explanation_{lang}"],
+        ]
+        for r in shown.to_dict("records")
+    ]
     widths = [max(len(str(c)) for c in column) for column in zip(head, *body)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip()
-             for line in [head, ["-" * w for w in widths], *body]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip()
+        for line in [head, ["-" * w for w in widths], *body]
+    ]
     counts = result["verdict"].value_counts()
     summary = {v: int(counts.get(v, 0)) for v in ("consistent", "implied", "mismatch")}
     return "\n".join([*lines, t("published.table.summary", lang, **summary)])

@@ -3,6 +3,7 @@
 Everything arrives as strings (NA for empty cells) so that :func:`helpers.data.contracts.enforce` parses every value
 the same way, whichever format it came in, and can point at the exact row the user sees in the file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,9 @@ def read_text_table(path: Path) -> RawTable:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         text = path.read_bytes().decode("utf-8-sig")
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=_delimiter(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
         return RawTable(path, frame.replace("", pd.NA), first_row=2)
     if suffix == ".xlsx":
         frame = pd.read_excel(path, dtype=str, engine="openpyxl", keep_default_na=False)

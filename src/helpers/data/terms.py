@@ -1,4 +1,5 @@
 """Congress terms: read from ``config/terms.toml`` (or a data folder's own), and assign years to terms."""
+
 from __future__ import annotations
 
 import tomllib

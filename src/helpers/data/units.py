@@ -1,4 +1,5 @@
 """The unit hierarchy: units above and below a unit, and the units merged into it across reorganisations."""
+
 from __future__ import annotations
 
 import pandas as pd

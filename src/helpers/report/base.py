@@ -1,5 +1,6 @@
 """The base of every report: the validated data, the unit and its terms, the header, headings, captions and the
 appendix that every report shares."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,19 +9,17 @@ from typing import ClassVar
 import pandas as pd
 
 from helpers import __version__
-from helpers.data.counts import counts_for_unit
-from helpers.data.units import ancestors, descendants, predecessors
-from helpers.data.datasets import Dataset, check_unit, load_dataset
-from helpers.paths import resolve_data_path
-from helpers.report.provenance import git_commit, input_hashes, library_versions
-from helpers.report.html import items, escape, html_table, say
-from helpers.data.terms import Terms, load_terms, term_label
 from helpers.analyses.term_table import term_table
+from helpers.data.counts import counts_for_unit
+from helpers.data.datasets import Dataset, check_unit, load_dataset
+from helpers.data.terms import Terms, load_terms, term_label
+from helpers.data.units import ancestors, descendants, predecessors
+from helpers.paths import resolve_data_path
+from helpers.report.html import escape, html_table, items, say
+from helpers.report.provenance import git_commit, input_hashes, library_versions
 from helpers.text import t
 
 SECTIONS = ("terms", "rule", "appendix")
-
-
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,9 @@ class TermReport:
     parameters: dict
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str,
-              last_year: int = 0) -> "TermReport":
+    def build(
+        cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str, last_year: int = 0
+    ) -> TermReport:
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         dataset = load_dataset(resolve_data_path(data_path), scope=unit)
         check_unit(dataset, unit)
@@ -61,26 +61,33 @@ class TermReport:
         table = term_table(yearly, province_terms, kinds, labels=terms)
         row = dataset.units.loc[dataset.units["unit_code"] == unit].iloc[0]
         n_sub = len(descendants(dataset.units, unit)) - 1
-        name = (t("report.unit_with_descendants", language, name=row["name"], n=n_sub) if n_sub else row["name"])
-        parameters = {"data_path": str(data_path), "unit": unit, "terms": terms, "kinds": kinds,
-                      "language": language}
+        name = t("report.unit_with_descendants", language, name=row["name"], n=n_sub) if n_sub else row["name"]
+        parameters = {"data_path": str(data_path), "unit": unit, "terms": terms, "kinds": kinds, "language": language}
         return cls(dataset, all_terms, province, unit, name, table, kinds, language, parameters)
 
     # --- sections -------------------------------------------------------------------------------------------
-    def header(self, sections: tuple[str, ...] = SECTIONS, prefix: str = "report.section",
-               title_key: str = "report.title", banner_key: str = "report.simulated_banner") -> str:
+    def header(
+        self,
+        sections: tuple[str, ...] = SECTIONS,
+        prefix: str = "report.section",
+        title_key: str = "report.title",
+        banner_key: str = "report.simulated_banner",
+    ) -> str:
         """Banner (simulated data), title, unit and terms, data period, and a linked table of contents."""
         lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
         if self.dataset.simulated:
-            parts.append(f'<div class="sim-banner" role="note"><span class="banner-long">'
-                         f'{escape(t(banner_key, lang))}</span><span class="banner-short">'
-                         f'{escape(t("report.simulated_banner_short", lang))}</span></div>')
+            parts.append(
+                f'<div class="sim-banner" role="note"><span class="banner-long">'
+                f'{escape(t(banner_key, lang))}</span><span class="banner-short">'
+                f"{escape(t('report.simulated_banner_short', lang))}</span></div>"
+            )
         parts.append(f"<h1>{escape(t(title_key, lang))}</h1>")
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
-        parts.append(f'<p class="subtitle">{escape(t("report.subtitle", lang, unit=self.unit_name, first=term_label(first), last=term_label(last)))}</p>')
-        last = self.last_year
-        parts.append(f'<p class="period">{escape(t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=last))}</p>')
+        subtitle = t("report.subtitle", lang, unit=self.unit_name, first=term_label(first), last=term_label(last))
+        parts.append(f'<p class="subtitle">{escape(subtitle)}</p>')
+        period = t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=self.last_year)
+        parts.append(f'<p class="period">{escape(period)}</p>')
         links = "".join(f'<li><a href="#{s}">{escape(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
         parts.append(f'<nav class="toc"><p>{escape(t("report.contents", lang))}</p><ol>{links}</ol></nav>')
         return "\n".join(parts)
@@ -111,12 +118,14 @@ class TermReport:
         headers = {"file": t("report.appendix.col_file", lang), "sha": t("report.appendix.col_sha", lang)}
         params = "".join(f"<li><code>{escape(k)}</code> = {escape(v)}</li>" for k, v in self.parameters.items())
         libs = ", ".join(f"{escape(k)} {escape(v)}" for k, v in library_versions().items() if k != "helpers")
-        return (self.heading("appendix", t("report.section.appendix", lang), heading)
-                + f"<p>{escape(t('report.appendix.files', lang))} {escape(counts_note)}</p>"
-                + html_table(hashes, {}, headers)
-                + f"<p>{escape(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
-                + say("report.appendix.version", lang, version=__version__, commit=git_commit())
-                + f"<p>{escape(t('report.appendix.libraries', lang))}: {libs}</p>")
+        return (
+            self.heading("appendix", t("report.section.appendix", lang), heading)
+            + f"<p>{escape(t('report.appendix.files', lang))} {escape(counts_note)}</p>"
+            + html_table(hashes, {}, headers)
+            + f"<p>{escape(t('report.appendix.parameters', lang))}:</p><ul>{params}</ul>"
+            + say("report.appendix.version", lang, version=__version__, commit=git_commit())
+            + f"<p>{escape(t('report.appendix.libraries', lang))}: {libs}</p>"
+        )
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ domain changes, which allows embedding), inlined as base64 ``data:`` URLs under 
 * Small: hinting instructions are dropped (screens and printers render unhinted outlines well) and the result is
   packed as WOFF (zlib); WOFF2 would need brotli, which we do not install.
 """
+
 from __future__ import annotations
 
 import base64
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 FAMILY = "Report Sans"
@@ -71,13 +72,13 @@ def _options():
 
     options = subset.Options()
     options.flavor = "woff"
-    options.hinting = False            # unhinted outlines: about half the size
-    options.desubroutinize = True      # no effect on TrueType outlines; explicit for determinism
-    options.recalc_timestamp = False   # keep head.modified from the source: same bytes every time
+    options.hinting = False  # unhinted outlines: about half the size
+    options.desubroutinize = True  # no effect on TrueType outlines; explicit for determinism
+    options.recalc_timestamp = False  # keep head.modified from the source: same bytes every time
     options.recalc_bounds = True
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # copyright/licence notice and names stay in the font
     options.name_languages = [0x409]
-    options.notdef_outline = True      # a missing glyph shows as a box, not as nothing
+    options.notdef_outline = True  # a missing glyph shows as a box, not as nothing
     options.glyph_names = False
     options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's build timestamps: not needed
     options.layout_features = ["ccmp", "locl", "mark", "mkmk", "kern", "liga"]
@@ -85,7 +86,7 @@ def _options():
     return options
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_bytes(weight: str = "normal") -> bytes:
     """The WOFF subset of DejaVu Sans for ``weight`` (``"normal"`` or ``"bold"``)."""
     from fontTools import subset
@@ -105,11 +106,13 @@ def font_bytes(weight: str = "normal") -> bytes:
 
 def _font_face(weight: str) -> str:
     data = base64.b64encode(font_bytes(weight)).decode("ascii")
-    return (f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: {weight}; '
-            f'font-display: swap; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    return (
+        f'@font-face {{ font-family: "{FAMILY}"; font-style: normal; font-weight: {weight}; '
+        f'font-display: swap; src: url(data:font/woff;base64,{data}) format("woff"); }}'
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def embedded_font_css() -> str:
     """``@font-face`` rules for "Report Sans" regular and bold, fonts inlined as base64 WOFF ``data:`` URLs.
 

@@ -1,4 +1,5 @@
 """Numbers and percentages as a Vietnamese (``37,66%``, ``45.000``) or English reader expects them, via Babel."""
+
 from __future__ import annotations
 
 import pandas as pd

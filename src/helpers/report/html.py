@@ -1,4 +1,5 @@
 """Small HTML pieces every report section is written with: paragraphs, lists, tables; everything escaped."""
+
 from __future__ import annotations
 
 import html
@@ -9,8 +10,13 @@ import pandas as pd
 from helpers.text import t
 
 
-def html_table(frame: pd.DataFrame, formats: dict[str, Callable[[object], str]], headers: dict[str, str],
-               caption: str | None = None, note: str | None = None) -> str:
+def html_table(
+    frame: pd.DataFrame,
+    formats: dict[str, Callable[[object], str]],
+    headers: dict[str, str],
+    caption: str | None = None,
+    note: str | None = None,
+) -> str:
     """An HTML table of the columns named in ``headers``, each formatted by ``formats`` (default ``str``)."""
     shown = pd.DataFrame({headers[c]: frame[c].map(formats.get(c, str)) for c in headers})
     body = shown.to_html(index=False, escape=True, border=0, classes="report-table", na_rep="–")

@@ -1,4 +1,5 @@
 """Figures in one visual style, embedded in the report as PNG with alt text."""
+
 from __future__ import annotations
 
 import base64
@@ -6,15 +7,13 @@ import html
 import io
 
 import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from helpers.data.codes import label  # noqa: E402
-from helpers.report.formatting import number  # noqa: E402
+from helpers.data.codes import label
 from helpers.data.terms import term_label
-from helpers.text import t  # noqa: E402
+from helpers.report.formatting import number
+from helpers.text import t
 
 STYLE = {
     "font.family": "DejaVu Sans",  # ships with matplotlib and covers Vietnamese diacritics
@@ -32,8 +31,9 @@ PALETTE = {"removed": "#b03a2e", "asked_to_leave": "#2e6fb0", "expelled": "#7d66
 
 def mark_simulated(fig: plt.Figure, lang: str) -> None:
     """Write 'simulated data' inside the figure, so the image says so even when copied out of the report."""
-    fig.text(0.99, 0.01, t("report.simulated_tag", lang), ha="right", va="bottom", fontsize=8, color="#8c1c13",
-             alpha=0.8)
+    fig.text(
+        0.99, 0.01, t("report.simulated_tag", lang), ha="right", va="bottom", fontsize=8, color="#8c1c13", alpha=0.8
+    )
 
 
 def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi", simulated: bool = False) -> plt.Figure:
@@ -44,8 +44,9 @@ def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi", simulated
         for i, kind in enumerate(kinds):
             xs = [j + (i - (len(kinds) - 1) / 2) * width for j in range(len(table))]
             values = table[kind].astype(float)
-            bars = ax.bar(xs, values, width=width, color=PALETTE.get(kind, "#888888"),
-                          label=label("exit_kind", kind, lang))
+            bars = ax.bar(
+                xs, values, width=width, color=PALETTE.get(kind, "#888888"), label=label("exit_kind", kind, lang)
+            )
             ax.bar_label(bars, labels=[number(v, lang) for v in values], padding=2, fontsize=9)
         ax.set_xticks(range(len(table)), [term_label(t) for t in table["term"]])
         ax.set_ylabel(t("report.axis.members", lang))
@@ -64,8 +65,10 @@ def figure_html(fig: plt.Figure, alt: str, caption: str) -> str:
     fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"/>'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"/>'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
 
 
 def _term_boundaries(ax, knots: tuple[int, ...]) -> None:
@@ -73,20 +76,27 @@ def _term_boundaries(ax, knots: tuple[int, ...]) -> None:
         ax.axvline(knot + 0.5, color="#999999", linestyle="--", linewidth=0.8)
 
 
-def annual_trend(yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang: str = "vi",
-                 simulated: bool = False) -> plt.Figure:
+def annual_trend(
+    yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang: str = "vi", simulated: bool = False
+) -> plt.Figure:
     """Annual counts with the fitted line (top) and rates per 1,000 members (bottom), term boundaries dashed."""
     with plt.rc_context(STYLE):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
         for kind, fit in fits.items():
             colour = PALETTE.get(kind, "#555555")
-            name = label("exit_kind", kind, lang) if kind in PALETTE and kind != "total" else t("report.terms.col_total", lang)
+            name = (
+                label("exit_kind", kind, lang)
+                if kind in PALETTE and kind != "total"
+                else t("report.terms.col_total", lang)
+            )
             top.plot(yearly["year"], yearly[kind], "o", color=colour, label=name)
             top.plot(fit.years, fit.fitted_counts(), "-", color=colour, alpha=0.8)
             bottom.plot(yearly["year"], yearly[f"{kind}_rate"], "o-", color=colour, label=name)
         for ax in (top, bottom):
             _term_boundaries(ax, knots)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0)))
+            ax.yaxis.set_major_formatter(
+                matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0))
+            )
         top.set_ylabel(t("report.axis.members", lang))
         bottom.set_ylabel(t("report.axis.rate", lang))
         bottom.set_xlabel(t("report.axis.year", lang))
@@ -98,9 +108,22 @@ def annual_trend(yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang:
     return fig
 
 
-def forest(labels: list[str], estimate, low, high, colours, reference: float, xlabel: str, xformat,
-           row_height: float = 0.45, margin: float = 1.2, reference_style: dict | None = None, lang: str = "vi",
-           simulated: bool = False, decorate=None) -> plt.Figure:
+def forest(
+    labels: list[str],
+    estimate,
+    low,
+    high,
+    colours,
+    reference: float,
+    xlabel: str,
+    xformat,
+    row_height: float = 0.45,
+    margin: float = 1.2,
+    reference_style: dict | None = None,
+    lang: str = "vi",
+    simulated: bool = False,
+    decorate=None,
+) -> plt.Figure:
     """Dot-and-interval rows, top to bottom in the order given, with a vertical reference line: the shape of every
     estimate-with-its-95%-interval figure. ``decorate(ax, ys)`` adds a figure's own marks (a log scale, a label)."""
     with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
@@ -124,10 +147,18 @@ def forest(labels: list[str], estimate, low, high, colours, reference: float, xl
 def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
     """Annual percent change per term and series with 95% intervals; terms not fitted are left out."""
     shown = apc[apc["fitted"]].reset_index(drop=True)
-    return forest([f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()],
-                  shown["apc"], shown["apc_low"], shown["apc_high"],
-                  [PALETTE.get(series, "#555555") for series in shown["series"]], 0, t("report.axis.apc", lang),
-                  lambda v, _: number(v, lang) + "%", lang=lang, simulated=simulated)
+    return forest(
+        [f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()],
+        shown["apc"],
+        shown["apc_low"],
+        shown["apc_high"],
+        [PALETTE.get(series, "#555555") for series in shown["series"]],
+        0,
+        t("report.axis.apc", lang),
+        lambda v, _: number(v, lang) + "%",
+        lang=lang,
+        simulated=simulated,
+    )
 
 
 def _series_label(series: str, lang: str) -> str:
@@ -142,8 +173,14 @@ def funnel(table: pd.DataFrame, curves: pd.DataFrame, lang: str = "vi", simulate
         ax.axhline(overall, color="#333333", linewidth=1)
         for name, style in (("95", "--"), ("99.8", ":")):
             for side in ("low", "high"):
-                ax.plot(curves["exposure"], curves[f"{side}_{name}"], style, color="#777777", linewidth=1,
-                        label=t(f"report.funnel.limit_{name.replace('.', '_')}", lang) if side == "low" else None)
+                ax.plot(
+                    curves["exposure"],
+                    curves[f"{side}_{name}"],
+                    style,
+                    color="#777777",
+                    linewidth=1,
+                    label=t(f"report.funnel.limit_{name.replace('.', '_')}", lang) if side == "low" else None,
+                )
         colours = {"above": "#b03a2e", "below": "#2e6fb0", "warning": "#d68910", "within": "#555555"}
         ax.scatter(table["exposure"], table["rate"], c=table["flag"].map(colours), zorder=3)
         for row in table[table["flag"] != "within"].itertuples():
@@ -158,8 +195,17 @@ def funnel(table: pd.DataFrame, curves: pd.DataFrame, lang: str = "vi", simulate
     return fig
 
 
-def projection_bars(baseline: float, allowed: float, observed: float, expected: float, low: float, high: float,
-                    labels: tuple[str, str, str], lang: str = "vi", simulated: bool = False) -> plt.Figure:
+def projection_bars(
+    baseline: float,
+    allowed: float,
+    observed: float,
+    expected: float,
+    low: float,
+    high: float,
+    labels: tuple[str, str, str],
+    lang: str = "vi",
+    simulated: bool = False,
+) -> plt.Figure:
     """Previous term, the target, and the current term (observed + projected with its 95% interval)."""
     with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
         fig, ax = plt.subplots(figsize=(7, 2.4))
@@ -167,7 +213,9 @@ def projection_bars(baseline: float, allowed: float, observed: float, expected: 
         ax.barh([0], [expected], color="#b03a2e", alpha=0.85)
         ax.barh([0], [observed], color="#7b241c")
         if high > low:
-            ax.errorbar([expected], [0], xerr=[[expected - low], [high - expected]], fmt="none", color="#000000", capsize=4)
+            ax.errorbar(
+                [expected], [0], xerr=[[expected - low], [high - expected]], fmt="none", color="#000000", capsize=4
+            )
         ax.axvline(allowed, color="#1e8449", linewidth=2)
         ax.set_yticks([2, 1, 0], list(labels))
         ax.text(allowed, 1, " " + number(allowed, lang), color="#1e8449", va="center")
@@ -178,19 +226,36 @@ def projection_bars(baseline: float, allowed: float, observed: float, expected: 
     return fig
 
 
-def ratio_forest(labels: list[str], ratio: list[float], low: list[float], high: list[float], lang: str = "vi",
-                 simulated: bool = False) -> plt.Figure:
+def ratio_forest(
+    labels: list[str],
+    ratio: list[float],
+    low: list[float],
+    high: list[float],
+    lang: str = "vi",
+    simulated: bool = False,
+) -> plt.Figure:
     """Over-representation ratios with 95% intervals on a log scale; 1 (equal shares) is marked."""
+
     def log_scale(ax, ys) -> None:
         ax.set_xscale("log")
         ticks = [v for v in (0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20) if min(low) / 1.5 <= v <= max(high) * 1.5]
         ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
-    return forest([textwrap_label(label_text) for label_text in labels], ratio, low, high,
-                  [PALETTE["removed"]] * len(labels), 1, t("report.axis.ratio", lang),
-                  lambda v, _: number(v, lang, 1 if v % 1 else 0), row_height=0.5, lang=lang, simulated=simulated,
-                  decorate=log_scale)
+    return forest(
+        [textwrap_label(label_text) for label_text in labels],
+        ratio,
+        low,
+        high,
+        [PALETTE["removed"]] * len(labels),
+        1,
+        t("report.axis.ratio", lang),
+        lambda v, _: number(v, lang, 1 if v % 1 else 0),
+        row_height=0.5,
+        lang=lang,
+        simulated=simulated,
+        decorate=log_scale,
+    )
 
 
 def textwrap_label(text: str, width: int = 38) -> str:

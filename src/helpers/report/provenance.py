@@ -1,4 +1,5 @@
 """What a report was made from: input file hashes, parameters, package and library versions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,13 @@ def input_hashes(paths: list[Path]) -> dict[str, str]:
 def git_commit() -> str:
     """The commit the package was run from, or 'unknown' outside a git checkout."""
     try:
-        result = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=5, check=True)
+        result = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
         return result.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"

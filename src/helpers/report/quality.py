@@ -1,31 +1,44 @@
 """The second committee report, on developing members and managing their quality: admissions against plan, quality
 ratings, screening and exemptions, composed like the attrition report and checked the same way."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.report.sections.admissions import AdmissionsReport
 from helpers.data.codes import ATTRITION_EXITS
+from helpers.data.published import load_figures, reproduced
+from helpers.report.base import Heading, TermReport
 from helpers.report.committee import ParameterProblem, common_problems
 from helpers.report.formatting import number
-from helpers.report.sections.management import ManagementReport
-from helpers.data.published import load_figures, reproduced
-from helpers.report.sections.ratings import RatingsReport
-from helpers.report.base import Heading, TermReport
 from helpers.report.html import escape, html_table, items, say
+from helpers.report.sections.admissions import AdmissionsReport
+from helpers.report.sections.management import ManagementReport
+from helpers.report.sections.ratings import RatingsReport
 from helpers.text import both, t
 
 PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
 
 
-def check_parameters(unit: str, year: int, midyear: int, terms: list[str], language: str, suppression_threshold: int,
-                     rate_band: list, weak_target_pct: float, exemption_threshold_pct: float) -> None:
+def check_parameters(
+    unit: str,
+    year: int,
+    midyear: int,
+    terms: list[str],
+    language: str,
+    suppression_threshold: int,
+    rate_band: list,
+    weak_target_pct: float,
+    exemption_threshold_pct: float,
+) -> None:
     """Refuse values out of range before any data is read (types and unknown names are checked by the runner)."""
     problems = common_problems(unit, [year, midyear], terms, language, suppression_threshold)
-    if (len(rate_band) != 2 or not all(isinstance(v, (int, float)) for v in rate_band)
-            or not 0 <= rate_band[0] < rate_band[1] <= 100):
+    if (
+        len(rate_band) != 2
+        or not all(isinstance(v, (int, float)) for v in rate_band)
+        or not 0 <= rate_band[0] < rate_band[1] <= 100
+    ):
         problems.append(both("quality.error.band", value=rate_band))
     for name, value in (("weak_target_pct", weak_target_pct), ("exemption_threshold_pct", exemption_threshold_pct)):
         if not 0 < value < 100:
@@ -50,29 +63,56 @@ class QualityReport:
         return self.base.lang
 
     @classmethod
-    def build(cls, data_path: str, unit: str, year: int, midyear: int, terms: list[str], language: str,
-              suppression_threshold: int, rate_band: list, weak_target_pct: float,
-              exemption_threshold_pct: float) -> "QualityReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        year: int,
+        midyear: int,
+        terms: list[str],
+        language: str,
+        suppression_threshold: int,
+        rate_band: list,
+        weak_target_pct: float,
+        exemption_threshold_pct: float,
+    ) -> QualityReport:
         """Check the parameters, load the data once, and run every analysis the report states."""
-        check_parameters(unit, year, midyear, terms, language, suppression_threshold, rate_band, weak_target_pct,
-                         exemption_threshold_pct)
+        check_parameters(
+            unit,
+            year,
+            midyear,
+            terms,
+            language,
+            suppression_threshold,
+            rate_band,
+            weak_target_pct,
+            exemption_threshold_pct,
+        )
         base = TermReport.build(data_path, unit, terms, list(ATTRITION_EXITS), language, year)
         if year and year > base.last_year:
             raise ParameterProblem(both("committee.error.year_after_data", value=year, last=base.last_year))
         year = year or base.last_year
-        admissions = AdmissionsReport.build(data_path, unit, terms, year, suppression_threshold, language, base,
-                                            tuple(rate_band), midyear=midyear)
-        ratings = RatingsReport.build(data_path, unit, terms, year, suppression_threshold, language, base,
-                                      weak_target_pct)
-        management = ManagementReport.build(data_path, unit, year, suppression_threshold, language, base,
-                                            exemption_threshold_pct)
-        return cls(base, admissions, ratings, management, _reproduction(base, admissions, ratings, management),
-                   suppression_threshold)
+        admissions = AdmissionsReport.build(
+            data_path, unit, terms, year, suppression_threshold, language, base, tuple(rate_band), midyear=midyear
+        )
+        ratings = RatingsReport.build(
+            data_path, unit, terms, year, suppression_threshold, language, base, weak_target_pct
+        )
+        management = ManagementReport.build(
+            data_path, unit, year, suppression_threshold, language, base, exemption_threshold_pct
+        )
+        return cls(
+            base,
+            admissions,
+            ratings,
+            management,
+            _reproduction(base, admissions, ratings, management),
+            suppression_threshold,
+        )
 
     # --- parts ----------------------------------------------------------------------------------------------
     def header(self) -> str:
-        return self.base.header(PARTS, "quality.part", title_key="quality.title",
-                                banner_key="quality.simulated_banner")
+        return self.base.header(PARTS, "quality.part", title_key="quality.title", banner_key="quality.simulated_banner")
 
     def summary(self) -> str:
         """The sentences a committee member reads instead of the report: one or two from each analysis."""
@@ -89,67 +129,108 @@ class QualityReport:
     def basis(self) -> str:
         """Part I: what the report answers, the data it rests on, the standards it compares with and their sources."""
         lang, data = self.lang, self.base.dataset
-        tables = [name for name in ("members", "admission_plans", "admission_sources", "quality_ratings",
-                                    "member_management") if getattr(data, name, None) is not None]
+        tables = [
+            name
+            for name in ("members", "admission_plans", "admission_sources", "quality_ratings", "member_management")
+            if getattr(data, name, None) is not None
+        ]
         listed = "".join(f"<li>{escape(t(f'quality.basis.table.{name}', lang))}</li>" for name in tables)
         band = self.admissions.rate_band
-        standards = [t("quality.basis.standard.rate", lang, low=number(band[0], lang, 1),
-                       high=number(band[1], lang, 1)),
-                     t("quality.basis.standard.weak", lang, value=number(self.ratings.weak_target_pct, lang, 1)),
-                     t("quality.basis.standard.exempted", lang,
-                       value=number(self.management.exemption_threshold_pct, lang, 1)),
-                     t("quality.basis.standard.midyear", lang)]
-        return (self._h("basis", 2) + say("quality.basis.purpose", lang) + say("quality.basis.data", lang)
-                + f"<ul>{listed}</ul>" + say("quality.basis.standards", lang) + items(standards))
+        standards = [
+            t("quality.basis.standard.rate", lang, low=number(band[0], lang, 1), high=number(band[1], lang, 1)),
+            t("quality.basis.standard.weak", lang, value=number(self.ratings.weak_target_pct, lang, 1)),
+            t("quality.basis.standard.exempted", lang, value=number(self.management.exemption_threshold_pct, lang, 1)),
+            t("quality.basis.standard.midyear", lang),
+        ]
+        return (
+            self._h("basis", 2)
+            + say("quality.basis.purpose", lang)
+            + say("quality.basis.data", lang)
+            + f"<ul>{listed}</ul>"
+            + say("quality.basis.standards", lang)
+            + items(standards)
+        )
 
     def development(self) -> str:
         """Part II: admissions against plan, at mid-year, against the membership, and who the new members are."""
         a = self.admissions
-        return "".join([self._h("development", 2), a.attainment_section(self._sub("development", "attainment")),
-                        a.midyear_section(self._sub("development", "midyear")),
-                        a.rate_section(self._sub("development", "rates")),
-                        a.profile_section(self._sub("development", "profile"))])
+        return "".join(
+            [
+                self._h("development", 2),
+                a.attainment_section(self._sub("development", "attainment")),
+                a.midyear_section(self._sub("development", "midyear")),
+                a.rate_section(self._sub("development", "rates")),
+                a.profile_section(self._sub("development", "profile")),
+            ]
+        )
 
     def ratings_part(self) -> str:
         r = self.ratings
-        return "".join([self._h("ratings", 2), r.shares_section(self._sub("ratings", "shares")),
-                        r.target_section(self._sub("ratings", "target")),
-                        r.units_section(self._sub("ratings", "units"))])
+        return "".join(
+            [
+                self._h("ratings", 2),
+                r.shares_section(self._sub("ratings", "shares")),
+                r.target_section(self._sub("ratings", "target")),
+                r.units_section(self._sub("ratings", "units")),
+            ]
+        )
 
     def management_part(self) -> str:
         m = self.management
-        return "".join([self._h("management", 2), m.screening_section(self._sub("management", "screening")),
-                        m.exemptions_section(self._sub("management", "exemptions")),
-                        m.far_away_section(self._sub("management", "far_away"))])
+        return "".join(
+            [
+                self._h("management", 2),
+                m.screening_section(self._sub("management", "screening")),
+                m.exemptions_section(self._sub("management", "exemptions")),
+                m.far_away_section(self._sub("management", "far_away")),
+            ]
+        )
 
     def appendix(self) -> str:
         """Methods in plain words, what the default data reproduces of the seeds, provenance."""
         lang = self.lang
-        methods = "".join([
-            self.admissions.methods_section(Heading("methods-admissions", t("quality.appendix.admissions", lang), 3)),
-            self.ratings.methods_section(Heading("methods-ratings", t("quality.appendix.ratings", lang), 3)),
-            self.management.methods_section(Heading("methods-management", t("quality.appendix.management", lang),
-                                                    3))])
-        parts = [self._h("appendix", 2), methods,
-                 say('report.suppression_rule', lang, threshold=self.threshold)]
+        methods = "".join(
+            [
+                self.admissions.methods_section(
+                    Heading("methods-admissions", t("quality.appendix.admissions", lang), 3)
+                ),
+                self.ratings.methods_section(Heading("methods-ratings", t("quality.appendix.ratings", lang), 3)),
+                self.management.methods_section(
+                    Heading("methods-management", t("quality.appendix.management", lang), 3)
+                ),
+            ]
+        )
+        parts = [self._h("appendix", 2), methods, say("report.suppression_rule", lang, threshold=self.threshold)]
         if self.reproduction is not None:
             shown = self.reproduction.assign(
-                stated=[number(v, lang, int(d)) + "%" for v, d in zip(self.reproduction["stated"],
-                                                                       self.reproduction["decimals"])],
-                computed=[number(v, lang, int(d)) + "%" for v, d in zip(self.reproduction["computed"],
-                                                                         self.reproduction["decimals"])],
-                verdict=[t(f"quality.appendix.verdict.{v}", lang) for v in self.reproduction["verdict"]])
-            headers = {"figure_id": t("committee.appendix.col_figure", lang),
-                       "label_vi": t("quality.appendix.col_label", lang),
-                       "stated": t("quality.appendix.col_stated", lang),
-                       "computed": t("quality.appendix.col_computed", lang),
-                       "verdict": t("quality.appendix.col_verdict", lang)}
+                stated=[
+                    number(v, lang, int(d)) + "%"
+                    for v, d in zip(self.reproduction["stated"], self.reproduction["decimals"])
+                ],
+                computed=[
+                    number(v, lang, int(d)) + "%"
+                    for v, d in zip(self.reproduction["computed"], self.reproduction["decimals"])
+                ],
+                verdict=[t(f"quality.appendix.verdict.{v}", lang) for v in self.reproduction["verdict"]],
+            )
+            headers = {
+                "figure_id": t("committee.appendix.col_figure", lang),
+                "label_vi": t("quality.appendix.col_label", lang),
+                "stated": t("quality.appendix.col_stated", lang),
+                "computed": t("quality.appendix.col_computed", lang),
+                "verdict": t("quality.appendix.col_verdict", lang),
+            }
             same = int((self.reproduction["verdict"] == "same").sum())
             parts.append(f'<h3 id="reproduced">{escape(t("quality.appendix.reproduced", lang))}</h3>')
-            parts.append(html_table(shown[list(headers)], {}, headers,
-                                    caption=self.base.caption_text(t("quality.appendix.reproduced_caption", lang)),
-                                    note=t("quality.appendix.reproduced_note", lang, same=same,
-                                           n=len(self.reproduction))))
+            parts.append(
+                html_table(
+                    shown[list(headers)],
+                    {},
+                    headers,
+                    caption=self.base.caption_text(t("quality.appendix.reproduced_caption", lang)),
+                    note=t("quality.appendix.reproduced_note", lang, same=same, n=len(self.reproduction)),
+                )
+            )
         parts.append(self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3)))
         return "".join(parts)
 
@@ -160,8 +241,9 @@ class QualityReport:
         return Heading(anchor, t(f"quality.{part}.{anchor}", self.lang), 3)
 
 
-def _reproduction(base: TermReport, admissions: AdmissionsReport, ratings: RatingsReport,
-                  management: ManagementReport) -> pd.DataFrame | None:
+def _reproduction(
+    base: TermReport, admissions: AdmissionsReport, ratings: RatingsReport, management: ManagementReport
+) -> pd.DataFrame | None:
     """On the simulated default province only: the seeds' stated percentages recomputed from its counts.
 
     Comparing a real province with another province's published figures would mean nothing, so a user's data
@@ -186,15 +268,18 @@ def _reproduction(base: TermReport, admissions: AdmissionsReport, ratings: Ratin
         computed["HB-2023-H1-admitted"] = pct(series.loc[2023, "admitted_first_half"], series.loc[2023, "planned"])
     if ratings.shares is not None:
         own = ratings.shares[ratings.shares["unit_code"] == base.unit].set_index(["subject", "year", "rating"])
-        for key, figure in (((2015, "excellent"), "HCM-2015-grassroots_excellent"),
-                            ((2018, "excellent"), "HCM-2018-grassroots_excellent"),
-                            ((2015, "not_completed"), "HCM-2015-grassroots_weak"),
-                            ((2018, "not_completed"), "HCM-2018-grassroots_weak")):
+        for key, figure in (
+            ((2015, "excellent"), "HCM-2015-grassroots_excellent"),
+            ((2018, "excellent"), "HCM-2018-grassroots_excellent"),
+            ((2015, "not_completed"), "HCM-2015-grassroots_weak"),
+            ((2018, "not_completed"), "HCM-2018-grassroots_weak"),
+        ):
             if ("organisation", *key) in own.index:
                 computed[figure] = 100 * float(own.loc[("organisation", *key), "share"])
     if management.screening is not None:
-        row = management.screening[(management.screening["unit_code"] == base.unit)
-                                   & (management.screening["year"] == 2019)]
+        row = management.screening[
+            (management.screening["unit_code"] == base.unit) & (management.screening["year"] == 2019)
+        ]
         if not row.empty and row["screened"].iloc[0]:
             computed["HCM-2019-screened_removed"] = 100 * float(row["removed"].iloc[0]) / float(row["screened"].iloc[0])
     if not computed:
@@ -203,10 +288,16 @@ def _reproduction(base: TermReport, admissions: AdmissionsReport, ratings: Ratin
     table = reproduced(figures, computed)
     if ratings.shares is not None:  # members excellent "10 to 12%" every year of 2016-2020: the lowest and highest
         shares = ratings.shares
-        members = shares[(shares["unit_code"] == base.unit) & (shares["subject"] == "member")
-                         & (shares["rating"] == "excellent") & shares["year"].between(2016, 2020)]
+        members = shares[
+            (shares["unit_code"] == base.unit)
+            & (shares["subject"] == "member")
+            & (shares["rating"] == "excellent")
+            & shares["year"].between(2016, 2020)
+        ]
         if len(members) == 5:
-            extremes = [reproduced(figures, {"HCM-2016-2020-members_excellent": 100 * float(v)})
-                        for v in (members["share"].min(), members["share"].max())]
+            extremes = [
+                reproduced(figures, {"HCM-2016-2020-members_excellent": 100 * float(v)})
+                for v in (members["share"].min(), members["share"].max())
+            ]
             table = pd.concat([table, *extremes], ignore_index=True)
     return table

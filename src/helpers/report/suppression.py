@@ -13,6 +13,7 @@ audits the result with linear programming: each hidden entry's smallest and larg
 agree with what is shown, with every hidden entry at least 1, must be at least 1 apart; while one is not, one more
 entry next to it is hidden.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -54,8 +55,12 @@ class Suppressed:
     @property
     def anything_hidden(self) -> bool:
         """Whether any cell or total is hidden (the note then explains the x marks)."""
-        return bool(self.hidden.to_numpy().any() or self.row_total_hidden.any()
-                    or self.column_total_hidden.any() or self.grand_total_hidden)
+        return bool(
+            self.hidden.to_numpy().any()
+            or self.row_total_hidden.any()
+            or self.column_total_hidden.any()
+            or self.grand_total_hidden
+        )
 
 
 def suppress(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> Suppressed:
@@ -99,6 +104,7 @@ def _validated_counts(table: pd.DataFrame) -> np.ndarray:
 
 
 # --- secondary suppression --------------------------------------------------------------------------------------
+
 
 def _secondary(grid: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     """Hide more entries of the augmented grid until every hidden entry lies on a cycle of hidden entries."""
@@ -255,8 +261,7 @@ def _first_pinned(grid: np.ndarray, hidden: np.ndarray) -> tuple[int, int] | Non
         a_eq = np.zeros((len(nodes), len(group)))
         b_eq = np.zeros(len(nodes))
         for row, node in enumerate(nodes):
-            line = [(node, j) for j in range(n_cols)] if node < n_rows else \
-                [(i, node - n_rows) for i in range(n_rows)]
+            line = [(node, j) for j in range(n_cols)] if node < n_rows else [(i, node - n_rows) for i in range(n_rows)]
             for k, p in enumerate(line):
                 sign = -1.0 if k == len(line) - 1 else 1.0
                 if hidden[p]:
@@ -330,6 +335,7 @@ def _protector(grid: np.ndarray, hidden: np.ndarray, pinned: tuple[int, int]) ->
 
 # --- presentation -----------------------------------------------------------------------------------------------
 
+
 def shown_table(s: Suppressed, number_format: Callable[[int], str], total_label: str) -> pd.DataFrame:
     """The table as published: formatted counts with a totals row and column, ``x`` where a count is hidden."""
     values = s.counts.to_numpy()
@@ -340,8 +346,7 @@ def shown_table(s: Suppressed, number_format: Callable[[int], str], total_label:
     grid[:r, c], mask[:r, c] = values.sum(axis=1), s.row_total_hidden.to_numpy()
     grid[r, :c], mask[r, :c] = values.sum(axis=0), s.column_total_hidden.to_numpy()
     grid[r, c], mask[r, c] = values.sum(), s.grand_total_hidden
-    text = [[HIDDEN_MARK if mask[i, j] else number_format(int(grid[i, j])) for j in range(c + 1)]
-            for i in range(r + 1)]
+    text = [[HIDDEN_MARK if mask[i, j] else number_format(int(grid[i, j])) for j in range(c + 1)] for i in range(r + 1)]
     index = pd.Index([*s.counts.index, total_label], name=s.counts.index.name)
     columns = pd.Index([*s.counts.columns, total_label], name=s.counts.columns.name)
     return pd.DataFrame(text, index=index, columns=columns, dtype=object)

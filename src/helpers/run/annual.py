@@ -5,6 +5,7 @@ on any :class:`concurrent.futures.Executor` (local processes, or a Dask cluster'
 it returns an :class:`Outcome`, so one unit's failure cannot stop the others. A job whose fingerprint (see
 :mod:`helpers.run.fingerprint`) matches the one stored beside its finished report is skipped.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -18,18 +19,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from helpers.errors import PlanError, RunLocked, is_bad_input
 from helpers.data.contracts import ContractError
 from helpers.data.datasets import load_table, table_files, table_scopes
-from helpers.run.fingerprint import InputDigests
+from helpers.errors import PlanError, RunLocked, is_bad_input
 from helpers.paths import notebook_file, repo_relative, resolve_data_path
 from helpers.registry import entry, notebook_names
+from helpers.run.fingerprint import InputDigests
 from helpers.text import LANGUAGES, both, t
 
 LOCK_NAME = ".annual-run.lock"
@@ -96,6 +97,7 @@ class Summary:
 
 # --- planning -------------------------------------------------------------------------------------------------
 
+
 def last_data_year(folder: Path, digests: InputDigests | None = None) -> int:
     """The last calendar year a data folder has, read from the raw files so one broken row cannot hide it (through
     ``digests`` when given, which then need not read them again)."""
@@ -107,8 +109,11 @@ def last_data_year(folder: Path, digests: InputDigests | None = None) -> int:
         return int(pd.to_numeric(frame[column], errors="coerce").max())
     if "members" in files:
         frame = raw(files["members"])
-        dates = [pd.to_datetime(frame[c], errors="coerce", format="mixed", dayfirst=False).dt.year.max()
-                 for c in frame.columns if c.endswith("_date")]
+        dates = [
+            pd.to_datetime(frame[c], errors="coerce", format="mixed", dayfirst=False).dt.year.max()
+            for c in frame.columns
+            if c.endswith("_date")
+        ]
         return int(max(d for d in dates if pd.notna(d)))
     raise PlanError(both("annual_run.no_years", folder=folder))
 
@@ -116,14 +121,18 @@ def last_data_year(folder: Path, digests: InputDigests | None = None) -> int:
 def units_for_year(units: pd.DataFrame, year: int, levels: list[str] | None = None) -> list[str]:
     """Units at ``levels`` that existed at some time in ``year``; a unit merged that year into a unit also listed
     is left out, because the successor's report carries its series."""
-    valid = ((units["valid_from"].isna() | (units["valid_from"].dt.year <= year))
-             & (units["valid_to"].isna() | (units["valid_to"].dt.year >= year)))
+    valid = (units["valid_from"].isna() | (units["valid_from"].dt.year <= year)) & (
+        units["valid_to"].isna() | (units["valid_to"].dt.year >= year)
+    )
     if levels:
         valid &= units["level"].isin(levels)
     chosen = units.loc[valid]
     listed = set(chosen["unit_code"])
-    return [code for code, successor in zip(chosen["unit_code"], chosen["successor_code"])
-            if pd.isna(successor) or successor not in listed]
+    return [
+        code
+        for code, successor in zip(chosen["unit_code"], chosen["successor_code"])
+        if pd.isna(successor) or successor not in listed
+    ]
 
 
 def _title(notebook: str, path: Path, language: str) -> str:
@@ -141,8 +150,9 @@ def _title(notebook: str, path: Path, language: str) -> str:
 def _checked_notebook(notebook: str, where: str) -> Path:
     path = notebook_file(notebook)
     if not path.exists():
-        raise PlanError(both("annual_run.no_notebook", notebook=notebook, where=where,
-                             known=", ".join(notebook_names())))
+        raise PlanError(
+            both("annual_run.no_notebook", notebook=notebook, where=where, known=", ".join(notebook_names()))
+        )
     return path
 
 
@@ -156,8 +166,12 @@ def _units_table(folder: Path) -> pd.DataFrame:
         raise PlanError("\n".join(str(p) for p in err.problems[:20])) from err
 
 
-def make_jobs(entries: list[dict], out_root: Path, where: str = "", digests: InputDigests | None = None,
-              ) -> list[Job]:
+def make_jobs(
+    entries: list[dict],
+    out_root: Path,
+    where: str = "",
+    digests: InputDigests | None = None,
+) -> list[Job]:
     """Jobs from parameter sets (``unit``, ``year``, ``data_path``, ``language``, ``notebook`` and notebook
     parameters); every job's parameters are checked against its notebook before anything runs."""
     from helpers.run.render import ParameterError, check_parameters
@@ -165,36 +179,50 @@ def make_jobs(entries: list[dict], out_root: Path, where: str = "", digests: Inp
     digests = digests or InputDigests()
     units_by_folder: dict[Path, pd.DataFrame] = {}
     jobs: list[Job] = []
-    for number, entry in enumerate(entries, start=1):
-        entry = dict(entry)
+    for number, row in enumerate(entries, start=1):
+        spec = dict(row)
         place = f"{where} #{number}" if where else f"#{number}"
-        notebook = str(entry.pop("notebook", "committee"))
+        notebook = str(spec.pop("notebook", "committee"))
         path = _checked_notebook(notebook, place)
-        data_path = str(entry.pop("data_path", "data/sample"))
+        data_path = str(spec.pop("data_path", "data/sample"))
         folder = resolve_data_path(data_path)
         if folder not in units_by_folder:
             units_by_folder[folder] = _units_table(folder)
         units = units_by_folder[folder]
-        unit = str(entry.pop("unit", ""))
+        unit = str(spec.pop("unit", ""))
         if unit not in set(units["unit_code"]):
-            raise PlanError(both("annual_run.unknown_unit", unit=unit, where=place,
-                                 known=", ".join(units["unit_code"])))
-        year = int(entry.pop("year", 0) or last_data_year(folder, digests))
-        language = str(entry.pop("language", "vi"))
+            raise PlanError(
+                both("annual_run.unknown_unit", unit=unit, where=place, known=", ".join(units["unit_code"]))
+            )
+        year = int(spec.pop("year", 0) or last_data_year(folder, digests))
+        language = str(spec.pop("language", "vi"))
         if language not in LANGUAGES:
             raise PlanError(both("annual_run.bad_language", value=language, where=place))
-        name = str(entry.pop("name", f"{Path(notebook).stem}-{language}"))
+        name = str(spec.pop("name", f"{Path(notebook).stem}-{language}"))
         declared = _declared(path)
-        parameters = {"data_path": data_path, "unit": unit, "year": year, "language": language, **entry}
-        parameters = {k: v for k, v in parameters.items() if k in declared or k in entry}
+        parameters = {"data_path": data_path, "unit": unit, "year": year, "language": language, **spec}
+        parameters = {k: v for k, v in parameters.items() if k in declared or k in spec}
         try:
             check_parameters(path, parameters)
         except ParameterError as err:
             raise PlanError(f"{place}: {err}") from err
         row = units.loc[units["unit_code"] == unit].iloc[0]
         fingerprint = digests.report(path, parameters, folder, table_scopes(units, unit))
-        jobs.append(Job(notebook, parameters, out_root / str(year) / unit, name, _title(notebook, path, language),
-                        unit, str(row["name"]), year, language, fingerprint, str(row["level"])))
+        jobs.append(
+            Job(
+                notebook,
+                parameters,
+                out_root / str(year) / unit,
+                name,
+                _title(notebook, path, language),
+                unit,
+                str(row["name"]),
+                year,
+                language,
+                fingerprint,
+                str(row["level"]),
+            )
+        )
     clashes = pd.Series([str(j.html) for j in jobs])
     if clashes.duplicated().any():
         raise PlanError(both("annual_run.same_output", path=clashes[clashes.duplicated()].iloc[0]))
@@ -207,9 +235,15 @@ def _declared(path: Path) -> dict:
     return declared_parameters(path)
 
 
-def plan_units(data_path: str, out_root: Path, year: int = 0, levels: list[str] | None = None,
-               units: list[str] | None = None, languages: tuple[str, ...] = ("vi",),
-               notebooks: str | tuple[str, ...] = DEFAULT_NOTEBOOKS) -> list[Job]:
+def plan_units(
+    data_path: str,
+    out_root: Path,
+    year: int = 0,
+    levels: list[str] | None = None,
+    units: list[str] | None = None,
+    languages: tuple[str, ...] = ("vi",),
+    notebooks: str | tuple[str, ...] = DEFAULT_NOTEBOOKS,
+) -> list[Job]:
     """One job per unit (at ``levels``, or the listed ``units``), report notebook and language, for ``year`` (0:
     the data's last)."""
     folder = resolve_data_path(data_path)
@@ -218,8 +252,12 @@ def plan_units(data_path: str, out_root: Path, year: int = 0, levels: list[str] 
     year = year or last_data_year(folder, digests)
     codes = units or units_for_year(table, year, levels)
     notebooks = (notebooks,) if isinstance(notebooks, str) else tuple(notebooks)
-    entries = [{"notebook": notebook, "data_path": data_path, "unit": code, "year": year, "language": lang}
-               for code in codes for notebook in notebooks for lang in languages]
+    entries = [
+        {"notebook": notebook, "data_path": data_path, "unit": code, "year": year, "language": lang}
+        for code in codes
+        for notebook in notebooks
+        for lang in languages
+    ]
     return make_jobs(entries, out_root, digests=digests)
 
 
@@ -233,14 +271,15 @@ def plan_file(path: Path, out_root: Path) -> list[Job]:
         raise PlanError(both("annual_run.bad_plan", file=path, error="reports: [...]"))
     defaults = plan.get("defaults") or {}
     entries = []
-    for number, entry in enumerate(plan["reports"], start=1):
-        if not isinstance(entry, dict):
+    for number, row in enumerate(plan["reports"], start=1):
+        if not isinstance(row, dict):
             raise PlanError(both("annual_run.bad_plan", file=path, error=f"reports #{number}"))
-        entries.append({**defaults, **entry})
+        entries.append({**defaults, **row})
     return make_jobs(entries, out_root, where=str(path))
 
 
 # --- one job --------------------------------------------------------------------------------------------------
+
 
 def is_current(job: Job) -> bool:
     """True when the job's report exists and was made from the same inputs."""
@@ -257,13 +296,24 @@ def _write_status(outcome: Outcome) -> None:
     from helpers.run.render import write_atomic
 
     job = outcome.job
-    record = {"unit": job.unit, "unit_name": job.unit_name, "level": job.level, "year": job.year,
-              "language": job.language,
-              "notebook": job.notebook, "title": job.title, "status": outcome.status, "kind": outcome.kind,
-              "reason": outcome.reason, "seconds": round(outcome.seconds, 1), "fingerprint": job.fingerprint,
-              "html": job.html.name if outcome.status == "rendered" else None,
-              "executed": outcome.executed.name if outcome.executed else None,
-              "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "parameters": job.parameters}
+    record = {
+        "unit": job.unit,
+        "unit_name": job.unit_name,
+        "level": job.level,
+        "year": job.year,
+        "language": job.language,
+        "notebook": job.notebook,
+        "title": job.title,
+        "status": outcome.status,
+        "kind": outcome.kind,
+        "reason": outcome.reason,
+        "seconds": round(outcome.seconds, 1),
+        "fingerprint": job.fingerprint,
+        "html": job.html.name if outcome.status == "rendered" else None,
+        "executed": outcome.executed.name if outcome.executed else None,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": job.parameters,
+    }
     write_atomic(job.status_file, json.dumps(record, ensure_ascii=False, indent=1, default=str))
 
 
@@ -302,6 +352,7 @@ def render_job(job: Job) -> Outcome:
 
 # --- the run --------------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def run_lock(out_root: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder for the whole run; a second run refuses to start."""
@@ -317,7 +368,7 @@ def run_lock(out_root: Path) -> Iterator[None]:
             raise RunLocked(both("annual_run.locked", folder=out_root, holder=holder)) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
         fh.flush()
         yield
     finally:
@@ -329,8 +380,7 @@ def local_executor(jobs: int | None = None) -> Executor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1,
-                               mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"))
 
 
 @contextmanager
@@ -343,8 +393,13 @@ def dask_executor(address: str) -> Iterator[Executor]:
         yield client.get_executor(pure=False)
 
 
-def run(jobs: list[Job], executor: Executor, out_root: Path, force: bool = False,
-        on_outcome: Callable[[Outcome, int, int], None] | None = None) -> Summary:
+def run(
+    jobs: list[Job],
+    executor: Executor,
+    out_root: Path,
+    force: bool = False,
+    on_outcome: Callable[[Outcome, int, int], None] | None = None,
+) -> Summary:
     """Render every job that is not current (all with ``force``), then write ``index.html``.
 
     ``on_outcome(outcome, finished, total)`` is called as each report finishes (the progress bar).
@@ -381,6 +436,7 @@ def run(jobs: list[Job], executor: Executor, out_root: Path, force: bool = False
 
 # --- the index ------------------------------------------------------------------------------------------------
 
+
 def statuses(out_root: Path) -> pd.DataFrame:
     """Every report status found under the output folder, newest year first."""
     records = []
@@ -391,20 +447,37 @@ def statuses(out_root: Path) -> pd.DataFrame:
             continue
         record["folder"] = path.parent.relative_to(out_root).as_posix()
         records.append(record)
-    columns = ["year", "unit", "unit_name", "level", "language", "title", "status", "kind", "reason", "finished",
-               "folder", "html", "executed", "seconds"]
+    columns = [
+        "year",
+        "unit",
+        "unit_name",
+        "level",
+        "language",
+        "title",
+        "status",
+        "kind",
+        "reason",
+        "finished",
+        "folder",
+        "html",
+        "executed",
+        "seconds",
+    ]
     frame = pd.DataFrame(records, columns=columns)
     # The province (or nation) first, then the units below it, as a committee reads them.
     rank = frame["level"].map({"nation": 0, "province": 1}).fillna(2)
-    return (frame.assign(_rank=rank).sort_values(["year", "_rank", "unit", "language"],
-                                                 ascending=[False, True, True, True])
-            .drop(columns="_rank").reset_index(drop=True))
+    return (
+        frame.assign(_rank=rank)
+        .sort_values(["year", "_rank", "unit", "language"], ascending=[False, True, True, True])
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def write_index(out_root: Path, language: str = "vi") -> Path:
     """``index.html``: every report under ``out_root`` with its status and a link, one self-contained page."""
-    from helpers.run.render import write_atomic
     from helpers.run.index import index_html
+    from helpers.run.render import write_atomic
 
     path = out_root / "index.html"
     write_atomic(path, index_html(statuses(out_root), language))
@@ -413,15 +486,23 @@ def write_index(out_root: Path, language: str = "vi") -> Path:
 
 def summary_lines(summary: Summary, out_root: Path) -> list[str]:
     """The end-of-run account: counts, then each failed report with its reason and its kept notebook."""
-    lines = [both("annual_run.summary", rendered=len(summary.of("rendered")), skipped=len(summary.of("skipped")),
-                  failed=len(summary.of("failed")))]
+    lines = [
+        both(
+            "annual_run.summary",
+            rendered=len(summary.of("rendered")),
+            skipped=len(summary.of("skipped")),
+            failed=len(summary.of("failed")),
+        )
+    ]
     if summary.outcomes and not summary.of("rendered") and not summary.failed:
         lines.append(both("annual_run.nothing_to_do", n=len(summary.outcomes)))
     for outcome in summary.of("failed"):
         job = outcome.job
         reason = "\n    ".join(outcome.reason.splitlines()[:6])
-        lines.append(both("annual_run.failed_report", unit=job.unit, year=job.year, report=job.name)
-                     + f" — {both(f'annual_run.kind.{outcome.kind}')}\n    {reason}")
+        lines.append(
+            both("annual_run.failed_report", unit=job.unit, year=job.year, report=job.name)
+            + f" — {both(f'annual_run.kind.{outcome.kind}')}\n    {reason}"
+        )
         if outcome.executed:
             lines.append("    " + both("annual_run.kept_notebook", path=repo_relative(outcome.executed)))
     lines.append(both("annual_run.index_written", path=repo_relative(out_root / "index.html")))
@@ -438,17 +519,26 @@ def progress_printer(stream=None, language: str = "vi") -> Callable[[Outcome, in
 
     def show(outcome: Outcome, finished: int, total: int) -> None:
         counts["failed"] += outcome.status == "failed"
-        line = f"[{finished}/{total}] {outcome.job.unit} {outcome.job.year} {outcome.job.name}: " + \
-            t(f"annual_run.status.{outcome.status}", "vi") + f" / {outcome.status}"
+        line = (
+            f"[{finished}/{total}] {outcome.job.unit} {outcome.job.year} {outcome.job.name}: "
+            + t(f"annual_run.status.{outcome.status}", "vi")
+            + f" / {outcome.status}"
+        )
         if not stream.isatty():
             print(line, file=stream, flush=True)
             return
         if not bar:
-            bar.append(tqdm(total=total, unit=t("annual_run.progress_unit", language), file=stream,
-                            dynamic_ncols=True))
+            bar.append(tqdm(total=total, unit=t("annual_run.progress_unit", language), file=stream, dynamic_ncols=True))
         bar[0].update(1)
-        bar[0].set_postfix_str(t("annual_run.progress", language, done=finished - counts["failed"],
-                                 failed=counts["failed"], left=total - finished))
+        bar[0].set_postfix_str(
+            t(
+                "annual_run.progress",
+                language,
+                done=finished - counts["failed"],
+                failed=counts["failed"],
+                left=total - finished,
+            )
+        )
         if outcome.status == "failed":
             bar[0].write(line, file=stream)
         if finished == total:
@@ -459,6 +549,10 @@ def progress_printer(stream=None, language: str = "vi") -> Callable[[Outcome, in
 
 def outcome_record(outcome: Outcome) -> dict:
     """An outcome as plain data (for ``--format json``)."""
-    record = asdict(outcome.job) | {"status": outcome.status, "kind": outcome.kind, "reason": outcome.reason,
-                                    "seconds": round(outcome.seconds, 1)}
+    record = asdict(outcome.job) | {
+        "status": outcome.status,
+        "kind": outcome.kind,
+        "reason": outcome.reason,
+        "seconds": round(outcome.seconds, 1),
+    }
     return json.loads(json.dumps(record, default=str))

@@ -5,6 +5,7 @@ A report on a unit reads the units table whole, only its own rows of the other t
 Its fingerprint is a digest of exactly those, so a changed row of one district re-renders that district and the
 units above it, and nothing else.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.report.provenance import file_digest
 from helpers import __version__
 from helpers.data.contracts import CONTRACTS, header_aliases, header_key
 from helpers.data.datasets import table_files
-from helpers.paths import PACKAGE_DIR, published_dir, terms_file
 from helpers.data.readers import read_text_table
-
+from helpers.paths import PACKAGE_DIR, published_dir, terms_file
+from helpers.report.provenance import file_digest
 
 
 def package_digest() -> str:
@@ -68,8 +68,11 @@ class InputDigests:
             aliases = header_aliases(CONTRACTS[table])
             unit_column = next((c for c in frame.columns if aliases.get(header_key(c)) == "unit_code"), None)
             hashes = pd.util.hash_pandas_object(frame, index=True).to_numpy()
-            codes = (None if unit_column is None
-                     else frame[unit_column].astype("string").str.strip().fillna("").to_numpy(dtype=object))
+            codes = (
+                None
+                if unit_column is None
+                else frame[unit_column].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+            )
             headers = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode()).hexdigest()
             self._rows[path] = (hashes, codes, headers)
         return self._rows[path]

@@ -3,6 +3,7 @@
 One self-contained page (no scripts, no external resources); every value from the data or a status file is
 escaped.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -38,7 +39,9 @@ def _report_cell(row: pd.Series, lang: str) -> str:
         return f'<td><a href="{href}">{escape(row["title"])}</a></td>'
     if isinstance(row["executed"], str) and row["executed"]:
         href = escape(f"{row['folder']}/{row['executed']}")
-        return f'<td>{escape(row["title"])}<br/><a href="{href}">{escape(t("annual_run.index.notebook", lang))}</a></td>'
+        return (
+            f'<td>{escape(row["title"])}<br/><a href="{href}">{escape(t("annual_run.index.notebook", lang))}</a></td>'
+        )
     return f"<td>{escape(row['title'])}</td>"
 
 
@@ -50,26 +53,34 @@ def _when(finished: object) -> str:
 
 def index_html(statuses: pd.DataFrame, lang: str = "vi") -> str:
     """The page for the statuses from :func:`helpers.run.annual.statuses`."""
-    heads = [t(f"annual_run.index.column.{c}", lang) for c in ("unit", "report", "language", "status", "reason",
-                                                                "finished")]
+    heads = [
+        t(f"annual_run.index.column.{c}", lang) for c in ("unit", "report", "language", "status", "reason", "finished")
+    ]
     counts = {s: int((statuses["status"] == s).sum()) for s in ("rendered", "failed")}
-    parts = [f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8"/>\n'
-             '<meta name="viewport" content="width=device-width, initial-scale=1.0"/>\n'
-             f"<title>{escape(t('annual_run.index.title', lang))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-             f"<main>\n<h1>{escape(t('annual_run.index.title', lang))}</h1>\n"
-             f'<p class="counts">{escape(t("annual_run.index.counts", lang, total=len(statuses), **counts))}</p>\n']
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8"/>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0"/>\n'
+        f"<title>{escape(t('annual_run.index.title', lang))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<main>\n<h1>{escape(t('annual_run.index.title', lang))}</h1>\n"
+        f'<p class="counts">{escape(t("annual_run.index.counts", lang, total=len(statuses), **counts))}</p>\n'
+    ]
     if statuses.empty:
         parts.append(f"<p>{escape(t('annual_run.index.empty', lang))}</p>\n")
     for year, group in statuses.groupby("year", sort=False):
-        parts.append(f"<h2>{escape(t('annual_run.index.year', lang, year=year))}</h2>\n<div class=\"wrap\"><table>\n"
-                     "<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
-                     + "</tr></thead>\n<tbody>\n")
+        parts.append(
+            f'<h2>{escape(t("annual_run.index.year", lang, year=year))}</h2>\n<div class="wrap"><table>\n'
+            "<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>' for h in heads) + "</tr></thead>\n<tbody>\n"
+        )
         for _, row in group.iterrows():
             reason = row["reason"] if isinstance(row["reason"], str) else ""
-            parts.append(f"<tr><td>{escape(row['unit'])} · {escape(row['unit_name'])}</td>"
-                         + _report_cell(row, lang) + f"<td>{escape(row['language'])}</td>"
-                         + _status_cell(row, lang) + f'<td class="reason">{escape(reason)}</td>'
-                         + f"<td>{escape(_when(row['finished']))}</td></tr>\n")
+            parts.append(
+                f"<tr><td>{escape(row['unit'])} · {escape(row['unit_name'])}</td>"
+                + _report_cell(row, lang)
+                + f"<td>{escape(row['language'])}</td>"
+                + _status_cell(row, lang)
+                + f'<td class="reason">{escape(reason)}</td>'
+                + f"<td>{escape(_when(row['finished']))}</td></tr>\n"
+            )
         parts.append("</tbody>\n</table></div>\n")
     parts.append("</main>\n</body>\n</html>\n")
     return "".join(parts)

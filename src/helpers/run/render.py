@@ -3,6 +3,7 @@
 The HTML shows outputs only (our ``report`` nbconvert template: no code, prompts, streams or scripts). A report
 file is written atomically: it is either complete or absent, never half-written.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
 from helpers.errors import NotebookFailed, ParameterError
-from helpers.report.fonts import embedded_font_css
 from helpers.paths import REPO_ROOT, templates_dir
+from helpers.report.fonts import embedded_font_css
 from helpers.text import both
 
 KERNEL_NAME = "helpers"  # registered by `make setup`; falls back to the running Python's own kernel
@@ -32,6 +33,12 @@ class LocalKernelManager(AsyncKernelManager):
         # Each kernel gets its own socket folder, so reports can render side by side without sharing names.
         sockets = Path(tempfile.mkdtemp(prefix="helpers-kernel-")) / "kernel"
         super().__init__(transport="ipc", ip=str(sockets), **kwargs)
+
+    async def _async_pre_start_kernel(self, **kw):
+        # A report's figures are drawn by matplotlib's Agg backend whatever a researcher's own default is, so they
+        # are the same bytes in every run; in JupyterLab the package leaves the backend alone (inline plots work).
+        kw["env"] = {**os.environ, **kw.get("env", {}), "MPLBACKEND": "agg"}
+        return await super()._async_pre_start_kernel(**kw)
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,15 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
     problems = []
     for name, value in parameters.items():
         if name not in declared:
-            problems.append(both("render.unknown_parameter", name=name, notebook=notebook.name,
-                                 known=", ".join(declared)))
+            problems.append(
+                both("render.unknown_parameter", name=name, notebook=notebook.name, known=", ".join(declared))
+            )
             continue
         expected = _TYPES.get(declared[name]["inferred_type_name"])
         if expected is not None and not isinstance(value, expected):
-            problems.append(both("render.wrong_type", name=name, value=repr(value),
-                                 expected=declared[name]["inferred_type_name"]))
+            problems.append(
+                both("render.wrong_type", name=name, value=repr(value), expected=declared[name]["inferred_type_name"])
+            )
     if problems:
         raise ParameterError("\n".join(problems))
 
@@ -70,13 +79,28 @@ def execute(notebook: Path, parameters: dict, executed: Path) -> nbformat.Notebo
     """Run the notebook with papermill from the repository root; raise :class:`NotebookFailed` on a cell error."""
     check_parameters(notebook, parameters)
     try:
-        return papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
-                                          kernel_name=kernel_name(), cwd=str(REPO_ROOT), progress_bar=False,
-                                          log_output=False, kernel_manager_class=LocalKernelManager)
+        return papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel_name(),
+            cwd=str(REPO_ROOT),
+            progress_bar=False,
+            log_output=False,
+            kernel_manager_class=LocalKernelManager,
+        )
     except papermill.PapermillExecutionError as err:
-        raise NotebookFailed(both("render.cell_failed", notebook=notebook.name, cell=err.exec_count,
-                                  error=f"{err.ename}: {err.evalue}", executed=str(executed)), executed,
-                             err.ename) from err
+        raise NotebookFailed(
+            both(
+                "render.cell_failed",
+                notebook=notebook.name,
+                cell=err.exec_count,
+                error=f"{err.ename}: {err.evalue}",
+                executed=str(executed),
+            ),
+            executed,
+            err.ename,
+        ) from err
 
 
 def to_html(nb: nbformat.NotebookNode, title: str, language: str) -> str:

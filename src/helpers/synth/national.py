@@ -6,6 +6,7 @@ model: each commune admits members and receives transfers in proportion to its e
 leaves at the constant rates in :data:`EXIT_RATES` (competing risks). Generation is vectorised with numpy and
 streamed province by province (one Parquet row group per province), so memory stays bounded at full size.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from helpers.synth import truth
 from helpers.data.codes import DOMAINS, ENTRY_KINDS, EXIT_KINDS, EXIT_REASONS
+from helpers.synth import truth
 
 SEED = 20_250_701  # 1 July 2025, the day the two-level local government began: any fixed seed would do
 NATIONAL_MEMBERS = 5_600_000  # member rows at scale 1: everyone on the rolls at some point in 2011-2025
@@ -29,28 +30,62 @@ FIRST_YEAR, LAST_YEAR = truth.FIRST_YEAR, truth.LAST_YEAR
 # of the order of the default province's (removed about 2 and asked to leave about 1 per 1,000 members a year).
 ADMISSION_RATE = 0.035
 TRANSFER_IN_RATE = 0.0045
-EXIT_RATES = {"removed": 0.0020, "asked_to_leave": 0.0011, "expelled": 0.0004, "died": 0.0085,
-              "other_exit": 0.0001, "transferred_out": 0.0045}
-COMMUNE_SIZE_SIGMA = 0.8        # sd of log commune size: a few large wards, many small communes
+EXIT_RATES = {
+    "removed": 0.0020,
+    "asked_to_leave": 0.0011,
+    "expelled": 0.0004,
+    "died": 0.0085,
+    "other_exit": 0.0001,
+    "transferred_out": 0.0045,
+}
+COMMUNE_SIZE_SIGMA = 0.8  # sd of log commune size: a few large wards, many small communes
 PROVINCE_COMMUNES_SIGMA = 0.35  # sd of log number of communes per province
 MIN_COMMUNES_PER_PROVINCE = 40
-MEMBERS_PER_BRANCH = 25         # branches per commune: stock at the start / 25, at least one
+MEMBERS_PER_BRANCH = 25  # branches per commune: stock at the start / 25, at least one
 # Reasons within each attrition kind, in the proportions the Tây Ninh project states for 2015-2020.
 REASON_SHARES = {
     "removed": {"quit_activity": 381 / 424, "unpaid_dues": 20 / 424, "lost_contact": 15 / 424, "other": 8 / 424},
     "asked_to_leave": {"family_hardship": 0.70, "spouse_abroad": 0.26, "health": 0.03, "other": 0.01},
 }
-MEMBER_COLUMNS = ("member_id", "unit_code", "branch_id", "branch_type", "sex", "birth_year", "occupation",
-                  "professional_training", "political_training", "admission_date", "entry_kind", "entry_date",
-                  "exit_date", "exit_kind", "exit_reason", "cause_group")
+MEMBER_COLUMNS = (
+    "member_id",
+    "unit_code",
+    "branch_id",
+    "branch_type",
+    "sex",
+    "birth_year",
+    "occupation",
+    "professional_training",
+    "political_training",
+    "admission_date",
+    "entry_kind",
+    "entry_date",
+    "exit_date",
+    "exit_kind",
+    "exit_reason",
+    "cause_group",
+)
 _DICT = pa.dictionary(pa.int32(), pa.string())
-MEMBER_SCHEMA = pa.schema([
-    ("member_id", pa.string()), ("unit_code", _DICT), ("branch_id", _DICT), ("branch_type", _DICT),
-    ("sex", _DICT), ("birth_year", pa.int16()), ("occupation", _DICT), ("professional_training", _DICT),
-    ("political_training", _DICT), ("admission_date", pa.date32()), ("entry_kind", _DICT),
-    ("entry_date", pa.date32()), ("exit_date", pa.date32()), ("exit_kind", _DICT), ("exit_reason", _DICT),
-    ("cause_group", pa.int8()),
-])
+MEMBER_SCHEMA = pa.schema(
+    [
+        ("member_id", pa.string()),
+        ("unit_code", _DICT),
+        ("branch_id", _DICT),
+        ("branch_type", _DICT),
+        ("sex", _DICT),
+        ("birth_year", pa.int16()),
+        ("occupation", _DICT),
+        ("professional_training", _DICT),
+        ("political_training", _DICT),
+        ("admission_date", pa.date32()),
+        ("entry_kind", _DICT),
+        ("entry_date", pa.date32()),
+        ("exit_date", pa.date32()),
+        ("exit_kind", _DICT),
+        ("exit_reason", _DICT),
+        ("cause_group", pa.int8()),
+    ]
+)
 UNIT_COLUMNS = ["unit_code", "name", "parent_code", "level", "valid_from", "valid_to", "successor_code"]
 
 
@@ -79,7 +114,7 @@ class Structure:
     province_codes: tuple[str, ...]
     commune_codes: tuple[str, ...]
     commune_province: np.ndarray  # index into province_codes, one per commune
-    initial_stock: np.ndarray     # members on the rolls on 1 January 2011, one per commune
+    initial_stock: np.ndarray  # members on the rolls on 1 January 2011, one per commune
 
 
 def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
@@ -98,7 +133,8 @@ def national_structure(scale: float = 1.0, seed: int = SEED) -> Structure:
     rng = np.random.default_rng([seed, 1])
     extra = COMMUNES - PROVINCES * MIN_COMMUNES_PER_PROVINCE
     per_province = MIN_COMMUNES_PER_PROVINCE + _largest_remainder(
-        extra, rng.lognormal(0.0, PROVINCE_COMMUNES_SIGMA, PROVINCES))
+        extra, rng.lognormal(0.0, PROVINCE_COMMUNES_SIGMA, PROVINCES)
+    )
     province_codes = tuple(f"P{p:02d}" for p in range(1, PROVINCES + 1))
     commune_province = np.repeat(np.arange(PROVINCES), per_province)
     number_in_province = np.concatenate([np.arange(1, n + 1) for n in per_province])
@@ -110,14 +146,24 @@ def national_structure(scale: float = 1.0, seed: int = SEED) -> Structure:
     weights = rng.lognormal(0.0, COMMUNE_SIZE_SIGMA, COMMUNES)
     initial_stock = rng.multinomial(s0, weights / weights.sum())
     valid_from = f"{FIRST_YEAR}-01-01"
-    provinces = pd.DataFrame({"unit_code": province_codes,
-                              "name": [f"Tỉnh mô phỏng số {p:02d}" for p in range(1, PROVINCES + 1)],
-                              "parent_code": None, "level": "province", "valid_from": valid_from})
-    communes = pd.DataFrame({"unit_code": commune_codes,
-                             "name": [f"Xã mô phỏng {p + 1:02d}.{c:03d}"
-                                      for p, c in zip(commune_province, number_in_province)],
-                             "parent_code": np.array(province_codes, dtype=object)[commune_province],
-                             "level": "commune", "valid_from": valid_from})
+    provinces = pd.DataFrame(
+        {
+            "unit_code": province_codes,
+            "name": [f"Tỉnh mô phỏng số {p:02d}" for p in range(1, PROVINCES + 1)],
+            "parent_code": None,
+            "level": "province",
+            "valid_from": valid_from,
+        }
+    )
+    communes = pd.DataFrame(
+        {
+            "unit_code": commune_codes,
+            "name": [f"Xã mô phỏng {p + 1:02d}.{c:03d}" for p, c in zip(commune_province, number_in_province)],
+            "parent_code": np.array(province_codes, dtype=object)[commune_province],
+            "level": "commune",
+            "valid_from": valid_from,
+        }
+    )
     units = pd.concat([provinces, communes], ignore_index=True)
     units["valid_to"] = None
     units["successor_code"] = None
@@ -125,6 +171,7 @@ def national_structure(scale: float = 1.0, seed: int = SEED) -> Structure:
 
 
 # --- drawing one province ------------------------------------------------------------------------------------
+
 
 def _draw(rng: np.random.Generator, shares: dict, domain: str, size: int) -> np.ndarray:
     """Indices into ``DOMAINS[domain]`` drawn with the given shares (codes absent from ``shares`` never drawn)."""
@@ -147,8 +194,9 @@ def _date_of(time: np.ndarray) -> np.ndarray:
 
 
 def _dict_array(indices: np.ndarray, values, mask: np.ndarray | None = None) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32), pa.int32(), mask=mask),
-                                          pa.array(list(values), pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices.astype(np.int32), pa.int32(), mask=mask), pa.array(list(values), pa.string())
+    )
 
 
 def _dates(days: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
@@ -189,8 +237,9 @@ def province_members(structure: Structure, province: int, first_id: int, seed: i
     exit_kind = rng.choice(len(EXIT_KINDS), size=n, p=np.array([EXIT_RATES[k] for k in EXIT_KINDS]) / lam)
 
     # Admission: the entry date for admissions; before it for transfers; before 2011 for the initial stock.
-    tenure = np.where(on_roll, 1 + np.floor(rng.random(n) ** 1.3 * 45 * 365.25),
-                      np.floor(rng.random(n) * 20 * 365.25)).astype(np.int64)
+    tenure = np.where(
+        on_roll, 1 + np.floor(rng.random(n) ** 1.3 * 45 * 365.25), np.floor(rng.random(n) * 20 * 365.25)
+    ).astype(np.int64)
     start_2011 = _days(np.array([FIRST_YEAR]))[0]
     admission_day = np.where(on_roll, start_2011 - tenure, entry_day - np.where(kind == 1, 0, tenure))
     admission_year = admission_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
@@ -214,8 +263,8 @@ def province_members(structure: Structure, province: int, first_id: int, seed: i
     # Registry order: commune, then admission date; member numbers follow it.
     order = np.lexsort((admission_day, commune))
     ids = pc.binary_join_element_wise(
-        "VN", pc.utf8_lpad(pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), width=9,
-                           padding="0"), "")
+        "VN", pc.utf8_lpad(pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), width=9, padding="0"), ""
+    )
     shares = truth.MEMBER_SHARES
     columns = {
         "member_id": ids,
@@ -225,10 +274,12 @@ def province_members(structure: Structure, province: int, first_id: int, seed: i
         "sex": _dict_array(_draw(rng, shares["sex"], "sex", n), DOMAINS["sex"]),
         "birth_year": pa.array(birth_year[order].astype(np.int16)),
         "occupation": _dict_array(_draw(rng, shares["occupation"], "occupation", n), DOMAINS["occupation"]),
-        "professional_training": _dict_array(_draw(rng, shares["professional_training"], "professional_training", n),
-                                             DOMAINS["professional_training"]),
-        "political_training": _dict_array(_draw(rng, shares["political_training"], "political_training", n),
-                                          DOMAINS["political_training"]),
+        "professional_training": _dict_array(
+            _draw(rng, shares["professional_training"], "professional_training", n), DOMAINS["professional_training"]
+        ),
+        "political_training": _dict_array(
+            _draw(rng, shares["political_training"], "political_training", n), DOMAINS["political_training"]
+        ),
         "admission_date": _dates(admission_day[order]),
         "entry_kind": _dict_array(kind[order], ENTRY_KINDS),
         "entry_date": _dates(entry_day[order], mask=on_roll[order]),
@@ -241,6 +292,7 @@ def province_members(structure: Structure, province: int, first_id: int, seed: i
 
 
 # --- writing -------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NationalFiles:

@@ -8,6 +8,7 @@ district, year and half-year are planted exactly (leavers admitted in the period
 attainment percentages follow from the registry; plans, the candidates' pool, quality ratings and member
 management are built around them and around the registry's counts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,19 +17,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.synth import truth
 from helpers.data.codes import ATTRITION_EXITS, DOMAINS, QUALITY_RATINGS, SOURCE_ATTRIBUTES, age_group
 from helpers.data.counts import annual_counts_from_members
+from helpers.synth import truth
 
 YEARS = range(truth.FIRST_YEAR, truth.LAST_YEAR + 1)
 TERM_YEARS = {"2010-2015": range(2011, 2016), "2015-2020": range(2016, 2021), "2020-2025": range(2021, 2026)}
 KNOTS = (2015, 2020)  # last calendar year of the first two terms
-MEMBER_COLUMNS = ["member_id", "unit_code", "branch_id", "branch_type", "sex", "birth_year", "occupation",
-                  "professional_training", "political_training", "admission_date", "entry_kind", "entry_date",
-                  "exit_date", "exit_kind", "exit_reason", "cause_group"]
+MEMBER_COLUMNS = [
+    "member_id",
+    "unit_code",
+    "branch_id",
+    "branch_type",
+    "sex",
+    "birth_year",
+    "occupation",
+    "professional_training",
+    "political_training",
+    "admission_date",
+    "entry_kind",
+    "entry_date",
+    "exit_date",
+    "exit_kind",
+    "exit_reason",
+    "cause_group",
+]
 
 
 # --- the planted trend -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Trend:
@@ -68,9 +85,9 @@ def solve_trend(exposure: pd.Series, totals: dict[str, int], first_apc: float) -
         years = np.array(TERM_YEARS[term])
         weights = exposure.loc[years].to_numpy(dtype=float)
 
-        def gap(slope: float, term_years=years, weights=weights) -> float:
+        def gap(slope: float, term_years=years, weights=weights, total=totals[term]) -> float:
             trial = Trend(intercept, tuple(slopes + [slope] + [slope] * (2 - len(slopes))))
-            return float((weights * np.exp(trial.log_rate(term_years))).sum() - totals[term])
+            return float((weights * np.exp(trial.log_rate(term_years))).sum() - total)
 
         slopes.append(_bisect(gap, -2.0, 2.0))
     return Trend(float(intercept), tuple(float(s) for s in slopes))
@@ -103,6 +120,7 @@ def integer_schedule(expected: pd.Series) -> pd.Series:
 
 # --- helpers for drawing -----------------------------------------------------------------------------------
 
+
 def _choice(rng: np.random.Generator, shares: dict, size: int) -> np.ndarray:
     keys = list(shares)
     p = np.array([shares[k] for k in keys], dtype=float)
@@ -129,13 +147,16 @@ def _branches() -> pd.DataFrame:
     for btype, count in truth.BRANCHES_PER_TYPE.items():
         per_unit = np.maximum(1, np.round(count * sizes / sizes.sum()).astype(int))
         for (code, *_), n in zip(truth.UNITS, per_unit):
-            rows += [{"unit_code": code, "branch_type": btype, "branch_id": f"{code}-{btype[:2].upper()}{i:03d}"}
-                     for i in range(1, n + 1)]
+            rows += [
+                {"unit_code": code, "branch_type": btype, "branch_id": f"{code}-{btype[:2].upper()}{i:03d}"}
+                for i in range(1, n + 1)
+            ]
     return pd.DataFrame(rows)
 
 
-def _assign_branches(rng: np.random.Generator, people: pd.DataFrame, branches: pd.DataFrame,
-                     weight: pd.Series | None = None) -> np.ndarray:
+def _assign_branches(
+    rng: np.random.Generator, people: pd.DataFrame, branches: pd.DataFrame, weight: pd.Series | None = None
+) -> np.ndarray:
     """A branch of each person's unit and type: uniformly, or in proportion to ``weight`` (default 1 per branch)."""
     out = np.empty(len(people), dtype=object)
     groups = branches.groupby(["unit_code", "branch_type"])["branch_id"].apply(list).to_dict()
@@ -150,6 +171,7 @@ def _assign_branches(rng: np.random.Generator, people: pd.DataFrame, branches: p
 
 
 # --- admissions --------------------------------------------------------------------------------------------
+
 
 def allocate(total: int, weights) -> np.ndarray:
     """Split ``total`` into whole numbers proportional to ``weights`` (largest remainder, ties to the first)."""
@@ -171,10 +193,12 @@ def planted_admissions() -> pd.DataFrame:
     rows = []
     for year, total in truth.ADMITTED_PER_YEAR.items():
         per_unit = allocate(total, _unit_factor(truth.ADMISSION_RATE_FACTOR, year))
-        first = (truth.ADMITTED_FIRST_HALF_2023 if year == 2023 else int(round(truth.FIRST_HALF_SHARE * total)))
+        first = truth.ADMITTED_FIRST_HALF_2023 if year == 2023 else int(round(truth.FIRST_HALF_SHARE * total))
         first_half = allocate(first, per_unit)
-        rows += [{"unit_code": u[0], "year": year, "admitted": int(n), "admitted_first_half": int(h)}
-                 for u, n, h in zip(truth.UNITS, per_unit, first_half)]
+        rows += [
+            {"unit_code": u[0], "year": year, "admitted": int(n), "admitted_first_half": int(h)}
+            for u, n, h in zip(truth.UNITS, per_unit, first_half)
+        ]
     return pd.DataFrame(rows)
 
 
@@ -183,8 +207,9 @@ def _admission_cells(members: pd.DataFrame) -> pd.Series:
     admitted = members[members["entry_kind"] == "admitted"]
     date = admitted["entry_date"]
     half = np.where(date.dt.month <= 6, 1, 2)
-    return admitted.groupby([admitted["unit_code"], date.dt.year.rename("year"), pd.Series(half, index=date.index,
-                            name="half")]).size()
+    return admitted.groupby(
+        [admitted["unit_code"], date.dt.year.rename("year"), pd.Series(half, index=date.index, name="half")]
+    ).size()
 
 
 def _base_admissions(planted: pd.DataFrame, leavers: pd.DataFrame | None) -> pd.Series:
@@ -204,8 +229,20 @@ def _base_admissions(planted: pd.DataFrame, leavers: pd.DataFrame | None) -> pd.
 # --- members who stay on the rolls, or leave for reasons other than attrition ----------------------------------
 
 # What each column of a member's uniform draws decides; then one column per year for the competing exits.
-_DRAWS = ("unit", "branch_type", "sex", "occupation", "professional_training", "political_training", "age_group",
-          "age", "admission_age", "admission_day", "entry_day", "exit_day")
+_DRAWS = (
+    "unit",
+    "branch_type",
+    "sex",
+    "occupation",
+    "professional_training",
+    "political_training",
+    "age_group",
+    "age",
+    "admission_age",
+    "admission_day",
+    "entry_day",
+    "exit_day",
+)
 _D = {name: i for i, name in enumerate(_DRAWS)}
 
 
@@ -265,7 +302,8 @@ def _base_members(seed: int, admissions: pd.Series) -> pd.DataFrame:
     age_at_entry = np.select(
         [kind == "admitted", kind == "transferred_in"],
         [_between(u[:, _D["age"]], *truth.ADMISSION_AGES), _between(u[:, _D["age"]], *truth.TRANSFER_AGES)],
-        bounds[:, 0] + np.floor(u[:, _D["age"]] * (bounds[:, 1] - bounds[:, 0])).astype(int))
+        bounds[:, 0] + np.floor(u[:, _D["age"]] * (bounds[:, 1] - bounds[:, 0])).astype(int),
+    )
     birth_year = entry_year - age_at_entry
     admitted = kind == "admitted"
     admission_age = np.minimum(age_at_entry - 1, 18 + _between(u[:, _D["admission_age"]], 0, 18))
@@ -285,10 +323,12 @@ def _base_members(seed: int, admissions: pd.Series) -> pd.DataFrame:
     for column, year in enumerate(YEARS, start=len(_DRAWS)):
         active = (entry_year < year) & (exit_year == 0)
         age = year - birth_year
-        death = np.select([age < 60, age < 75], [truth.DEATH_HAZARD["under_60"], truth.DEATH_HAZARD["60_to_74"]],
-                          truth.DEATH_HAZARD["75_plus"])
-        cumulative = np.cumsum(np.column_stack([death] + [np.full(n, h) for h in truth.ANNUAL_HAZARD.values()]),
-                               axis=1)
+        death = np.select(
+            [age < 60, age < 75],
+            [truth.DEATH_HAZARD["under_60"], truth.DEATH_HAZARD["60_to_74"]],
+            truth.DEATH_HAZARD["75_plus"],
+        )
+        cumulative = np.cumsum(np.column_stack([death] + [np.full(n, h) for h in truth.ANNUAL_HAZARD.values()]), axis=1)
         draw = u[:, column]
         leaves = active & (draw < cumulative[:, -1])
         exit_year[leaves] = year
@@ -299,26 +339,32 @@ def _base_members(seed: int, admissions: pd.Series) -> pd.DataFrame:
     exit_date[gone] = np.maximum(exit_date[gone], entry[gone].fillna(admission[gone]))
 
     shares = truth.MEMBER_SHARES
-    return pd.DataFrame({
-        "unit_code": unit,
-        "branch_type": _pick(shares["branch_type"], u[:, _D["branch_type"]]),
-        "sex": _pick(shares["sex"], u[:, _D["sex"]]),
-        "birth_year": birth_year,
-        "occupation": np.where(admitted, _pick(truth.ADMITTED_OCCUPATION, u[:, _D["occupation"]]),
-                               _pick(shares["occupation"], u[:, _D["occupation"]])),
-        "professional_training": _pick(shares["professional_training"], u[:, _D["professional_training"]]),
-        "political_training": _pick(shares["political_training"], u[:, _D["political_training"]]),
-        "admission_date": admission,
-        "entry_kind": kind,
-        "entry_date": entry,
-        "exit_date": exit_date,
-        "exit_kind": exit_kind,
-        "exit_reason": None,
-        "cause_group": pd.array([pd.NA] * n, dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "unit_code": unit,
+            "branch_type": _pick(shares["branch_type"], u[:, _D["branch_type"]]),
+            "sex": _pick(shares["sex"], u[:, _D["sex"]]),
+            "birth_year": birth_year,
+            "occupation": np.where(
+                admitted,
+                _pick(truth.ADMITTED_OCCUPATION, u[:, _D["occupation"]]),
+                _pick(shares["occupation"], u[:, _D["occupation"]]),
+            ),
+            "professional_training": _pick(shares["professional_training"], u[:, _D["professional_training"]]),
+            "political_training": _pick(shares["political_training"], u[:, _D["political_training"]]),
+            "admission_date": admission,
+            "entry_kind": kind,
+            "entry_date": entry,
+            "exit_date": exit_date,
+            "exit_kind": exit_kind,
+            "exit_reason": None,
+            "cause_group": pd.array([pd.NA] * n, dtype="Int64"),
+        }
+    )
 
 
 # --- members removed from the rolls or asking to leave ---------------------------------------------------------
+
 
 def _leaver_attributes(rng: np.random.Generator, kinds: np.ndarray, exact: bool) -> pd.DataFrame:
     """Attributes of one term's leavers: exactly the published counts when ``exact``, else drawn at those shares."""
@@ -329,16 +375,22 @@ def _leaver_attributes(rng: np.random.Generator, kinds: np.ndarray, exact: bool)
     else:
         flag = {k: rng.random(n) < truth.LEAVER_SHARES[k] for k in truth.PUBLISHED_LEAVER_COUNTS_2015_2020}
     age = np.where(flag["age_18_40"], rng.integers(19, 41, n), rng.integers(41, 66, n))
-    informal = _choice(rng, {"freelance": .35, "farmer": .30, "trader": .10, "homemaker": .05, "demobilised": .20}, n)
-    formal = _choice(rng, {"worker": .35, "civil_servant": .30, "student": .05, "retired": .10, "armed_forces": .10,
-                           "other": .10}, n)
+    informal = _choice(
+        rng, {"freelance": 0.35, "farmer": 0.30, "trader": 0.10, "homemaker": 0.05, "demobilised": 0.20}, n
+    )
+    formal = _choice(
+        rng,
+        {"worker": 0.35, "civil_servant": 0.30, "student": 0.05, "retired": 0.10, "armed_forces": 0.10, "other": 0.10},
+        n,
+    )
     other_branch = {k: v for k, v in truth.MEMBER_SHARES["branch_type"].items() if k != "hamlet"}
     low = _choice(rng, {"none": 0.7, "elementary": 0.3}, n)
-    high = _choice(rng, {"intermediate": .35, "college": .15, "university": .45, "postgraduate": .05}, n)
+    high = _choice(rng, {"intermediate": 0.35, "college": 0.15, "university": 0.45, "postgraduate": 0.05}, n)
     reasons = np.empty(n, dtype=object)
-    for kind, shares in (("removed", {"quit_activity": 381 / 424, "unpaid_dues": 20 / 424,
-                                      "lost_contact": 15 / 424, "other": 8 / 424}),
-                         ("asked_to_leave", {"family_hardship": 173 / 238, "spouse_abroad": 65 / 238})):
+    for kind, shares in (
+        ("removed", {"quit_activity": 381 / 424, "unpaid_dues": 20 / 424, "lost_contact": 15 / 424, "other": 8 / 424}),
+        ("asked_to_leave", {"family_hardship": 173 / 238, "spouse_abroad": 65 / 238}),
+    ):
         idx = np.flatnonzero(kinds == kind)
         if exact:
             counts = [round(s * len(idx)) for s in shares.values()]
@@ -346,17 +398,20 @@ def _leaver_attributes(rng: np.random.Generator, kinds: np.ndarray, exact: bool)
             reasons[idx] = rng.permutation(np.repeat(np.array(list(shares), dtype=object), counts))
         else:
             reasons[idx] = _choice(rng, shares, len(idx))
-    return pd.DataFrame({
-        "age_at_exit": age,
-        "sex": np.where(rng.random(n) < truth.LEAVER_SHARES["male"], "male", "female"),
-        "occupation": np.where(flag["informal_occupation"], informal, formal),
-        "branch_type": np.where(flag["hamlet_branch"], "hamlet", _choice(rng, other_branch, n)),
-        "professional_training": np.where(flag["professional_none_or_elementary"], low, high),
-        "political_training": np.where(flag["political_none"], "none",
-                                       _choice(rng, {"elementary": .8, "intermediate": .2}, n)),
-        "exit_reason": reasons,
-        "cause_group": _choice(rng, truth.LEAVER_CAUSE_SHARES, n).astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "age_at_exit": age,
+            "sex": np.where(rng.random(n) < truth.LEAVER_SHARES["male"], "male", "female"),
+            "occupation": np.where(flag["informal_occupation"], informal, formal),
+            "branch_type": np.where(flag["hamlet_branch"], "hamlet", _choice(rng, other_branch, n)),
+            "professional_training": np.where(flag["professional_none_or_elementary"], low, high),
+            "political_training": np.where(
+                flag["political_none"], "none", _choice(rng, {"elementary": 0.8, "intermediate": 0.2}, n)
+            ),
+            "exit_reason": reasons,
+            "cause_group": _choice(rng, truth.LEAVER_CAUSE_SHARES, n).astype(int),
+        }
+    )
 
 
 def _leavers(seed: int, schedule: dict[str, pd.Series]) -> pd.DataFrame:
@@ -405,8 +460,13 @@ def _stock_by_year(members: pd.DataFrame) -> pd.Series:
 
 # --- the survey ----------------------------------------------------------------------------------------------
 
-def simulate_ratings(n: int, seed: int | list[int], matched: dict[int, float] | None = None,
-                     nonresponse: float = truth.SURVEY_NONRESPONSE) -> pd.DataFrame:
+
+def simulate_ratings(
+    n: int,
+    seed: int | list[int],
+    matched: dict[int, float] | None = None,
+    nonresponse: float = truth.SURVEY_NONRESPONSE,
+) -> pd.DataFrame:
     """Ratings 1-5 of the 7 cause groups and the 7 solution groups for ``n`` respondents.
 
     Latent normal scores are cut at ``truth.LIKERT_CUTS``; cause k and solution k have latent correlation
@@ -441,52 +501,76 @@ def _survey(seed: int, surveyed: pd.DataFrame, leavers: pd.DataFrame) -> pd.Data
     n_branch, n_former = len(surveyed), truth.SURVEY_RESPONDENTS["former_member"]
     term2 = leavers[leavers["exit_date"].dt.year.isin(TERM_YEARS["2015-2020"])]
     former = term2.iloc[np.sort(rng.choice(len(term2), n_former, replace=False))]
-    frame = pd.DataFrame({
-        "respondent_id": [f"KS-CB{i:03d}" for i in range(1, n_branch + 1)]
-        + [f"KS-DV{i:03d}" for i in range(1, n_former + 1)],
-        "respondent_type": ["branch"] * n_branch + ["former_member"] * n_former,
-        "unit_code": list(surveyed["unit_code"]) + list(former["unit_code"]),
-        "branch_id": list(surveyed["branch_id"]) + [None] * n_former,  # former members stay unlinkable
-        "branch_type": list(surveyed["branch_type"]) + list(former["branch_type"]),
-        "year": truth.SURVEY_YEAR,
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"KS-CB{i:03d}" for i in range(1, n_branch + 1)]
+            + [f"KS-DV{i:03d}" for i in range(1, n_former + 1)],
+            "respondent_type": ["branch"] * n_branch + ["former_member"] * n_former,
+            "unit_code": list(surveyed["unit_code"]) + list(former["unit_code"]),
+            "branch_id": list(surveyed["branch_id"]) + [None] * n_former,  # former members stay unlinkable
+            "branch_type": list(surveyed["branch_type"]) + list(former["branch_type"]),
+            "year": truth.SURVEY_YEAR,
+        }
+    )
     order = [f"cause_{k}" for k in range(1, 8)] + [f"solution_{k}" for k in range(1, 8)]
-    ratings = pd.concat([surveyed[order], simulate_ratings(n_former, [seed, 7, 1], nonresponse=0)],
-                        ignore_index=True)
+    ratings = pd.concat([surveyed[order], simulate_ratings(n_former, [seed, 7, 1], nonresponse=0)], ignore_index=True)
     ratings = ratings.mask(rng.random(ratings.shape) < truth.SURVEY_NONRESPONSE)  # item non-response
     return pd.concat([frame, ratings], axis=1)
 
 
 def branch_weights(surveyed: pd.DataFrame) -> pd.Series:
     """Relative rate of later exits in each surveyed branch under the planted solution effects (centred at 3)."""
-    log_rr = sum(np.log(truth.BRANCH_SOLUTION_RATE_RATIO[k]) * (surveyed[f"solution_{k}"].astype(float) - 3)
-                 for k in range(1, 8))
+    log_rr = sum(
+        np.log(truth.BRANCH_SOLUTION_RATE_RATIO[k]) * (surveyed[f"solution_{k}"].astype(float) - 3) for k in range(1, 8)
+    )
     return pd.Series(np.exp(log_rr).to_numpy(), index=surveyed["branch_id"].to_numpy())
 
 
 # --- reference tables ------------------------------------------------------------------------------------------
 
+
 def _units() -> pd.DataFrame:
     province = [
-        (truth.PROVINCE_CODE, "Đảng bộ tỉnh mô phỏng", None, "province", "2008-01-01", "2025-06-30",
-         truth.MERGED_PROVINCE_CODE),
-        (truth.MERGED_PROVINCE_CODE, "Đảng bộ tỉnh mô phỏng (sau hợp nhất 2025)", None, "province", "2025-07-01",
-         None, None),
+        (
+            truth.PROVINCE_CODE,
+            "Đảng bộ tỉnh mô phỏng",
+            None,
+            "province",
+            "2008-01-01",
+            "2025-06-30",
+            truth.MERGED_PROVINCE_CODE,
+        ),
+        (
+            truth.MERGED_PROVINCE_CODE,
+            "Đảng bộ tỉnh mô phỏng (sau hợp nhất 2025)",
+            None,
+            "province",
+            "2025-07-01",
+            None,
+            None,
+        ),
     ]
     # The district level ended on 1 July 2025: subordinate units close on 30 June 2025 without a successor.
-    districts = [(code, name, truth.PROVINCE_CODE, "district", "2008-01-01", "2025-06-30", None)
-                 for code, name, *_ in truth.UNITS]
-    return pd.DataFrame(province + districts, columns=["unit_code", "name", "parent_code", "level", "valid_from",
-                                                       "valid_to", "successor_code"])
+    districts = [
+        (code, name, truth.PROVINCE_CODE, "district", "2008-01-01", "2025-06-30", None)
+        for code, name, *_ in truth.UNITS
+    ]
+    return pd.DataFrame(
+        province + districts,
+        columns=["unit_code", "name", "parent_code", "level", "valid_from", "valid_to", "successor_code"],
+    )
 
 
 def _targets() -> pd.DataFrame:
-    quote = ("Phấn đấu đến năm 2025, kéo giảm ít nhất 50% số đảng viên bị xóa tên và xin ra khỏi Đảng "
-             "(mục tiêu của Đề án Tây Ninh, áp dụng cho tỉnh mô phỏng)")
+    quote = (
+        "Phấn đấu đến năm 2025, kéo giảm ít nhất 50% số đảng viên bị xóa tên và xin ra khỏi Đảng "
+        "(mục tiêu của Đề án Tây Ninh, áp dụng cho tỉnh mô phỏng)"
+    )
     return pd.DataFrame([{"unit_code": truth.PROVINCE_CODE, **truth.TARGET, "source": quote}])
 
 
 # --- admissions, ratings and member management ------------------------------------------------------------
+
 
 def _admitted(members: pd.DataFrame) -> pd.DataFrame:
     """The members admitted in the data period, with the year and whether by 30 June (as the spec counts them)."""
@@ -505,9 +589,15 @@ def _admission_plans(members: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for year, plan in truth.ADMISSION_PLANS.items():
         for u, planned in zip(truth.UNITS, allocate(plan, _unit_factor(truth.PLAN_FACTOR, year))):
-            rows.append({"unit_code": u[0], "year": year, "planned": int(planned),
-                         "admitted": int(done.get((u[0], year), 0)),
-                         "admitted_first_half": int(first.get((u[0], year), 0))})
+            rows.append(
+                {
+                    "unit_code": u[0],
+                    "year": year,
+                    "planned": int(planned),
+                    "admitted": int(done.get((u[0], year), 0)),
+                    "admitted_first_half": int(first.get((u[0], year), 0)),
+                }
+            )
     return pd.DataFrame(rows).sort_values(["unit_code", "year"], kind="stable").reset_index(drop=True)
 
 
@@ -530,11 +620,23 @@ def _admission_sources(members: pd.DataFrame) -> pd.DataFrame:
                 if not (planted % 1 == 0).all():
                     raise ValueError("SOURCE_POOL_PER_ADMITTED / SOURCE_TRAINING_RATIO must be whole numbers")
                 rest = seen.drop(planted.index)
-                pool = pd.concat([planted.astype(int), pd.Series(
-                    allocate(k * len(group) - int(planted.sum()), rest.to_numpy()), index=rest.index)])
+                pool = pd.concat(
+                    [
+                        planted.astype(int),
+                        pd.Series(allocate(k * len(group) - int(planted.sum()), rest.to_numpy()), index=rest.index),
+                    ]
+                )
                 pool = pool.reindex(DOMAINS[attribute])
-            rows += [{"unit_code": truth.PROVINCE_CODE, "year": int(year), "attribute": attribute, "category": c,
-                      "count": int(n)} for c, n in pool.items()]
+            rows += [
+                {
+                    "unit_code": truth.PROVINCE_CODE,
+                    "year": int(year),
+                    "attribute": attribute,
+                    "category": c,
+                    "count": int(n),
+                }
+                for c, n in pool.items()
+            ]
     return pd.DataFrame(rows)
 
 
@@ -558,20 +660,25 @@ def _quality_ratings(seed: int, management: pd.DataFrame) -> pd.DataFrame:
         for u, n in zip(truth.UNITS, orgs):
             if u[0] in counts:
                 continue
-            counts[u[0]] = np.bincount(pool[start:start + n], minlength=len(codes))
+            counts[u[0]] = np.bincount(pool[start : start + n], minlength=len(codes))
             start += n
         for u in truth.UNITS:
-            rows += [{"unit_code": u[0], "year": year, "subject": "organisation", "rating": c, "count": int(x)}
-                     for c, x in zip(codes, counts[u[0]])]
+            rows += [
+                {"unit_code": u[0], "year": year, "subject": "organisation", "rating": c, "count": int(x)}
+                for c, x in zip(codes, counts[u[0]])
+            ]
     rated = management.set_index(["unit_code", "year"])
     for year in truth.RATING_YEARS:
         for u in truth.UNITS:
-            shares = (truth.D03_MEMBER_RATING_SHARES if u[0] == truth.MEMBER_RATING_OUTLIER
-                      else truth.MEMBER_RATING_SHARES)
+            shares = (
+                truth.D03_MEMBER_RATING_SHARES if u[0] == truth.MEMBER_RATING_OUTLIER else truth.MEMBER_RATING_SHARES
+            )
             n = int(rated.at[(u[0], year), "members"] - rated.at[(u[0], year), "exempted"])
             drawn = rng.multinomial(n, np.array([shares[c] for c in codes]))
-            rows += [{"unit_code": u[0], "year": year, "subject": "member", "rating": c, "count": int(x)}
-                     for c, x in zip(codes, drawn)]
+            rows += [
+                {"unit_code": u[0], "year": year, "subject": "member", "rating": c, "count": int(x)}
+                for c, x in zip(codes, drawn)
+            ]
     return pd.DataFrame(rows)
 
 
@@ -584,11 +691,17 @@ def _member_management(seed: int, counts: pd.DataFrame) -> pd.DataFrame:
         for u in truth.UNITS:
             members = int(ends.at[(u[0], year), "members_end"])
             far_away = int(round(rng.uniform(*truth.FAR_AWAY_SHARE) * members))
-            rows.append({"unit_code": u[0], "year": year, "members": members,
-                         "exempted": int(round(truth.EXEMPTED_SHARE[u[0]] * members)),
-                         "far_away": far_away,
-                         "far_away_overdue": int(round(rng.uniform(*truth.FAR_AWAY_OVERDUE_SHARE) * far_away)),
-                         "registered_76": int(round(rng.uniform(*truth.REGISTERED_76_SHARE) * members))})
+            rows.append(
+                {
+                    "unit_code": u[0],
+                    "year": year,
+                    "members": members,
+                    "exempted": int(round(truth.EXEMPTED_SHARE[u[0]] * members)),
+                    "far_away": far_away,
+                    "far_away_overdue": int(round(rng.uniform(*truth.FAR_AWAY_OVERDUE_SHARE) * far_away)),
+                    "registered_76": int(round(rng.uniform(*truth.REGISTERED_76_SHARE) * members)),
+                }
+            )
     frame = pd.DataFrame(rows)
     screened = frame["year"] == truth.SCREENING_YEAR
     exits = ends.xs(truth.SCREENING_YEAR, level="year")[["removed", "asked_to_leave", "expelled"]].sum(axis=1)
@@ -608,6 +721,7 @@ def _member_management(seed: int, counts: pd.DataFrame) -> pd.DataFrame:
 
 # --- everything together -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SyntheticProvince:
     """Generated tables and the trend parameters solved while generating them."""
@@ -617,16 +731,20 @@ class SyntheticProvince:
     schedule: dict[str, pd.Series]
 
 
-def _attrition(seed: int, base: pd.DataFrame, schedule: dict[str, pd.Series]
-               ) -> tuple[dict[str, Trend], dict[str, pd.Series], pd.DataFrame]:
+def _attrition(
+    seed: int, base: pd.DataFrame, schedule: dict[str, pd.Series]
+) -> tuple[dict[str, Trend], dict[str, pd.Series], pd.DataFrame]:
     """Leavers whose numbers follow the trend solved on the exposure they are part of: iterate to a fixed point."""
     leavers = _leavers(seed, schedule) if schedule else None
     for _ in range(20):
         exposure = _stock_by_year(base if leavers is None else pd.concat([base, leavers], ignore_index=True))
-        trends = {kind: solve_trend(exposure, truth.TERM_TOTALS[kind], truth.FIRST_TERM_APC[kind])
-                  for kind in ATTRITION_EXITS}
-        new = {kind: integer_schedule(exposure * np.exp(trends[kind].log_rate(exposure.index.to_numpy())))
-               for kind in ATTRITION_EXITS}
+        trends = {
+            kind: solve_trend(exposure, truth.TERM_TOTALS[kind], truth.FIRST_TERM_APC[kind]) for kind in ATTRITION_EXITS
+        }
+        new = {
+            kind: integer_schedule(exposure * np.exp(trends[kind].log_rate(exposure.index.to_numpy())))
+            for kind in ATTRITION_EXITS
+        }
         if leavers is not None and all(new[k].equals(schedule[k]) for k in ATTRITION_EXITS):
             return trends, schedule, leavers
         schedule = new
@@ -655,8 +773,9 @@ def generate(seed: int = truth.SEED) -> SyntheticProvince:
     # Members leaving after the survey are placed in branches by the planted solution effects.
     surveyed = _branch_survey(seed, branches)
     late = members["exit_kind"].isin(ATTRITION_EXITS) & (members["exit_date"].dt.year > truth.SURVEY_YEAR)
-    members.loc[late, "branch_id"] = _assign_branches(np.random.default_rng([seed, 6]), members[late], branches,
-                                                      branch_weights(surveyed))
+    members.loc[late, "branch_id"] = _assign_branches(
+        np.random.default_rng([seed, 6]), members[late], branches, branch_weights(surveyed)
+    )
     members = members.sort_values(["admission_date", "unit_code", "branch_id"], kind="stable").reset_index(drop=True)
     members["member_id"] = [f"SIM{i:06d}" for i in range(1, len(members) + 1)]
     members = members[MEMBER_COLUMNS]

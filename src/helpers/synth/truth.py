@@ -4,6 +4,7 @@ Figures marked *published* are the Tây Ninh project's (seed 000) and directive'
 admissions article's (seed 001) and the Ho Chi Minh City article's (seed 004); the rest are planted choices, each
 with the reason for its value. Nothing here is computed from the generated files.
 """
+
 from __future__ import annotations
 
 SEED = 20_211_009  # date the Tây Ninh project was published (09/10/2021): any fixed seed would do
@@ -19,8 +20,13 @@ TERM_TOTALS = {
     "removed": {"2010-2015": 308, "2015-2020": 424, "2020-2025": 215},
     "asked_to_leave": {"2010-2015": 120, "2015-2020": 238, "2020-2025": 140},
 }
-TARGET = {"term": "2020-2025", "baseline_term": "2015-2020", "indicator": "removed_and_asked",
-          "direction": "decrease", "change_pct": 50.0}
+TARGET = {
+    "term": "2020-2025",
+    "baseline_term": "2015-2020",
+    "indicator": "removed_and_asked",
+    "direction": "decrease",
+    "change_pct": 50.0,
+}
 
 # Annual percent change of the attrition rate (per member at the start of the year) in the first term. The
 # later terms' APCs are then fixed by continuity at the knots and by the term totals: see
@@ -37,11 +43,11 @@ PLANTED_LOG_RATE_2011 = {"removed": -6.618681, "asked_to_leave": -7.641316}
 
 # Published counts behind every share the Tây Ninh project states for 2015-2020 leavers (base 662).
 PUBLISHED_LEAVER_COUNTS_2015_2020 = {
-    "age_18_40": 478,               # 72,21%
-    "informal_occupation": 519,     # 78,40%: hired, freelance, trade, farming, homemaking, demobilised
-    "hamlet_branch": 572,           # stated as 86,42%; 572/662 is 86,40% (the checker reports it)
+    "age_18_40": 478,  # 72,21%
+    "informal_occupation": 519,  # 78,40%: hired, freelance, trade, farming, homemaking, demobilised
+    "hamlet_branch": 572,  # stated as 86,42%; 572/662 is 86,40% (the checker reports it)
     "professional_none_or_elementary": 444,  # 67,07%
-    "political_none": 614,          # 92,75%
+    "political_none": 614,  # 92,75%
 }
 # Reasons (published shares; counts implied by them): removed for quitting branch activity 89,86% of 424;
 # asked to leave for family hardship 72,69% and following a spouse abroad 27,31% of 238.
@@ -55,20 +61,45 @@ PUBLISHED_REASON_COUNTS_2015_2020 = {
 # the published leaver shares are clearly over-represented, as the project's narrative says they are.
 MEMBER_SHARES = {
     "sex": {"male": 0.62, "female": 0.38},
-    "branch_type": {"hamlet": 0.55, "agency": 0.15, "public_service": 0.17, "enterprise": 0.08,
-                    "armed_forces": 0.05},
-    "occupation": {"farmer": 0.20, "freelance": 0.08, "trader": 0.05, "homemaker": 0.03, "demobilised": 0.04,
-                   "worker": 0.06, "civil_servant": 0.30, "armed_forces": 0.05, "student": 0.01,
-                   "retired": 0.17, "other": 0.01},
-    "professional_training": {"none": 0.25, "elementary": 0.10, "intermediate": 0.20, "college": 0.08,
-                              "university": 0.33, "postgraduate": 0.04},
+    "branch_type": {"hamlet": 0.55, "agency": 0.15, "public_service": 0.17, "enterprise": 0.08, "armed_forces": 0.05},
+    "occupation": {
+        "farmer": 0.20,
+        "freelance": 0.08,
+        "trader": 0.05,
+        "homemaker": 0.03,
+        "demobilised": 0.04,
+        "worker": 0.06,
+        "civil_servant": 0.30,
+        "armed_forces": 0.05,
+        "student": 0.01,
+        "retired": 0.17,
+        "other": 0.01,
+    },
+    "professional_training": {
+        "none": 0.25,
+        "elementary": 0.10,
+        "intermediate": 0.20,
+        "college": 0.08,
+        "university": 0.33,
+        "postgraduate": 0.04,
+    },
     "political_training": {"none": 0.40, "elementary": 0.35, "intermediate": 0.20, "advanced": 0.05},
 }
 # Occupations of newly admitted members: as MEMBER_SHARES, except that nobody is admitted retired (that share goes
 # to workers, civil servants and students); the informal occupations keep their shares, so the over-representation
 # of informal work among leavers is unchanged.
-ADMITTED_OCCUPATION = {"farmer": 0.20, "freelance": 0.08, "trader": 0.05, "homemaker": 0.03, "demobilised": 0.04,
-                       "worker": 0.12, "civil_servant": 0.36, "armed_forces": 0.05, "student": 0.06, "other": 0.01}
+ADMITTED_OCCUPATION = {
+    "farmer": 0.20,
+    "freelance": 0.08,
+    "trader": 0.05,
+    "homemaker": 0.03,
+    "demobilised": 0.04,
+    "worker": 0.12,
+    "civil_servant": 0.36,
+    "armed_forces": 0.05,
+    "student": 0.06,
+    "other": 0.01,
+}
 # Share of members aged 18-40 at the start of each year, aimed at across 2016-2020 by the age distribution.
 MEMBER_SHARE_AGE_18_40 = 0.28
 
@@ -117,8 +148,8 @@ INITIAL_MEMBERS = 42_000
 # Age on 1 January 2011 of the members then on the rolls: [low, high) and share. An older stock than the new
 # members, so that the 2016-2020 stock is 28% aged 18-40 (MEMBER_SHARE_AGE_18_40).
 INITIAL_AGES = {(22, 41): 0.12, (41, 61): 0.43, (61, 86): 0.45}
-ADMISSION_AGES = (19, 36)   # age when admitted, [low, high): the charter's minimum is 18; most join young
-TRANSFER_AGES = (25, 56)    # age when transferred in: mid-career moves
+ADMISSION_AGES = (19, 36)  # age when admitted, [low, high): the charter's minimum is 18; most join young
+TRANSFER_AGES = (25, 56)  # age when transferred in: mid-career moves
 TRANSFERS_IN_PER_YEAR = 160
 # Transfers out (1,4% a year, mostly to other provinces for work) outnumber transfers in: with the deaths of an
 # older stock they hold the growth to a few hundred members a year despite the published admissions.
@@ -154,9 +185,21 @@ BRANCH_SOLUTION_RATE_RATIO = {1: 1.0, 2: 1.0, 3: 0.80, 4: 0.75, 5: 1.0, 6: 1.0, 
 # 2022, 10.980 over 2016-2022 (so 8.129 over 2016-2020, planted at about 3,7% of the members each year);
 # 2011-2015 and 2024-2025 are planted at about 3,2-3,3%, inside the 3-4% band; 2023 is 787 / 0,45 (below).
 ADMITTED_PER_YEAR = {
-    2011: 1_340, 2012: 1_350, 2013: 1_360, 2014: 1_380, 2015: 1_390,
-    2016: 1_615, 2017: 1_628, 2018: 1_642, 2019: 1_600, 2020: 1_644,
-    2021: 1_394, 2022: 1_457, 2023: 1_749, 2024: 1_520, 2025: 1_480,
+    2011: 1_340,
+    2012: 1_350,
+    2013: 1_360,
+    2014: 1_380,
+    2015: 1_390,
+    2016: 1_615,
+    2017: 1_628,
+    2018: 1_642,
+    2019: 1_600,
+    2020: 1_644,
+    2021: 1_394,
+    2022: 1_457,
+    2023: 1_749,
+    2024: 1_520,
+    2025: 1_480,
 }
 # Published: 787 admitted in the first six months of 2023 (37,8% of the plan).
 ADMITTED_FIRST_HALF_2023 = 787
@@ -168,9 +211,21 @@ FIRST_HALF_SHARE = 0.45
 # (2016-2022; 12.409 fits too, 12.410 is planted), 787 = 37,80% of 2.082 (2023; 2.080-2.084 fit 37,8%). The
 # 2016-2020 plans (9.760) are the rest of 12.410; 2011-2015 and 2024-2025 are planted a little above admissions.
 ADMISSION_PLANS = {
-    2011: 1_400, 2012: 1_400, 2013: 1_420, 2014: 1_420, 2015: 1_450,
-    2016: 1_900, 2017: 1_950, 2018: 1_980, 2019: 1_990, 2020: 1_940,
-    2021: 1_260, 2022: 1_390, 2023: 2_082, 2024: 1_800, 2025: 1_750,
+    2011: 1_400,
+    2012: 1_400,
+    2013: 1_420,
+    2014: 1_420,
+    2015: 1_450,
+    2016: 1_900,
+    2017: 1_950,
+    2018: 1_980,
+    2019: 1_990,
+    2020: 1_940,
+    2021: 1_260,
+    2022: 1_390,
+    2023: 2_082,
+    2024: 1_800,
+    2025: 1_750,
 }
 # A district's admissions are the province's split by district size (UNITS) times this factor (default 1), so
 # every district-year admits about the province's rate except one planted clearly above the 3-4% band (D09 in
@@ -198,9 +253,17 @@ GRASSROOTS_ORGANISATIONS = 1_111
 # towards and then below the target, excellent ones fall sharply in 2016-2018 as assessment tightened (seed 004)
 # and recover slowly after.
 ORGANISATION_RATINGS = {
-    2015: (571, 420, 114, 6), 2016: (480, 490, 135, 6), 2017: (390, 560, 156, 5), 2018: (291, 640, 176, 4),
-    2019: (300, 640, 167, 4), 2020: (310, 640, 157, 4), 2021: (300, 650, 157, 4), 2022: (305, 650, 153, 3),
-    2023: (310, 655, 143, 3), 2024: (315, 660, 133, 3), 2025: (320, 660, 128, 3),
+    2015: (571, 420, 114, 6),
+    2016: (480, 490, 135, 6),
+    2017: (390, 560, 156, 5),
+    2018: (291, 640, 176, 4),
+    2019: (300, 640, 167, 4),
+    2020: (310, 640, 157, 4),
+    2021: (300, 650, 157, 4),
+    2022: (305, 650, 153, 3),
+    2023: (310, 655, 143, 3),
+    2024: (315, 660, 133, 3),
+    2025: (320, 660, 128, 3),
 }
 # D06 (the district planted with twice the province's attrition) rates its organisations far worse from 2018 on;
 # every other district's organisations are a random draw from the province's remaining ratings.
@@ -217,8 +280,17 @@ MEMBER_RATING_OUTLIER = "D03"
 MANAGEMENT_YEARS = range(2015, 2026)
 # Share of members exempted from duties and activities, every year: D04 and D08 above the seed's 10% threshold,
 # every other district between 3% and 7%.
-EXEMPTED_SHARE = {"D01": 0.040, "D02": 0.050, "D03": 0.035, "D04": 0.13, "D05": 0.060, "D06": 0.065,
-                  "D07": 0.045, "D08": 0.16, "D09": 0.032}
+EXEMPTED_SHARE = {
+    "D01": 0.040,
+    "D02": 0.050,
+    "D03": 0.035,
+    "D04": 0.13,
+    "D05": 0.060,
+    "D06": 0.065,
+    "D07": 0.045,
+    "D08": 0.16,
+    "D09": 0.032,
+}
 # Plausible ranges [low, high) each district-year is drawn from: working far away (share of members), leave
 # expired (share of those far away), registered at the place of residence under Regulation 76 (share of members).
 FAR_AWAY_SHARE = (0.025, 0.055)

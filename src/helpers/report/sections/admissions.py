@@ -4,6 +4,7 @@ the admission rate against the 3–4% band; the profile of new members against t
 Tables that cross personal attributes (the profile) go through :mod:`helpers.report.suppression`; shares and ratios of a
 hidden count are hidden with it. Counts per unit (admitted, planned) are not personal and are shown whole.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,19 +15,33 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.analyses.admissions import (HISTORY_YEARS, LEVEL, MIN_HISTORY_ADMISSIONS, PROFILE_ATTRIBUTES, RATE_BAND,
-                                Cumulative, admission_rates, admissions_series, attainment, cumulative_attainment,
-                                first_half_share, midyear_table, new_member_profile, profile_test, sources_pool,
-                                term_attainment)
+from helpers.analyses.admissions import (
+    HISTORY_YEARS,
+    LEVEL,
+    MIN_HISTORY_ADMISSIONS,
+    PROFILE_ATTRIBUTES,
+    RATE_BAND,
+    Cumulative,
+    admission_rates,
+    admissions_series,
+    attainment,
+    cumulative_attainment,
+    first_half_share,
+    midyear_table,
+    new_member_profile,
+    profile_test,
+    sources_pool,
+    term_attainment,
+)
 from helpers.data.codes import ATTRITION_EXITS, label
-from helpers.data.units import series_units, subordinate_units
-from helpers.report.formatting import number, p_value, percent
-from helpers.report.plots import STYLE, figure_html, forest, mark_simulated
-from helpers.report.base import AnalysisReport, Heading, TermReport
-from helpers.report.suppression import Suppressed, note, shown_table, suppress
-from helpers.report.html import html_table, paragraph
 from helpers.data.terms import term_label, term_years
+from helpers.data.units import series_units, subordinate_units
 from helpers.errors import ParameterProblem
+from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.formatting import number, p_value, percent
+from helpers.report.html import html_table, paragraph
+from helpers.report.plots import STYLE, figure_html, forest, mark_simulated
+from helpers.report.suppression import Suppressed, note, shown_table, suppress
 from helpers.text import both, t
 
 SECTIONS = ("attainment", "midyear", "rates", "profile", "methods", "appendix")
@@ -48,8 +63,9 @@ def _p(text: str) -> str:
 def _complete(data, year: int) -> bool:
     """True when the data runs past 30 June of ``year`` (a year-end export), False for a mid-year export."""
     if data.members is not None:
-        dates = pd.concat([data.members[c] for c in ("entry_date", "exit_date", "admission_date")
-                           if c in data.members.columns])
+        dates = pd.concat(
+            [data.members[c] for c in ("entry_date", "exit_date", "admission_date") if c in data.members.columns]
+        )
         last = dates.max()
         return pd.notna(last) and last > pd.Timestamp(year, 6, 30)
     return bool((data.annual_counts["year"] == year).any())
@@ -77,9 +93,19 @@ class AdmissionsReport(AnalysisReport):
     pools: dict[str, str]
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], year: int, threshold: int, language: str,
-              base: TermReport | None = None, rate_band: tuple[float, float] = RATE_BAND,
-              span: tuple[int, int] | None = None, midyear: int = 0) -> "AdmissionsReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        terms: list[str],
+        year: int,
+        threshold: int,
+        language: str,
+        base: TermReport | None = None,
+        rate_band: tuple[float, float] = RATE_BAND,
+        span: tuple[int, int] | None = None,
+        midyear: int = 0,
+    ) -> AdmissionsReport:
         """Attainment over ``terms`` and over ``span`` (default: from the first term's first year) up to ``year``
         (0: the data's last), or up to the year before when the data of ``year`` stops by 30 June; the first half
         of ``midyear`` (default ``year``) against its plan, with the projection to year end; rates; the new
@@ -126,8 +152,10 @@ class AdmissionsReport(AnalysisReport):
         rates = admission_rates(series[series["year"].isin(years)], rate_band)
         unit_rates = None
         if children:
-            frames = [admission_rates(s[s["year"].isin(years)], rate_band).assign(unit_code=code, name=names[code])
-                      for code, s in child_series.items()]
+            frames = [
+                admission_rates(s[s["year"].isin(years)], rate_band).assign(unit_code=code, name=names[code])
+                for code, s in child_series.items()
+            ]
             unit_rates = pd.concat(frames, ignore_index=True)
 
         profiles: dict[str, pd.DataFrame] = {}
@@ -136,16 +164,32 @@ class AdmissionsReport(AnalysisReport):
         if data.members is not None:
             observed = series.loc[series["admitted"].notna(), "year"]
             last_data = int(observed.max()) if not observed.empty else last_full
-            last_term = ([y for y in term_years(province_terms, terms[-1]) if y <= min(last_full, last_data)]
-                         if terms else [])
+            last_term = (
+                [y for y in term_years(province_terms, terms[-1]) if y <= min(last_full, last_data)] if terms else []
+            )
             profile_years = range(last_term[0], last_term[-1] + 1) if last_term else range(last_full, last_full + 1)
             members = data.members[data.members["unit_code"].isin(series_units(data.units, unit))]
             for attribute in PROFILE_ATTRIBUTES:
-                pool = (sources_pool(sources, data.units, unit, attribute, profile_years)
-                        if sources is not None else None)
+                pool = (
+                    sources_pool(sources, data.units, unit, attribute, profile_years) if sources is not None else None
+                )
                 profiles[attribute], pools[attribute] = new_member_profile(members, profile_years, attribute, pool)
-        return cls(base, checked, threshold, tuple(rate_band), plans is not None, series, years, tuple(cumulative),
-                   midyear, rates, unit_rates, profile_years, profiles, pools)
+        return cls(
+            base,
+            checked,
+            threshold,
+            tuple(rate_band),
+            plans is not None,
+            series,
+            years,
+            tuple(cumulative),
+            midyear,
+            rates,
+            unit_rates,
+            profile_years,
+            profiles,
+            pools,
+        )
 
     # --- helpers ------------------------------------------------------------------------------------------------
     def _no_plans(self, anchor: str, heading: Heading | None) -> str:
@@ -163,26 +207,62 @@ class AdmissionsReport(AnalysisReport):
         for c in self.cumulative:
             if not c.years:
                 continue
-            fields = {"admitted": number(c.admitted, lang), "pct": percent(c.rounded, lang),
-                      "planned": number(c.planned, lang), "first": c.first_year, "last": c.last_year}
+            fields = {
+                "admitted": number(c.admitted, lang),
+                "pct": percent(c.rounded, lang),
+                "planned": number(c.planned, lang),
+                "first": c.first_year,
+                "last": c.last_year,
+            }
             if c.label.replace("-", "") == f"{c.first_year}{c.last_year}":
                 key = "span" if c.complete else "span_partial"
-                out.append(t(f"admissions.attainment.{key}", lang, observed=len(c.years),
-                             years=c.last_year - c.first_year + 1, **fields))
+                out.append(
+                    t(
+                        f"admissions.attainment.{key}",
+                        lang,
+                        observed=len(c.years),
+                        years=c.last_year - c.first_year + 1,
+                        **fields,
+                    )
+                )
             else:
                 key = "term" if c.complete else "term_partial"
-                out.append(t(f"admissions.attainment.{key}", lang, term=term_label(c.label), through=max(c.years),
-                             observed=len(c.years), years=c.last_year - c.first_year + 1, **fields))
+                out.append(
+                    t(
+                        f"admissions.attainment.{key}",
+                        lang,
+                        term=term_label(c.label),
+                        through=max(c.years),
+                        observed=len(c.years),
+                        years=c.last_year - c.first_year + 1,
+                        **fields,
+                    )
+                )
         shown = self.yearly_table()
         for row in shown[shown["attainment_pct"].notna()].tail(2).itertuples():
-            out.append(t("admissions.attainment.year", lang, year=row.year, admitted=number(row.admitted, lang),
-                         pct=percent(row.attainment_rounded, lang), planned=number(row.planned, lang)))
+            out.append(
+                t(
+                    "admissions.attainment.year",
+                    lang,
+                    year=row.year,
+                    admitted=number(row.admitted, lang),
+                    pct=percent(row.attainment_rounded, lang),
+                    planned=number(row.planned, lang),
+                )
+            )
         current = self.series[self.series["year"] == self.midyear_year]
         if first_half and not current.empty and pd.notna(current["first_half_pct"].iloc[0]):
             row = current.iloc[0]
-            out.append(t("admissions.attainment.first_half", lang, year=self.midyear_year,
-                         admitted=number(row["admitted_first_half"], lang), pct=percent(row["first_half_rounded"], lang),
-                         planned=number(row["planned"], lang)))
+            out.append(
+                t(
+                    "admissions.attainment.first_half",
+                    lang,
+                    year=self.midyear_year,
+                    admitted=number(row["admitted_first_half"], lang),
+                    pct=percent(row["first_half_rounded"], lang),
+                    planned=number(row["planned"], lang),
+                )
+            )
         return out
 
     def yearly_table(self, with_current: bool = False) -> pd.DataFrame:
@@ -191,8 +271,18 @@ class AdmissionsReport(AnalysisReport):
         s = self.series
         years = sorted({*self.years, self.midyear_year}) if with_current else list(self.years)
         table = s[s["year"].isin(years) & s["planned"].notna()]
-        table = table[["year", "planned", "admitted", "attainment_pct", "attainment_rounded", "admitted_first_half",
-                       "first_half_pct", "first_half_rounded"]].reset_index(drop=True)
+        table = table[
+            [
+                "year",
+                "planned",
+                "admitted",
+                "attainment_pct",
+                "attainment_rounded",
+                "admitted_first_half",
+                "first_half_pct",
+                "first_half_rounded",
+            ]
+        ].reset_index(drop=True)
         current = ((table["year"] == self.midyear_year) & ~table["year"].isin(self.years)).to_numpy()
         table.loc[current, "admitted"] = pd.NA
         table.loc[current, ["attainment_pct", "attainment_rounded"]] = np.nan
@@ -212,29 +302,69 @@ class AdmissionsReport(AnalysisReport):
         table = self.yearly_table(with_current=True)
         fmt_n = lambda v: number(None if pd.isna(v) else v, lang)  # noqa: E731
         fmt_p = lambda v: percent(v, lang)  # noqa: E731
-        headers = {"year": t("report.axis.year", lang), "planned": t("admissions.col.planned", lang),
-                   "admitted": t("admissions.col.admitted", lang),
-                   "attainment_rounded": t("admissions.col.attainment", lang),
-                   "admitted_first_half": t("admissions.col.first_half", lang),
-                   "first_half_rounded": t("admissions.col.first_half_attainment", lang)}
-        formats = {"year": str, "planned": fmt_n, "admitted": fmt_n, "attainment_rounded": fmt_p,
-                   "admitted_first_half": fmt_n, "first_half_rounded": fmt_p}
-        parts.append(figure_html(attainment_bars(table, lang, self._simulated),
-                                 t("admissions.attainment.figure_alt", lang, summary=" ".join(sentences)),
-                                 self.base.caption("admissions.attainment.figure_caption")))
-        parts.append(html_table(table, formats, headers, caption=self.base.caption("admissions.attainment.caption"),
-                                note=t("admissions.attainment.note", lang)))
-        cumulative = pd.DataFrame([{"period": self._period_label(c), "years": f"{c.first_year}–{c.last_year}",
-                                    "observed": f"{len(c.years)}/{c.last_year - c.first_year + 1}",
-                                    "planned": c.planned, "admitted": c.admitted, "pct": c.rounded}
-                                   for c in self.cumulative if c.years])
+        headers = {
+            "year": t("report.axis.year", lang),
+            "planned": t("admissions.col.planned", lang),
+            "admitted": t("admissions.col.admitted", lang),
+            "attainment_rounded": t("admissions.col.attainment", lang),
+            "admitted_first_half": t("admissions.col.first_half", lang),
+            "first_half_rounded": t("admissions.col.first_half_attainment", lang),
+        }
+        formats = {
+            "year": str,
+            "planned": fmt_n,
+            "admitted": fmt_n,
+            "attainment_rounded": fmt_p,
+            "admitted_first_half": fmt_n,
+            "first_half_rounded": fmt_p,
+        }
+        parts.append(
+            figure_html(
+                attainment_bars(table, lang, self._simulated),
+                t("admissions.attainment.figure_alt", lang, summary=" ".join(sentences)),
+                self.base.caption("admissions.attainment.figure_caption"),
+            )
+        )
+        parts.append(
+            html_table(
+                table,
+                formats,
+                headers,
+                caption=self.base.caption("admissions.attainment.caption"),
+                note=t("admissions.attainment.note", lang),
+            )
+        )
+        cumulative = pd.DataFrame(
+            [
+                {
+                    "period": self._period_label(c),
+                    "years": f"{c.first_year}–{c.last_year}",
+                    "observed": f"{len(c.years)}/{c.last_year - c.first_year + 1}",
+                    "planned": c.planned,
+                    "admitted": c.admitted,
+                    "pct": c.rounded,
+                }
+                for c in self.cumulative
+                if c.years
+            ]
+        )
         if not cumulative.empty:
-            headers = {"period": t("admissions.col.period", lang), "years": t("report.terms.col_years", lang),
-                       "observed": t("admissions.col.years_observed", lang),
-                       "planned": t("admissions.col.planned", lang), "admitted": t("admissions.col.admitted", lang),
-                       "pct": t("admissions.col.attainment", lang)}
-            parts.append(html_table(cumulative, {"planned": fmt_n, "admitted": fmt_n, "pct": fmt_p}, headers,
-                                    caption=self.base.caption("admissions.attainment.cumulative_caption")))
+            headers = {
+                "period": t("admissions.col.period", lang),
+                "years": t("report.terms.col_years", lang),
+                "observed": t("admissions.col.years_observed", lang),
+                "planned": t("admissions.col.planned", lang),
+                "admitted": t("admissions.col.admitted", lang),
+                "pct": t("admissions.col.attainment", lang),
+            }
+            parts.append(
+                html_table(
+                    cumulative,
+                    {"planned": fmt_n, "admitted": fmt_n, "pct": fmt_p},
+                    headers,
+                    caption=self.base.caption("admissions.attainment.cumulative_caption"),
+                )
+            )
         return "".join(parts)
 
     def _period_label(self, c: Cumulative) -> str:
@@ -245,10 +375,16 @@ class AdmissionsReport(AnalysisReport):
     # --- mid-year ---------------------------------------------------------------------------------------------
     def _unit_fields(self, row) -> dict:
         lang = self.lang
-        return {"name": row["name"], "first_half": number(row["admitted_first_half"], lang),
-                "projection": number(row["projection"], lang), "low": number(row["low"], lang),
-                "high": number(row["high"], lang), "planned": number(row["planned"], lang),
-                "share": percent(100 * row["share"], lang, 1), "year": self.midyear_year}
+        return {
+            "name": row["name"],
+            "first_half": number(row["admitted_first_half"], lang),
+            "projection": number(row["projection"], lang),
+            "low": number(row["low"], lang),
+            "high": number(row["high"], lang),
+            "planned": number(row["planned"], lang),
+            "share": percent(100 * row["share"], lang, 1),
+            "year": self.midyear_year,
+        }
 
     def midyear_sentences(self) -> list[str]:
         """The unit's own projection and status, then the subordinate units named by status."""
@@ -270,12 +406,20 @@ class AdmissionsReport(AnalysisReport):
             out.append(t(f"admissions.midyear.list_{status}", lang, n=len(named), units=items, year=self.midyear_year))
         on_track = subordinate[subordinate["status"] == "on_track"]
         if not on_track.empty:
-            out.append(t("admissions.midyear.list_on_track", lang, n=len(on_track),
-                         units=", ".join(on_track["name"]), year=self.midyear_year))
+            out.append(
+                t(
+                    "admissions.midyear.list_on_track",
+                    lang,
+                    n=len(on_track),
+                    units=", ".join(on_track["name"]),
+                    year=self.midyear_year,
+                )
+            )
         unplanned = subordinate[subordinate["status"].isin(["no_plan", "no_projection"])]
         if not unplanned.empty:
-            out.append(t("admissions.midyear.list_unplanned", lang, units=", ".join(unplanned["name"]),
-                         year=self.midyear_year))
+            out.append(
+                t("admissions.midyear.list_unplanned", lang, units=", ".join(unplanned["name"]), year=self.midyear_year)
+            )
         return out
 
     def midyear_section(self, heading: Heading | None = None) -> str:
@@ -291,37 +435,65 @@ class AdmissionsReport(AnalysisReport):
         parts.append(_p(t("admissions.midyear.rule", lang, history=HISTORY_YEARS, minimum=MIN_HISTORY_ADMISSIONS)))
         projected = self.midyear[self.midyear["projection_pct"].notna()]
         if not projected.empty:
-            parts.append(figure_html(midyear_forest(projected, lang, self._simulated),
-                                     t("admissions.midyear.figure_alt", lang, summary=" ".join(sentences)),
-                                     self.base.caption_text(t("admissions.midyear.figure_caption", lang,
-                                                               year=self.midyear_year))))
+            parts.append(
+                figure_html(
+                    midyear_forest(projected, lang, self._simulated),
+                    t("admissions.midyear.figure_alt", lang, summary=" ".join(sentences)),
+                    self.base.caption_text(t("admissions.midyear.figure_caption", lang, year=self.midyear_year)),
+                )
+            )
         shown = self.midyear.assign(
-            share=[percent(100 * s, lang, 1) + ("*" if src == "reference" else "")
-                   for s, src in zip(self.midyear["share"], self.midyear["share_source"])],
-            interval=[f"{number(lo, lang)}–{number(hi, lang)}" if pd.notna(lo) else "–"
-                      for lo, hi in zip(self.midyear["low"], self.midyear["high"])])
+            share=[
+                percent(100 * s, lang, 1) + ("*" if src == "reference" else "")
+                for s, src in zip(self.midyear["share"], self.midyear["share_source"])
+            ],
+            interval=[
+                f"{number(lo, lang)}–{number(hi, lang)}" if pd.notna(lo) else "–"
+                for lo, hi in zip(self.midyear["low"], self.midyear["high"])
+            ],
+        )
         fmt_n = lambda v: number(None if pd.isna(v) else v, lang)  # noqa: E731
-        headers = {"name": t("columns.name", lang), "planned": t("admissions.col.planned", lang),
-                   "admitted_first_half": t("admissions.col.first_half", lang),
-                   "share": t("admissions.col.share", lang), "projection": t("admissions.col.projection", lang),
-                   "interval": t("admissions.col.interval", lang), "status": t("admissions.col.status", lang)}
-        formats = {"planned": fmt_n, "admitted_first_half": fmt_n, "projection": fmt_n,
-                   "status": lambda v: t(f"admissions.status.{v}", lang)}
-        parts.append(html_table(shown, formats, headers,
-                                caption=self.base.caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
-                                note=t("admissions.midyear.note", lang, minimum=MIN_HISTORY_ADMISSIONS,
-                                       history=HISTORY_YEARS)))
+        headers = {
+            "name": t("columns.name", lang),
+            "planned": t("admissions.col.planned", lang),
+            "admitted_first_half": t("admissions.col.first_half", lang),
+            "share": t("admissions.col.share", lang),
+            "projection": t("admissions.col.projection", lang),
+            "interval": t("admissions.col.interval", lang),
+            "status": t("admissions.col.status", lang),
+        }
+        formats = {
+            "planned": fmt_n,
+            "admitted_first_half": fmt_n,
+            "projection": fmt_n,
+            "status": lambda v: t(f"admissions.status.{v}", lang),
+        }
+        parts.append(
+            html_table(
+                shown,
+                formats,
+                headers,
+                caption=self.base.caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
+                note=t("admissions.midyear.note", lang, minimum=MIN_HISTORY_ADMISSIONS, history=HISTORY_YEARS),
+            )
+        )
         return "".join(parts)
 
     # --- admission rate ---------------------------------------------------------------------------------------
     def _band(self) -> dict:
-        return {"low": number(self.rate_band[0], self.lang, 0 if float(self.rate_band[0]).is_integer() else 1),
-                "high": number(self.rate_band[1], self.lang, 0 if float(self.rate_band[1]).is_integer() else 1)}
+        return {
+            "low": number(self.rate_band[0], self.lang, 0 if float(self.rate_band[0]).is_integer() else 1),
+            "high": number(self.rate_band[1], self.lang, 0 if float(self.rate_band[1]).is_integer() else 1),
+        }
 
     def _rate_item(self, row, with_name: bool = False) -> str:
         lang = self.lang
-        fields = {"year": int(row["year"]), "rate": percent(row["rate_pct"], lang), "low": percent(row["rate_low"], lang),
-                  "high": percent(row["rate_high"], lang)}
+        fields = {
+            "year": int(row["year"]),
+            "rate": percent(row["rate_pct"], lang),
+            "low": percent(row["rate_low"], lang),
+            "high": percent(row["rate_high"], lang),
+        }
         if with_name:
             return t("admissions.rates.unit_item", lang, name=row["name"], **fields)
         return t("admissions.rates.item", lang, **fields)
@@ -334,9 +506,19 @@ class AdmissionsReport(AnalysisReport):
             return [t("admissions.rates.none", lang)]
         within = rates[rates["band"] == "within"]
         name = self.base.dataset.units.set_index("unit_code").loc[self.base.unit, "name"]
-        out.append(t("admissions.rates.summary", lang, name=name, n=len(within), total=len(rates),
-                     first=int(rates["year"].min()), last=int(rates["year"].max()),
-                     mean=percent(100 * rates["admitted"].sum() / rates["members_start"].sum(), lang), **band))
+        out.append(
+            t(
+                "admissions.rates.summary",
+                lang,
+                name=name,
+                n=len(within),
+                total=len(rates),
+                first=int(rates["year"].min()),
+                last=int(rates["year"].max()),
+                mean=percent(100 * rates["admitted"].sum() / rates["members_start"].sum(), lang),
+                **band,
+            )
+        )
         for side in ("below", "above"):
             outside = rates[rates["band"] == side]
             if not outside.empty:
@@ -359,19 +541,43 @@ class AdmissionsReport(AnalysisReport):
         parts += [_p(s) for s in sentences]
         if self.rates.empty:
             return "".join(parts)
-        parts.append(figure_html(rate_plot(self.rates, self.rate_band, lang, self._simulated),
-                                 t("admissions.rates.figure_alt", lang, summary=" ".join(sentences)),
-                                 self.base.caption("admissions.rates.figure_caption")))
-        shown = self.rates.assign(interval=[f"{percent(lo, lang)}–{percent(hi, lang)}"
-                                            for lo, hi in zip(self.rates["rate_low"], self.rates["rate_high"])])
-        headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang),
-                   "admitted": t("admissions.col.admitted", lang), "rate_pct": t("admissions.col.rate", lang),
-                   "interval": t("admissions.col.interval", lang), "band": t("admissions.col.band", lang)}
-        formats = {"year": str, "members_start": lambda v: number(v, lang), "admitted": lambda v: number(v, lang),
-                   "rate_pct": lambda v: percent(v, lang),
-                   "band": lambda v: t(f"admissions.band.{v}", lang, **self._band())}
-        parts.append(html_table(shown, formats, headers, caption=self.base.caption("admissions.rates.caption"),
-                                note=t("admissions.rates.note", lang, **self._band())))
+        parts.append(
+            figure_html(
+                rate_plot(self.rates, self.rate_band, lang, self._simulated),
+                t("admissions.rates.figure_alt", lang, summary=" ".join(sentences)),
+                self.base.caption("admissions.rates.figure_caption"),
+            )
+        )
+        shown = self.rates.assign(
+            interval=[
+                f"{percent(lo, lang)}–{percent(hi, lang)}"
+                for lo, hi in zip(self.rates["rate_low"], self.rates["rate_high"])
+            ]
+        )
+        headers = {
+            "year": t("report.axis.year", lang),
+            "members_start": t("columns.members_start", lang),
+            "admitted": t("admissions.col.admitted", lang),
+            "rate_pct": t("admissions.col.rate", lang),
+            "interval": t("admissions.col.interval", lang),
+            "band": t("admissions.col.band", lang),
+        }
+        formats = {
+            "year": str,
+            "members_start": lambda v: number(v, lang),
+            "admitted": lambda v: number(v, lang),
+            "rate_pct": lambda v: percent(v, lang),
+            "band": lambda v: t(f"admissions.band.{v}", lang, **self._band()),
+        }
+        parts.append(
+            html_table(
+                shown,
+                formats,
+                headers,
+                caption=self.base.caption("admissions.rates.caption"),
+                note=t("admissions.rates.note", lang, **self._band()),
+            )
+        )
         if self.unit_rates is not None and not self.unit_rates.empty:
             wide = self.unit_rates.pivot_table(index="name", columns="year", values="rate_pct", sort=False)
             wide = wide.reindex(list(dict.fromkeys(self.unit_rates["name"]))).reset_index()
@@ -398,11 +604,20 @@ class AdmissionsReport(AnalysisReport):
             clear = shown[shown["ratio_low"].notna() & ((shown["ratio_low"] > 1) | (shown["ratio_high"] < 1))]
             for r in clear.itertuples():
                 key = "admissions.profile.higher" if r.ratio > 1 else "admissions.profile.lower"
-                out.append(t(key, lang, attribute=t(f"admissions.attribute.{attribute}", lang),
-                             category=category_label(attribute, r.category, lang),
-                             new_share=percent(100 * r.new_share, lang), pool_share=percent(100 * r.pool_share, lang),
-                             pool=self._pool_phrase(attribute), ratio=number(r.ratio, lang, 2),
-                             low=number(r.ratio_low, lang, 2), high=number(r.ratio_high, lang, 2)))
+                out.append(
+                    t(
+                        key,
+                        lang,
+                        attribute=t(f"admissions.attribute.{attribute}", lang),
+                        category=category_label(attribute, r.category, lang),
+                        new_share=percent(100 * r.new_share, lang),
+                        pool_share=percent(100 * r.pool_share, lang),
+                        pool=self._pool_phrase(attribute),
+                        ratio=number(r.ratio, lang, 2),
+                        low=number(r.ratio_low, lang, 2),
+                        high=number(r.ratio_high, lang, 2),
+                    )
+                )
         return out
 
     def profile_section(self, heading: Heading | None = None) -> str:
@@ -419,8 +634,11 @@ class AdmissionsReport(AnalysisReport):
             parts.append(_p(t("admissions.profile.too_few", lang, period=self._period(), threshold=self.threshold)))
             return "".join(parts)
         kinds = set(self.pools.values())
-        intro = "admissions.profile.intro_sources" if kinds == {"sources"} else (
-            "admissions.profile.intro_members" if kinds == {"members"} else "admissions.profile.intro_mixed")
+        intro = (
+            "admissions.profile.intro_sources"
+            if kinds == {"sources"}
+            else ("admissions.profile.intro_members" if kinds == {"members"} else "admissions.profile.intro_mixed")
+        )
         parts.append(_p(t(intro, lang, period=self._period(), n=number(total, lang), year=self.profile_years.start)))
         sentences = self.profile_sentences()
         parts += [_p(s) for s in sentences] or [_p(t("admissions.profile.no_difference", lang))]
@@ -436,37 +654,73 @@ class AdmissionsReport(AnalysisReport):
         counts = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         counts = counts.drop(columns=t("report.terms.col_total", lang))  # new + pool is not a meaningful total
         counts.index = [category_label(attribute, c, lang) for c in table["category"]] + [
-            t("report.terms.col_total", lang)]
+            t("report.terms.col_total", lang)
+        ]
         counts.columns = [columns[c] for c in hidden.counts.columns]
         hide = t("admissions.profile.hidden", lang)
+
         def share(values) -> list[str]:
             return [hide if v is None else percent(100 * v, lang) for v in values] + [percent(100, lang)]
 
         counts[t("admissions.col.new_share", lang)] = share(shown["new_share"])
         counts[t("admissions.col.pool_share", lang)] = share(shown["pool_share"])
         counts[t("admissions.col.ratio", lang)] = [
-            hide if r is None else (f"{number(r, lang, 2)} ({number(lo, lang, 2)}–{number(hi, lang, 2)})"
-                                    if pd.notna(r) else "–")
-            for r, lo, hi in zip(shown["ratio"], shown["ratio_low"], shown["ratio_high"])] + [number(1, lang, 2)]
+            hide
+            if r is None
+            else (f"{number(r, lang, 2)} ({number(lo, lang, 2)}–{number(hi, lang, 2)})" if pd.notna(r) else "–")
+            for r, lo, hi in zip(shown["ratio"], shown["ratio_low"], shown["ratio_high"])
+        ] + [number(1, lang, 2)]
         counts = counts.reset_index(names=t("admissions.col.category", lang))
         name = t(f"admissions.attribute.{attribute}", lang)
         testable = len(table) >= 2 and table["new_members"].sum() > 0 and table["pool"].sum() > 0
         test = profile_test(table) if testable else None
-        sentence = (t("admissions.profile.chi2", lang, attribute=name, chi2=number(test.chi2, lang, 1), dof=test.dof,
-                      p=p_value(test.p_value, lang), v=number(test.cramers_v_corrected, lang, 3))
-                    if test is not None else "")
-        caption = t("admissions.profile.caption", lang, attribute=name, period=self._period(),
-                    pool=self._pool_phrase(attribute))
-        return html_table(counts, {}, {c: c for c in counts.columns}, caption=self.base.caption_text(caption),
-                          note=f"{sentence} {note(hidden, lang)}".strip())
+        sentence = (
+            t(
+                "admissions.profile.chi2",
+                lang,
+                attribute=name,
+                chi2=number(test.chi2, lang, 1),
+                dof=test.dof,
+                p=p_value(test.p_value, lang),
+                v=number(test.cramers_v_corrected, lang, 3),
+            )
+            if test is not None
+            else ""
+        )
+        caption = t(
+            "admissions.profile.caption", lang, attribute=name, period=self._period(), pool=self._pool_phrase(attribute)
+        )
+        return html_table(
+            counts,
+            {},
+            {c: c for c in counts.columns},
+            caption=self.base.caption_text(caption),
+            note=f"{sentence} {note(hidden, lang)}".strip(),
+        )
 
     # --- methods ----------------------------------------------------------------------------------------------
     def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        fields = {"history": HISTORY_YEARS, "minimum": MIN_HISTORY_ADMISSIONS, "level": number(100 * LEVEL, lang),
-                  **self._band()}
-        keys = ("admitted", "plans", "attainment", "cumulative", "rate", "band_source", "midyear", "garwood",
-                "profile", "pool", "chi2", "attributes")
+        fields = {
+            "history": HISTORY_YEARS,
+            "minimum": MIN_HISTORY_ADMISSIONS,
+            "level": number(100 * LEVEL, lang),
+            **self._band(),
+        }
+        keys = (
+            "admitted",
+            "plans",
+            "attainment",
+            "cumulative",
+            "rate",
+            "band_source",
+            "midyear",
+            "garwood",
+            "profile",
+            "pool",
+            "chi2",
+            "attributes",
+        )
         items = [t(f"admissions.methods.{key}", lang, **fields) for key in keys]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         items.append(self.base.terms.rule(lang))
@@ -481,8 +735,12 @@ def withheld_profile(table: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame,
     out = table.copy()
     new_hidden = hidden.hidden["new_members"].to_numpy()
     pool_hidden = hidden.hidden["pool"].to_numpy()
-    for column, mask in (("new_members", new_hidden), ("pool", pool_hidden), ("new_share", new_hidden),
-                         ("pool_share", pool_hidden)):
+    for column, mask in (
+        ("new_members", new_hidden),
+        ("pool", pool_hidden),
+        ("new_share", new_hidden),
+        ("pool_share", pool_hidden),
+    ):
         out[column] = out[column].astype(object).where(~mask, None)
     for column in ("ratio", "ratio_low", "ratio_high"):
         out[column] = out[column].astype(object).where(~(new_hidden | pool_hidden), None)
@@ -495,22 +753,36 @@ def admissions_tables(report: AdmissionsReport) -> dict[str, pd.DataFrame]:
     if report.has_plans:
         tables["attainment"] = report.yearly_table()
         tables["cumulative"] = pd.DataFrame(
-            [{"period": c.label, "first_year": c.first_year, "last_year": c.last_year, "years_observed": len(c.years),
-              "admitted": c.admitted, "planned": c.planned, "attainment_pct": c.pct, "attainment_rounded": c.rounded}
-             for c in report.cumulative])
+            [
+                {
+                    "period": c.label,
+                    "first_year": c.first_year,
+                    "last_year": c.last_year,
+                    "years_observed": len(c.years),
+                    "admitted": c.admitted,
+                    "planned": c.planned,
+                    "attainment_pct": c.pct,
+                    "attainment_rounded": c.rounded,
+                }
+                for c in report.cumulative
+            ]
+        )
         if report.midyear is not None:
             tables["midyear"] = report.midyear.copy()
     tables["rates"] = report.rates[["year", "members_start", "admitted", "rate_pct", "rate_low", "rate_high", "band"]]
     if report.unit_rates is not None:
-        tables["unit_rates"] = report.unit_rates[["unit_code", "name", "year", "members_start", "admitted",
-                                                  "rate_pct", "rate_low", "rate_high", "band"]]
+        tables["unit_rates"] = report.unit_rates[
+            ["unit_code", "name", "year", "members_start", "admitted", "rate_pct", "rate_low", "rate_high", "band"]
+        ]
     for attribute, table in report.profiles.items():
         tables[f"profile_{attribute}"] = withheld_profile(table, report.threshold)[0].assign(
-            pool_kind=report.pools[attribute])
+            pool_kind=report.pools[attribute]
+        )
     return tables
 
 
 # --- figures ---------------------------------------------------------------------------------------------------
+
 
 def attainment_bars(table: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
     """Admitted per year (the report's year: its first half) against the plan, drawn as a line across each bar."""
@@ -523,8 +795,9 @@ def attainment_bars(table: pd.DataFrame, lang: str = "vi", simulated: bool = Fal
         ax.bar(xs[full], admitted[full], color="#2e6fb0", label=t("admissions.col.admitted", lang))
         if (~full).any():
             ax.bar(xs[~full], admitted[~full], color="#85b4e0", label=t("admissions.col.first_half", lang))
-        ax.hlines(values("planned"), xs - 0.4, xs + 0.4, color="#b03a2e", linewidth=2,
-                  label=t("admissions.col.planned", lang))
+        ax.hlines(
+            values("planned"), xs - 0.4, xs + 0.4, color="#b03a2e", linewidth=2, label=t("admissions.col.planned", lang)
+        )
         ax.set_ylim(0, 1.2 * np.nanmax(np.concatenate([admitted, values("planned")])))  # room for the legend
         ax.set_xticks(xs, [str(y) for y in table["year"]])
         ax.set_ylabel(t("report.axis.members", lang))
@@ -539,14 +812,28 @@ def attainment_bars(table: pd.DataFrame, lang: str = "vi", simulated: bool = Fal
 def midyear_forest(table: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
     """Each unit's projected year-end admissions as % of its plan, with the 95% interval; 100% is the plan."""
     scale = 100 / table["planned"].astype(float)
-    return forest(list(table["name"]), table["projection"] * scale, table["low"] * scale, table["high"] * scale,
-                  [STATUS_COLOURS.get(status, "#555555") for status in table["status"]], 100,
-                  t("admissions.midyear.axis", lang), lambda v, _: number(v, lang) + "%", margin=1.3,
-                  reference_style={"color": "#333333", "linewidth": 1}, lang=lang, simulated=simulated)
+    return forest(
+        list(table["name"]),
+        table["projection"] * scale,
+        table["low"] * scale,
+        table["high"] * scale,
+        [STATUS_COLOURS.get(status, "#555555") for status in table["status"]],
+        100,
+        t("admissions.midyear.axis", lang),
+        lambda v, _: number(v, lang) + "%",
+        margin=1.3,
+        reference_style={"color": "#333333", "linewidth": 1},
+        lang=lang,
+        simulated=simulated,
+    )
 
 
-def rate_plot(rates: pd.DataFrame, band: tuple[float, float], lang: str = "vi", simulated: bool = False,
-              ) -> plt.Figure:
+def rate_plot(
+    rates: pd.DataFrame,
+    band: tuple[float, float],
+    lang: str = "vi",
+    simulated: bool = False,
+) -> plt.Figure:
     """The admission rate per year with its exact 95% interval, over the shaded band."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -557,10 +844,12 @@ def rate_plot(rates: pd.DataFrame, band: tuple[float, float], lang: str = "vi", 
             if part.empty:
                 continue
             rate, low, high = (part[c].to_numpy(dtype=float) for c in ("rate_pct", "rate_low", "rate_high"))
-            ax.errorbar(part["year"].to_numpy(dtype=int), rate, yerr=[rate - low, high - rate], fmt="o",
-                        color=colour, capsize=3)
-        ax.set_ylim(max(0.0, min(band[0] - 1, rates["rate_low"].min() - 0.2)),
-                    max(band[1] + 1, rates["rate_high"].max() + 0.2))  # the band in view, with room around it
+            ax.errorbar(
+                part["year"].to_numpy(dtype=int), rate, yerr=[rate - low, high - rate], fmt="o", color=colour, capsize=3
+            )
+        ax.set_ylim(
+            max(0.0, min(band[0] - 1, rates["rate_low"].min() - 0.2)), max(band[1] + 1, rates["rate_high"].max() + 0.2)
+        )  # the band in view, with room around it
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_ylabel(t("admissions.col.rate", lang))
         ax.set_xlabel(t("report.axis.year", lang))

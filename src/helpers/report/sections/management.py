@@ -1,10 +1,12 @@
 """The member-management part of the report: screening, exemptions against the directive's threshold, members
 working far away and "76" members, each section as escaped HTML.
 
-Counts of people per unit go through :mod:`helpers.report.suppression`: each measure's table (units × the measure and the
+Counts of people per unit go through :mod:`helpers.report.suppression`: each measure's table (units × the measure and
+the
 rest of its base) is suppressed on its own, a hidden count hides its share, and a unit's member total is hidden
 wherever any of its tables hides it. Sections whose column the data lacks say so and stop.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,24 +17,43 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.analyses.management import (
+    EXEMPTION_THRESHOLD_PCT,
+    exemptions,
+    far_away,
+    registered_76,
+    screening,
+    unit_series,
+)
 from helpers.data.codes import ATTRITION_EXITS
-from helpers.report.formatting import share, number, percent
-from helpers.analyses.management import EXEMPTION_THRESHOLD_PCT, exemptions, far_away, registered_76, screening, unit_series
-from helpers.report.plots import figure_html, forest
 from helpers.data.units import subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
-from helpers.report.suppression import note, suppress
+from helpers.report.formatting import number, percent, share
 from helpers.report.html import html_table, paragraph
+from helpers.report.plots import figure_html, forest
+from helpers.report.suppression import note, suppress
 from helpers.text import t
 
 SECTIONS = ("screening", "exemptions", "far_away", "methods", "appendix")
 # Per measure: the base every part is a share of, and its parts (disjoint; the rest of the base is added as a cell).
-PARTS = {"screening": ("screened", ("removed", "monitored")), "exemptions": ("members", ("exempted",)),
-         "far_away": ("members", ("overdue", "current")), "registered_76": ("members", ("registered_76",))}
-COUNTS = {"screening": ("screened", "removed", "monitored"), "exemptions": ("members", "exempted"),
-          "far_away": ("members", "far_away", "overdue"), "registered_76": ("members", "registered_76")}
-SHARES = {"screening": {"removed": "screened", "monitored": "screened"}, "exemptions": {"exempted": "members"},
-          "far_away": {"far_away": "members", "overdue": "far_away"}, "registered_76": {"registered_76": "members"}}
+PARTS = {
+    "screening": ("screened", ("removed", "monitored")),
+    "exemptions": ("members", ("exempted",)),
+    "far_away": ("members", ("overdue", "current")),
+    "registered_76": ("members", ("registered_76",)),
+}
+COUNTS = {
+    "screening": ("screened", "removed", "monitored"),
+    "exemptions": ("members", "exempted"),
+    "far_away": ("members", "far_away", "overdue"),
+    "registered_76": ("members", "registered_76"),
+}
+SHARES = {
+    "screening": {"removed": "screened", "monitored": "screened"},
+    "exemptions": {"exempted": "members"},
+    "far_away": {"far_away": "members", "overdue": "far_away"},
+    "registered_76": {"registered_76": "members"},
+}
 MEMBER_BASED = ("exemptions", "far_away", "registered_76")
 
 
@@ -91,10 +112,10 @@ def withheld(frame: pd.DataFrame, measure: str, unit: str, threshold: int) -> pd
 
 def _hide_shares(out: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Missing shares and intervals wherever their count or their base is missing."""
-    for share, base in SHARES[measure].items():
-        if f"{share}_share" in out.columns:
-            hide = out[share].isna() | out[base].isna()
-            out.loc[hide, [f"{share}_share", f"{share}_low", f"{share}_high"]] = None
+    for measured, base in SHARES[measure].items():
+        if f"{measured}_share" in out.columns:
+            hide = out[measured].isna() | out[base].isna()
+            out.loc[hide, [f"{measured}_share", f"{measured}_low", f"{measured}_high"]] = None
     return out
 
 
@@ -116,9 +137,16 @@ class ManagementReport(AnalysisReport):
     registered_76: pd.DataFrame | None
 
     @classmethod
-    def build(cls, data_path: str, unit: str, year: int, threshold: int, language: str,
-              base: TermReport | None = None,
-              exemption_threshold_pct: float = EXEMPTION_THRESHOLD_PCT) -> "ManagementReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        year: int,
+        threshold: int,
+        language: str,
+        base: TermReport | None = None,
+        exemption_threshold_pct: float = EXEMPTION_THRESHOLD_PCT,
+    ) -> ManagementReport:
         """Each measure for the unit and its subordinate units in every year; sections show ``year`` (0: the latest
         year the unit has)."""
         base = base or TermReport.build(data_path, unit, [], list(ATTRITION_EXITS), language)
@@ -129,14 +157,28 @@ class ManagementReport(AnalysisReport):
         if series is None or not (series["unit_code"] == base.unit).any():
             return cls(base, int(year), threshold, exemption_threshold_pct, children, None, None, None, None, None)
         year = int(year) or int(series.loc[series["unit_code"] == base.unit, "year"].max())
-        return cls(base, year, threshold, exemption_threshold_pct, children, series, screening(series),
-                   exemptions(series, exemption_threshold_pct), far_away(series), registered_76(series))
+        return cls(
+            base,
+            year,
+            threshold,
+            exemption_threshold_pct,
+            children,
+            series,
+            screening(series),
+            exemptions(series, exemption_threshold_pct),
+            far_away(series),
+            registered_76(series),
+        )
 
     @property
     def measures(self) -> dict[str, pd.DataFrame]:
         """The measures the data has, by name."""
-        frames = {"screening": self.screening, "exemptions": self.exemptions, "far_away": self.far_away,
-                  "registered_76": self.registered_76}
+        frames = {
+            "screening": self.screening,
+            "exemptions": self.exemptions,
+            "far_away": self.far_away,
+            "registered_76": self.registered_76,
+        }
         return {name: frame for name, frame in frames.items() if frame is not None}
 
     @cached_property
@@ -161,8 +203,11 @@ class ManagementReport(AnalysisReport):
         return self.base.dataset.units.set_index("unit_code")["name"]
 
     def _interval(self, row, prefix: str) -> dict[str, str]:
-        return {"share": share(row[f"{prefix}_share"], self.lang), "low": share(row[f"{prefix}_low"], self.lang),
-                "high": share(row[f"{prefix}_high"], self.lang)}
+        return {
+            "share": share(row[f"{prefix}_share"], self.lang),
+            "low": share(row[f"{prefix}_low"], self.lang),
+            "high": share(row[f"{prefix}_high"], self.lang),
+        }
 
     @property
     def threshold_text(self) -> str:
@@ -206,7 +251,8 @@ class ManagementReport(AnalysisReport):
             return "–"
         if shown[f"{prefix}_share"] is None or pd.isna(shown[f"{prefix}_share"]):
             return t("management.hidden", self.lang)
-        return f"{share(shown[f'{prefix}_share'], self.lang)} ({share(shown[f'{prefix}_low'], self.lang)}–{share(shown[f'{prefix}_high'], self.lang)})"
+        point, low, high = (share(shown[f"{prefix}_{part}"], self.lang) for part in ("share", "low", "high"))
+        return f"{point} ({low}–{high})"
 
     def _table(self, full: pd.DataFrame, shown: pd.DataFrame, counts: list[str], shares: list[str]) -> dict:
         columns = {"unit": [self._names()[c] for c in full.index]}
@@ -235,11 +281,26 @@ class ManagementReport(AnalysisReport):
             elif row["removed"] is None or (pd.notna(monitored) and row["monitored"] is None):
                 out.append(t("management.screening_small", lang, **fields))
             elif pd.isna(monitored):
-                out.append(t("management.screening_removed", lang, removed=number(row["removed"], lang),
-                             **self._interval(row, "removed"), **fields))
+                out.append(
+                    t(
+                        "management.screening_removed",
+                        lang,
+                        removed=number(row["removed"], lang),
+                        **self._interval(row, "removed"),
+                        **fields,
+                    )
+                )
             else:
-                out.append(t("management.screening_full", lang, removed=number(row["removed"], lang),
-                             monitored=number(row["monitored"], lang), **self._interval(row, "removed"), **fields))
+                out.append(
+                    t(
+                        "management.screening_full",
+                        lang,
+                        removed=number(row["removed"], lang),
+                        monitored=number(row["monitored"], lang),
+                        **self._interval(row, "removed"),
+                        **fields,
+                    )
+                )
         return out
 
     def screening_section(self, heading: Heading | None = None) -> str:
@@ -249,20 +310,29 @@ class ManagementReport(AnalysisReport):
         lang = self.lang
         parts = self._start("screening", heading)
         sentences = self.screening_sentences() or [
-            t("management.no_year", lang, what=t("management.what.screening", lang), year=self.year)]
+            t("management.no_year", lang, what=t("management.what.screening", lang), year=self.year)
+        ]
         parts += [paragraph(s) for s in sentences]
-        years = [int(y) for y, u in zip(self.screening["year"], self.screening["unit_code"])
-                 if u in self.children and y <= self.year]
+        years = [
+            int(y)
+            for y, u in zip(self.screening["year"], self.screening["unit_code"])
+            if u in self.children and y <= self.year
+        ]
         if years:
             year = max(years)
             full, shown = self._children_in("screening", year)
             columns = self._table(full, shown, ["screened", "removed"], ["removed"])
-            columns["monitored"] = [self._count(full.loc[c, "monitored"], shown.loc[c, "monitored"]) for c in full.index]
+            columns["monitored"] = [
+                self._count(full.loc[c, "monitored"], shown.loc[c, "monitored"]) for c in full.index
+            ]
             table = pd.DataFrame(columns)
             headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
             caption = self.base.caption_text(t("management.screening_caption", lang, year=year))
-            parts.append(html_table(table, {}, headers, caption=caption,
-                                    note=suppression_note(full, "screening", self.threshold, lang)))
+            parts.append(
+                html_table(
+                    table, {}, headers, caption=caption, note=suppression_note(full, "screening", self.threshold, lang)
+                )
+            )
         return "".join(parts)
 
     # --- section 2 ------------------------------------------------------------------------------------------
@@ -279,8 +349,9 @@ class ManagementReport(AnalysisReport):
             out.append(t("management.exemptions_unit_small", lang, **fields))
         else:
             key = "management.exemptions_unit_above" if row["above"] else "management.exemptions_unit_below"
-            out.append(t(key, lang, exempted=number(row["exempted"], lang), **self._interval(row, "exempted"),
-                         **fields))
+            out.append(
+                t(key, lang, exempted=number(row["exempted"], lang), **self._interval(row, "exempted"), **fields)
+            )
         full, shown = self._children_in("exemptions", self.year)
         if full.empty:
             return out
@@ -288,9 +359,12 @@ class ManagementReport(AnalysisReport):
         if flagged.empty:
             out.append(t("management.exemptions_none_above", lang, **fields))
             return out
-        items = [names[c] if shown.loc[c, "exempted_share"] is None else
-                 t("management.exemptions_item", lang, name=names[c], **self._interval(shown.loc[c], "exempted"))
-                 for c in flagged.index]
+        items = [
+            names[c]
+            if shown.loc[c, "exempted_share"] is None
+            else t("management.exemptions_item", lang, name=names[c], **self._interval(shown.loc[c], "exempted"))
+            for c in flagged.index
+        ]
         out.append(t("management.exemptions_above", lang, units="; ".join(items), **fields))
         sure = [names[c] for c in flagged.index if flagged.loc[c, "ci_above"]]
         unsure = [names[c] for c in flagged.index if not flagged.loc[c, "ci_above"]]
@@ -301,8 +375,16 @@ class ManagementReport(AnalysisReport):
         history = self.exemptions[self.exemptions["year"] <= self.year]
         for code in flagged.index:
             years = history[history["unit_code"] == code]
-            out.append(t("management.exemptions_years", lang, name=names[code], threshold=self.threshold_text,
-                         above=int(years["above"].sum()), years=len(years)))
+            out.append(
+                t(
+                    "management.exemptions_years",
+                    lang,
+                    name=names[code],
+                    threshold=self.threshold_text,
+                    above=int(years["above"].sum()),
+                    years=len(years),
+                )
+            )
         return out
 
     def exemptions_section(self, heading: Heading | None = None) -> str:
@@ -322,15 +404,30 @@ class ManagementReport(AnalysisReport):
         table = pd.DataFrame(columns)
         plotted = shown[shown["exempted_share"].notna()]
         if not plotted.empty:
-            fig = _exemption_plot(plotted, [self._names()[c] for c in plotted.index], self.exemption_threshold_pct,
-                                  self.threshold_text, lang, self.base.dataset.simulated)
-            parts.append(figure_html(
-                fig, t("management.exemptions_figure_alt", lang, year=self.year, threshold=self.threshold_text),
-                self.base.caption_text(t("management.exemptions_figure_caption", lang, threshold=self.threshold_text))))
+            fig = _exemption_plot(
+                plotted,
+                [self._names()[c] for c in plotted.index],
+                self.exemption_threshold_pct,
+                self.threshold_text,
+                lang,
+                self.base.dataset.simulated,
+            )
+            parts.append(
+                figure_html(
+                    fig,
+                    t("management.exemptions_figure_alt", lang, year=self.year, threshold=self.threshold_text),
+                    self.base.caption_text(
+                        t("management.exemptions_figure_caption", lang, threshold=self.threshold_text)
+                    ),
+                )
+            )
         headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
         caption = self.base.caption_text(t("management.exemptions_caption", lang, year=self.year))
-        parts.append(html_table(table, {}, headers, caption=caption,
-                                note=suppression_note(full, "exemptions", self.threshold, lang)))
+        parts.append(
+            html_table(
+                table, {}, headers, caption=caption, note=suppression_note(full, "exemptions", self.threshold, lang)
+            )
+        )
         return "".join(parts)
 
     # --- section 3 ------------------------------------------------------------------------------------------
@@ -344,14 +441,27 @@ class ManagementReport(AnalysisReport):
                 if row["far_away_share"] is None:
                     out.append(t("management.far_away_small", lang, year=self.year))
                 else:
-                    out.append(t("management.far_away_sentence", lang, year=self.year,
-                                 count=number(row["far_away"], lang), **self._interval(row, "far_away")))
+                    out.append(
+                        t(
+                            "management.far_away_sentence",
+                            lang,
+                            year=self.year,
+                            count=number(row["far_away"], lang),
+                            **self._interval(row, "far_away"),
+                        )
+                    )
                 full = self.measures["far_away"].set_index(["unit_code", "year"]).loc[(self.base.unit, self.year)]
                 if pd.notna(full["overdue"]) and row["overdue_share"] is None:
                     out.append(t("management.overdue_small", lang))
                 elif pd.notna(full["overdue"]):
-                    out.append(t("management.overdue_sentence", lang, count=number(row["overdue"], lang),
-                                 **self._interval(row, "overdue")))
+                    out.append(
+                        t(
+                            "management.overdue_sentence",
+                            lang,
+                            count=number(row["overdue"], lang),
+                            **self._interval(row, "overdue"),
+                        )
+                    )
         if "registered_76" in self.measures:
             own = self._own("registered_76")
             if self.year in own.index:
@@ -359,8 +469,15 @@ class ManagementReport(AnalysisReport):
                 if row["registered_76_share"] is None:
                     out.append(t("management.registered_76_small", lang, year=self.year))
                 else:
-                    out.append(t("management.registered_76_sentence", lang, year=self.year,
-                                 count=number(row["registered_76"], lang), **self._interval(row, "registered_76")))
+                    out.append(
+                        t(
+                            "management.registered_76_sentence",
+                            lang,
+                            year=self.year,
+                            count=number(row["registered_76"], lang),
+                            **self._interval(row, "registered_76"),
+                        )
+                    )
         return out
 
     def far_away_section(self, heading: Heading | None = None) -> str:
@@ -371,7 +488,8 @@ class ManagementReport(AnalysisReport):
         lang = self.lang
         parts = self._start("far_away", heading)
         sentences = self.far_away_sentences() or [
-            t("management.no_year", lang, what=t("management.what.far_away", lang), year=self.year)]
+            t("management.no_year", lang, what=t("management.what.far_away", lang), year=self.year)
+        ]
         parts += [paragraph(s) for s in sentences]
         columns: dict[str, list[str]] = {}
         notes, order = [], None
@@ -382,8 +500,11 @@ class ManagementReport(AnalysisReport):
             if full.empty or (order is not None and list(full.index) != order):
                 continue  # the two measures cover different units this year: the first one's table only
             order = list(full.index)
-            counts = ["registered_76"] if measure == "registered_76" else (
-                ["far_away"] if full["overdue"].isna().all() else ["far_away", "overdue"])
+            counts = (
+                ["registered_76"]
+                if measure == "registered_76"
+                else (["far_away"] if full["overdue"].isna().all() else ["far_away", "overdue"])
+            )
             got = self._table(full, shown, ["members", *counts], counts)
             columns |= {k: v for k, v in got.items() if k not in columns}
             notes.append(suppression_note(full, measure, self.threshold, lang))
@@ -396,8 +517,10 @@ class ManagementReport(AnalysisReport):
 
     def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        items = [t(f"management.methods.{k}", lang, threshold=self.threshold_text)
-                 for k in ("shares", "screening", "exemptions", "far_away", "registered_76", "optional")]
+        items = [
+            t(f"management.methods.{k}", lang, threshold=self.threshold_text)
+            for k in ("shares", "screening", "exemptions", "far_away", "registered_76", "optional")
+        ]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         return self.list_section("methods", items, heading)
 
@@ -409,15 +532,28 @@ def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:
     return dict(report.shown)
 
 
-def _exemption_plot(table: pd.DataFrame, names: list[str], threshold_pct: float, threshold_text: str, lang: str,
-                    simulated: bool) -> plt.Figure:
+def _exemption_plot(
+    table: pd.DataFrame, names: list[str], threshold_pct: float, threshold_text: str, lang: str, simulated: bool
+) -> plt.Figure:
     """Each unit's exempted share with its 95% interval; the threshold as a vertical line, units above it in red."""
+
     def threshold_label(ax, ys) -> None:
         ax.text(threshold_pct, max(ys) + 0.6, " " + threshold_text, color="#b03a2e", va="center")
 
     colours = np.where(table["above"].to_numpy(dtype=bool), "#b03a2e", "#555555")
-    return forest(names, 100 * table["exempted_share"].to_numpy(dtype=float),
-                  100 * table["exempted_low"].to_numpy(dtype=float), 100 * table["exempted_high"].to_numpy(dtype=float),
-                  colours, threshold_pct, t("management.axis.exempted", lang), lambda v, _: number(v, lang),
-                  row_height=0.4, margin=1.3, reference_style={"color": "#b03a2e", "linestyle": "--", "linewidth": 1},
-                  lang=lang, simulated=simulated, decorate=threshold_label)
+    return forest(
+        names,
+        100 * table["exempted_share"].to_numpy(dtype=float),
+        100 * table["exempted_low"].to_numpy(dtype=float),
+        100 * table["exempted_high"].to_numpy(dtype=float),
+        colours,
+        threshold_pct,
+        t("management.axis.exempted", lang),
+        lambda v, _: number(v, lang),
+        row_height=0.4,
+        margin=1.3,
+        reference_style={"color": "#b03a2e", "linestyle": "--", "linewidth": 1},
+        lang=lang,
+        simulated=simulated,
+        decorate=threshold_label,
+    )

@@ -3,6 +3,7 @@
 Every table that crosses personal attributes goes through :mod:`helpers.report.suppression`; shares and ratios of a
 hidden count are hidden with it, and no sentence states a count below the threshold.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,19 +12,26 @@ from typing import ClassVar
 
 import pandas as pd
 
-from helpers.errors import ProfilesError
-from helpers.data.codes import label
 from helpers.analyses.cohorts import CohortDifference, cohort_difference, retention_table
+from helpers.analyses.profiles import (
+    ATTRIBUTES,
+    SEED_GROUPS,
+    adjusted_rate_ratios,
+    association,
+    member_years,
+    profile_table,
+    reasons_table,
+)
+from helpers.data.codes import label
 from helpers.data.counts import members_as_of
+from helpers.data.terms import term_label, term_years
 from helpers.data.units import series_units
-from helpers.report.formatting import share, number, percent, p_value
-from helpers.report.plots import figure_html, ratio_forest
-from helpers.analyses.profiles import (ATTRIBUTES, SEED_GROUPS, adjusted_rate_ratios, association, member_years,
-                              profile_table, reasons_table)
+from helpers.errors import ProfilesError
 from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.formatting import number, p_value, percent, share
+from helpers.report.html import html_table, items, paragraph, say
+from helpers.report.plots import figure_html, ratio_forest
 from helpers.report.suppression import Suppressed, note, shown_table, suppress
-from helpers.report.html import escape, html_table, paragraph, say
-from helpers.data.terms import term_years, term_label
 from helpers.text import both, t
 
 SECTIONS = ("profiles", "adjusted", "cohorts", "reasons", "methods", "appendix")
@@ -53,14 +61,24 @@ class ProfilesReport(AnalysisReport):
     threshold: int
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], profile_term: str, kinds: list[str],
-              threshold: int, language: str, base: TermReport | None = None) -> "ProfilesReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        terms: list[str],
+        profile_term: str,
+        kinds: list[str],
+        threshold: int,
+        language: str,
+        base: TermReport | None = None,
+    ) -> ProfilesReport:
         base = base or TermReport.build(data_path, unit, terms, kinds, language)
         data = base.dataset
         if data.members is None:
             raise ProfilesError(both("profiles.error.no_members"))
-        members = members_as_of(data.members[data.members["unit_code"].isin(series_units(data.units, unit))],
-                                base.last_year)
+        members = members_as_of(
+            data.members[data.members["unit_code"].isin(series_units(data.units, unit))], base.last_year
+        )
         province_terms = base.terms.for_province(base.province)
         py = member_years(members, term_years(province_terms, profile_term))
         tables = {a: profile_table(py, a, kinds) for a in ATTRIBUTES}
@@ -91,12 +109,24 @@ class ProfilesReport(AnalysisReport):
             if row["leavers"] < self.threshold:
                 out.append(t("profiles.seed_sentence_small", lang, label=group, threshold=self.threshold))
                 continue
-            first = t("profiles.seed_sentence", lang, label=group, count=number(row["leavers"], lang),
-                      total=number(total, lang), share=percent(100 * row["leaver_share"], lang))
+            first = t(
+                "profiles.seed_sentence",
+                lang,
+                label=group,
+                count=number(row["leavers"], lang),
+                total=number(total, lang),
+                share=percent(100 * row["leaver_share"], lang),
+            )
             direction = t("profiles.higher" if row["ratio"] >= 1 else "profiles.lower", lang)
-            second = t("profiles.comparison", lang, member_share=percent(100 * row["member_share"], lang),
-                       direction=direction, ratio=number(row["ratio"], lang, 2), low=number(row["ratio_low"], lang, 2),
-                       high=number(row["ratio_high"], lang, 2))
+            second = t(
+                "profiles.comparison",
+                lang,
+                member_share=percent(100 * row["member_share"], lang),
+                direction=direction,
+                ratio=number(row["ratio"], lang, 2),
+                low=number(row["ratio_low"], lang, 2),
+                high=number(row["ratio_high"], lang, 2),
+            )
             out.append(f"{first}, {second}")
         return out
 
@@ -105,11 +135,21 @@ class ProfilesReport(AnalysisReport):
         parts = [self.section_heading("profiles", heading)]
         parts += [paragraph(s) for s in self.seed_sentences()]
         seed_rows = [self.tables[a].set_index("category").loc[c] for a, c in SEED_GROUPS.items()]
-        fig = ratio_forest([t(f"profiles.seed_group.{a}", lang) for a in SEED_GROUPS], [r["ratio"] for r in seed_rows],
-                           [r["ratio_low"] for r in seed_rows], [r["ratio_high"] for r in seed_rows], lang,
-                           self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("profiles.ratio_figure_alt", lang),
-                                 self.base.caption_text(t("profiles.ratio_figure_caption", lang, term=term_label(self.term)))))
+        fig = ratio_forest(
+            [t(f"profiles.seed_group.{a}", lang) for a in SEED_GROUPS],
+            [r["ratio"] for r in seed_rows],
+            [r["ratio_low"] for r in seed_rows],
+            [r["ratio_high"] for r in seed_rows],
+            lang,
+            self.base.dataset.simulated,
+        )
+        parts.append(
+            figure_html(
+                fig,
+                t("profiles.ratio_figure_alt", lang),
+                self.base.caption_text(t("profiles.ratio_figure_caption", lang, term=term_label(self.term))),
+            )
+        )
         for attribute in detailed:
             parts.append(self.profile_table_html(attribute))
         return "".join(parts)
@@ -126,21 +166,38 @@ class ProfilesReport(AnalysisReport):
         share_hidden = list(hidden.row_total_hidden) + [hidden.grand_total_hidden]
         leaver_share = [percent(100 * v, lang) for v in table["leaver_share"]] + [percent(100, lang)]
         member_share = [percent(100 * v, lang) for v in table["member_share"]] + [percent(100, lang)]
-        ratio = [f"{number(r, lang, 2)} ({number(lo, lang, 2)}–{number(hi, lang, 2)})"
-                 for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"])] + [number(1, lang, 2)]
+        ratio = [
+            f"{number(r, lang, 2)} ({number(lo, lang, 2)}–{number(hi, lang, 2)})"
+            for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"])
+        ] + [number(1, lang, 2)]
         hide = t("profiles.hidden_share", lang)
         shown[t("profiles.col_leaver_share", lang)] = [hide if h else v for h, v in zip(share_hidden, leaver_share)]
         shown[t("profiles.col_member_share", lang)] = member_share
         shown[t("profiles.col_ratio", lang)] = [hide if h else v for h, v in zip(share_hidden, ratio)]
         shown = shown.reset_index(names=t("profiles.col_category", lang))
         test = association(table)
-        sentence = t("profiles.chi2", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
-                     chi2=number(test.chi2, lang, 1), dof=test.dof, p=p_value(test.p_value, lang),
-                     v=number(test.cramers_v_corrected, lang, 3))
-        caption = t("profiles.profile_caption", lang, attribute=t(f"profiles.attribute.{attribute}", lang),
-                    term=term_label(self.term))
-        return html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base.caption_text(caption),
-                          note=f"{sentence} {note(hidden, lang)} {t('profiles.member_years_note', lang)}")
+        sentence = t(
+            "profiles.chi2",
+            lang,
+            attribute=t(f"profiles.attribute.{attribute}", lang),
+            chi2=number(test.chi2, lang, 1),
+            dof=test.dof,
+            p=p_value(test.p_value, lang),
+            v=number(test.cramers_v_corrected, lang, 3),
+        )
+        caption = t(
+            "profiles.profile_caption",
+            lang,
+            attribute=t(f"profiles.attribute.{attribute}", lang),
+            term=term_label(self.term),
+        )
+        return html_table(
+            shown,
+            {},
+            {c: c for c in shown.columns},
+            caption=self.base.caption_text(caption),
+            note=f"{sentence} {note(hidden, lang)} {t('profiles.member_years_note', lang)}",
+        )
 
     # --- section 2 ------------------------------------------------------------------------------------------
     def adjusted_section(self, heading: Heading | None = None) -> str:
@@ -148,28 +205,45 @@ class ProfilesReport(AnalysisReport):
         parts = [self.section_heading("adjusted", heading)]
         clear = fit[fit["low"] > 1]
         if clear.empty:
-            parts.append(say('profiles.adjusted_none', lang))
+            parts.append(say("profiles.adjusted_none", lang))
         else:
-            items = "".join(
-                f"<li>{escape(t('profiles.adjusted_item', lang, category=_model_label(r.attribute, r.category, lang), reference=_model_label(r.attribute, r.reference, lang), rr=number(r.rate_ratio, lang, 2), low=number(r.low, lang, 2), high=number(r.high, lang, 2)))}</li>"
-                for r in clear.itertuples())
-            parts.append(f"<p>{escape(t('profiles.adjusted_intro', lang))}</p><ul>{items}</ul>")
-        parts.append(say('profiles.adjusted_caution', lang))
-        shown = fit.assign(category=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["category"])],
-                           reference=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["reference"])])
+            listed = [
+                t(
+                    "profiles.adjusted_item",
+                    lang,
+                    category=_model_label(r.attribute, r.category, lang),
+                    reference=_model_label(r.attribute, r.reference, lang),
+                    rr=number(r.rate_ratio, lang, 2),
+                    low=number(r.low, lang, 2),
+                    high=number(r.high, lang, 2),
+                )
+                for r in clear.itertuples()
+            ]
+            parts.append(say("profiles.adjusted_intro", lang) + items(listed))
+        parts.append(say("profiles.adjusted_caution", lang))
+        shown = fit.assign(
+            category=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["category"])],
+            reference=[_model_label(a, c, lang) for a, c in zip(fit["attribute"], fit["reference"])],
+        )
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
-        headers = {"category": t("profiles.col_category", lang), "reference": t("profiles.col_reference", lang),
-                   "rate_ratio": t("profiles.col_rate_ratio", lang), "low": t("profiles.col_low", lang),
-                   "high": t("profiles.col_high", lang)}
+        headers = {
+            "category": t("profiles.col_category", lang),
+            "reference": t("profiles.col_reference", lang),
+            "rate_ratio": t("profiles.col_rate_ratio", lang),
+            "low": t("profiles.col_low", lang),
+            "high": t("profiles.col_high", lang),
+        }
         caption = t("profiles.adjusted_caption", lang, term=term_label(self.term))
-        parts.append(html_table(shown, {"rate_ratio": fmt, "low": fmt, "high": fmt}, headers,
-                                caption=self.base.caption_text(caption)))
+        parts.append(
+            html_table(
+                shown, {"rate_ratio": fmt, "low": fmt, "high": fmt}, headers, caption=self.base.caption_text(caption)
+            )
+        )
         return "".join(parts)
 
     # --- section 3 and 4 ------------------------------------------------------------------------------------
     def cohorts_section(self, heading: Heading | None = None) -> str:
         """Retention at 1, 3 and 5 years per admission cohort: two sentences, the cohort test, and a table."""
-
         lang, table = self.lang, self.cohorts
         parts = [self.section_heading("cohorts", heading)]
         sentences = retention_sentences(table, lang)
@@ -182,11 +256,21 @@ class ProfilesReport(AnalysisReport):
         headers = {"cohort": t("profiles.col_cohort", lang), "admitted": t("profiles.col_admitted", lang)}
         headers |= {h: t("profiles.col_retained", lang, years=h) for h in wide.columns if isinstance(h, int | float)}
         formats = {"cohort": str, "admitted": lambda v: number(v, lang)}
-        formats |= {h: (lambda v: "–" if v is None or pd.isna(v) else ("x" if v == "x" else percent(100 * v, lang, 1)))
-                    for h in headers if h not in ("cohort", "admitted")}
+        formats |= {
+            h: (lambda v: "–" if v is None or pd.isna(v) else ("x" if v == "x" else percent(100 * v, lang, 1)))
+            for h in headers
+            if h not in ("cohort", "admitted")
+        }
         caption = self.base.caption_text(t("profiles.cohort_caption", lang))
-        parts.append(html_table(wide.reset_index(), formats, headers, caption=caption,
-                                note=f"{sentences[-1]} {t('profiles.cohort_note', lang, threshold=self.threshold)}"))
+        parts.append(
+            html_table(
+                wide.reset_index(),
+                formats,
+                headers,
+                caption=caption,
+                note=f"{sentences[-1]} {t('profiles.cohort_note', lang, threshold=self.threshold)}",
+            )
+        )
         return "".join(parts)
 
     def cohort_wide(self) -> pd.DataFrame:
@@ -205,7 +289,16 @@ class ProfilesReport(AnalysisReport):
         parts = [self.section_heading("reasons", heading)]
         for r in reasons.sort_values(["term", "exit_kind", "count"], ascending=[True, True, False]).itertuples():
             if r.count >= self.threshold and r.share >= 0.2:
-                parts.append(say('profiles.reason_sentence', lang, term=term_label(r.term), kind=t(f'report.kind.{r.exit_kind}', lang), reason=label('exit_reason', r.exit_reason, lang).lower(), share=percent(100 * r.share, lang)))
+                parts.append(
+                    say(
+                        "profiles.reason_sentence",
+                        lang,
+                        term=term_label(r.term),
+                        kind=t(f"report.kind.{r.exit_kind}", lang),
+                        reason=label("exit_reason", r.exit_reason, lang).lower(),
+                        share=percent(100 * r.share, lang),
+                    )
+                )
         wide = reasons.pivot_table(index=["exit_kind", "exit_reason"], columns="term", values="count", fill_value=0)
         wide.index = [f"{label('exit_kind', k, lang)}: {label('exit_reason', r, lang)}" for k, r in wide.index]
         wide.columns = [term_label(c) for c in wide.columns]
@@ -213,8 +306,15 @@ class ProfilesReport(AnalysisReport):
         shown = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         shown = shown.reset_index(names=t("profiles.col_reason", lang))
         caption = t("profiles.reasons_caption", lang)
-        parts.append(html_table(shown, {}, {c: c for c in shown.columns}, caption=self.base.caption_text(caption),
-                                note=note(hidden, lang)))
+        parts.append(
+            html_table(
+                shown,
+                {},
+                {c: c for c in shown.columns},
+                caption=self.base.caption_text(caption),
+                note=note(hidden, lang),
+            )
+        )
         return "".join(parts)
 
     def methods_section(self, heading: Heading | None = None) -> str:
@@ -224,7 +324,7 @@ class ProfilesReport(AnalysisReport):
         return self.list_section("methods", items, heading)
 
 
-def withheld_profile(table: pd.DataFrame, kinds: list[str], threshold: int) -> tuple[pd.DataFrame, "Suppressed"]:
+def withheld_profile(table: pd.DataFrame, kinds: list[str], threshold: int) -> tuple[pd.DataFrame, Suppressed]:
     """A profile table with every count the suppression rule hides set to missing, and the shares and ratios of a
     hidden row total with it; the same rule serves the HTML report and the command line."""
     counts = table.set_index("category")[kinds].astype(int)
@@ -253,6 +353,7 @@ def _as_of(members: pd.DataFrame) -> pd.Timestamp:
 
 # --- retention sentences ----------------------------------------------------------------------------------
 
+
 def _span(years: float, lang: str) -> str:
     key = "cohorts.span.one" if years == 1 else "cohorts.span.many"
     return t(key, lang, years=number(years, lang, 0 if float(years).is_integer() else 1))
@@ -264,16 +365,31 @@ def retention_sentences(table: pd.DataFrame, lang: str = "vi") -> list[str]:
     for cohort, rows in table.sort_values(["cohort", "horizon"]).groupby("cohort", sort=True):
         shown = rows[rows["retained"].notna()]
         if shown.empty:
-            sentences.append(t("cohorts.sentence.not_followed", lang, cohort=int(cohort),
-                               n=number(int(rows["admitted"].iloc[0]), lang),
-                               span=_span(rows["horizon"].min(), lang)))
+            sentences.append(
+                t(
+                    "cohorts.sentence.not_followed",
+                    lang,
+                    cohort=int(cohort),
+                    n=number(int(rows["admitted"].iloc[0]), lang),
+                    span=_span(rows["horizon"].min(), lang),
+                )
+            )
             continue
         row = shown.iloc[-1]
-        sentences.append(t("cohorts.sentence.retained", lang, cohort=int(cohort),
-                           n=number(int(row["admitted"]), lang), span=_span(row["horizon"], lang),
-                           retained=share(row["retained"], lang),
-                           low=number(100 * row["retained_low"], lang, 1), high=share(row["retained_high"], lang),
-                           removed=share(row["cif_removed"], lang), asked=share(row["cif_asked"], lang)))
+        sentences.append(
+            t(
+                "cohorts.sentence.retained",
+                lang,
+                cohort=int(cohort),
+                n=number(int(row["admitted"]), lang),
+                span=_span(row["horizon"], lang),
+                retained=share(row["retained"], lang),
+                low=number(100 * row["retained_low"], lang, 1),
+                high=share(row["retained_high"], lang),
+                removed=share(row["cif_removed"], lang),
+                asked=share(row["cif_asked"], lang),
+            )
+        )
     sentences.append(t("cohorts.sentence.method", lang))
     return sentences
 
@@ -281,5 +397,12 @@ def retention_sentences(table: pd.DataFrame, lang: str = "vi") -> list[str]:
 def difference_sentence(result: CohortDifference, lang: str = "vi") -> str:
     """The log-rank result in words: whether cohorts differ at the 5% level, with the statistic and p-value."""
     key = "cohorts.sentence.differ" if result.p_value < 0.05 else "cohorts.sentence.same"
-    return t(key, lang, first=result.cohorts[0], last=result.cohorts[-1],
-             statistic=number(result.statistic, lang, 1), df=result.degrees_of_freedom, p=p_value(result.p_value, lang))
+    return t(
+        key,
+        lang,
+        first=result.cohorts[0],
+        last=result.cohorts[-1],
+        statistic=number(result.statistic, lang, 1),
+        df=result.degrees_of_freedom,
+        p=p_value(result.p_value, lang),
+    )

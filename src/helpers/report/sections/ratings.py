@@ -5,6 +5,7 @@ Counts of members in a rating cross a personal attribute and go through :mod:`he
 count hides its share with it); counts of grassroots organisations are not about people and are shown in full, as
 seed 004 publishes them. The tests behind every figure use the full counts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,16 +17,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.analyses.ratings import (
+    MIN_EXPECTED,
+    PERMUTATIONS,
+    RATINGS,
+    SUBJECTS,
+    WEAK_TARGET_PCT,
+    shares,
+    term_baseline_year,
+    term_changes,
+    unit_counts,
+    unit_differences,
+    weak_target,
+)
 from helpers.data.codes import ATTRITION_EXITS
-from helpers.data.units import subordinate_units
-from helpers.report.formatting import share, number, p_value, percent
-from helpers.report.plots import STYLE, figure_html, mark_simulated
-from helpers.analyses.ratings import (MIN_EXPECTED, PERMUTATIONS, RATINGS, SUBJECTS, WEAK_TARGET_PCT, shares,
-                             term_baseline_year, term_changes, unit_counts, unit_differences, weak_target)
-from helpers.report.base import AnalysisReport, Heading, TermReport
-from helpers.report.suppression import note, suppress
-from helpers.report.html import html_table, paragraph, say
 from helpers.data.terms import term_label
+from helpers.data.units import subordinate_units
+from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.formatting import number, p_value, percent, share
+from helpers.report.html import html_table, paragraph, say
+from helpers.report.plots import STYLE, figure_html, mark_simulated
+from helpers.report.suppression import note, suppress
 from helpers.text import t
 
 SECTIONS = ("shares", "target", "units", "methods", "appendix")
@@ -58,8 +70,17 @@ class RatingsReport(AnalysisReport):
     differences: dict[str, pd.DataFrame]
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], year: int, threshold: int, language: str,
-              base: TermReport | None = None, weak_target_pct: float = WEAK_TARGET_PCT) -> "RatingsReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        terms: list[str],
+        year: int,
+        threshold: int,
+        language: str,
+        base: TermReport | None = None,
+        weak_target_pct: float = WEAK_TARGET_PCT,
+    ) -> RatingsReport:
         """Shares of the unit and its subordinate units, the term changes, the target and the unit comparison in
         ``year`` (0: the latest year with ratings)."""
         base = base or TermReport.build(data_path, unit, terms, list(ATTRITION_EXITS), language)
@@ -73,10 +94,24 @@ class RatingsReport(AnalysisReport):
         year = int(year) or int(own["year"].max())
         table = shares(counts)
         changes = term_changes(table[table["unit_code"] == base.unit], base.terms.for_province(base.province), terms)
-        differences = {s: unit_differences(counts, base.unit, children, year, s) for s in SUBJECTS
-                       if ((own["subject"] == s) & (own["year"] == year)).any()}
-        return cls(base, year, terms, threshold, weak_target_pct, children, counts, table, changes,
-                   weak_target(table, weak_target_pct), differences)
+        differences = {
+            s: unit_differences(counts, base.unit, children, year, s)
+            for s in SUBJECTS
+            if ((own["subject"] == s) & (own["year"] == year)).any()
+        }
+        return cls(
+            base,
+            year,
+            terms,
+            threshold,
+            weak_target_pct,
+            children,
+            counts,
+            table,
+            changes,
+            weak_target(table, weak_target_pct),
+            differences,
+        )
 
     # --- helpers --------------------------------------------------------------------------------------------
     def _own(self, subject: str) -> pd.DataFrame:
@@ -100,13 +135,18 @@ class RatingsReport(AnalysisReport):
     @cached_property
     def _own_masks(self) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
         """Hidden cells and row totals of the unit's (years × ratings) table, per subject, computed once."""
-        return {subject: self._mask(subject, self._own(subject).pivot(index="year", columns="rating", values="count")
-                                    .reindex(columns=list(RATINGS)))
-                for subject in self.subjects}
+        return {
+            subject: self._mask(
+                subject,
+                self._own(subject).pivot(index="year", columns="rating", values="count").reindex(columns=list(RATINGS)),
+            )
+            for subject in self.subjects
+        }
 
     def _no_data(self, anchor: str, heading: Heading | None) -> str:
-        return (self.base.heading(anchor, t(f"ratings.section.{anchor}", self.lang), heading) +
-                say('ratings.no_data', self.lang))
+        return self.base.heading(anchor, t(f"ratings.section.{anchor}", self.lang), heading) + say(
+            "ratings.no_data", self.lang
+        )
 
     def _names(self) -> pd.Series:
         return self.base.dataset.units.set_index("unit_code")["name"]
@@ -124,12 +164,33 @@ class RatingsReport(AnalysisReport):
             out = [t("ratings.share_sentence_small", lang, year=self.year, **fields)]
         else:
             base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
-            if base_year is not None and base_year != self.year and base_year in rows.index \
-                    and not self._hidden(subject, base_year, rating):
-                out = [t("ratings.share_sentence", lang, year=self.year, share=share(row["share"], self.lang),
-                         base_year=base_year, base_share=share(rows.loc[base_year, "share"], self.lang), **fields)]
+            if (
+                base_year is not None
+                and base_year != self.year
+                and base_year in rows.index
+                and not self._hidden(subject, base_year, rating)
+            ):
+                out = [
+                    t(
+                        "ratings.share_sentence",
+                        lang,
+                        year=self.year,
+                        share=share(row["share"], self.lang),
+                        base_year=base_year,
+                        base_share=share(rows.loc[base_year, "share"], self.lang),
+                        **fields,
+                    )
+                ]
             else:
-                out = [t("ratings.share_sentence_only", lang, year=self.year, share=share(row["share"], self.lang), **fields)]
+                out = [
+                    t(
+                        "ratings.share_sentence_only",
+                        lang,
+                        year=self.year,
+                        share=share(row["share"], self.lang),
+                        **fields,
+                    )
+                ]
         changes = self.changes[(self.changes["subject"] == subject) & (self.changes["rating"] == rating)]
         for change in changes.itertuples():
             if self._hidden(subject, change.first_year, rating) or self._hidden(subject, change.last_year, rating):
@@ -137,9 +198,20 @@ class RatingsReport(AnalysisReport):
             pp = round(change.change_pp, 1)
             key = "ratings.change_same" if pp == 0 else ("ratings.change_up" if pp > 0 else "ratings.change_down")
             extra = "" if change.complete else t("ratings.change_incomplete", lang)
-            out.append(t(key, lang, term=term_label(change.term), pp=number(abs(pp), lang, 1),
-                         first=share(change.first_share, self.lang), first_year=change.first_year,
-                         last=share(change.last_share, self.lang), last_year=change.last_year, note=extra, **fields))
+            out.append(
+                t(
+                    key,
+                    lang,
+                    term=term_label(change.term),
+                    pp=number(abs(pp), lang, 1),
+                    first=share(change.first_share, self.lang),
+                    first_year=change.first_year,
+                    last=share(change.last_share, self.lang),
+                    last_year=change.last_year,
+                    note=extra,
+                    **fields,
+                )
+            )
         return out
 
     def shares_section(self, heading: Heading | None = None) -> str:
@@ -153,10 +225,12 @@ class RatingsReport(AnalysisReport):
             parts.append(self._shares_table(subject))
         if not self.changes.empty:
             parts.append(self._changes_table())
-        fig = _stacked_shares(self.shares[self.shares["unit_code"] == self.base.unit], self.subjects, lang,
-                              self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("ratings.shares_figure_alt", lang),
-                                 self.base.caption("ratings.shares_figure_caption")))
+        fig = _stacked_shares(
+            self.shares[self.shares["unit_code"] == self.base.unit], self.subjects, lang, self.base.dataset.simulated
+        )
+        parts.append(
+            figure_html(fig, t("ratings.shares_figure_alt", lang), self.base.caption("ratings.shares_figure_caption"))
+        )
         return "".join(parts)
 
     def _shares_table(self, subject: str) -> str:
@@ -168,26 +242,36 @@ class RatingsReport(AnalysisReport):
         shown = pd.DataFrame({t("ratings.col.year", lang): [str(y) for y in counts.index]})
         totals = own.groupby("year")["total"].first().reindex(counts.index)
         shown[t("ratings.col.total", lang)] = [hide if rows[y] else number(v, lang) for y, v in totals.items()]
+
+        def cell(year: int, rating: str) -> str:
+            w = wide.loc[(year, rating)]
+            return f"{share(w['share'], lang)} ({number(100 * w['low'], lang, 1)}–{number(100 * w['high'], lang, 1)})"
+
         for rating in RATINGS:
             shown[t(f"ratings.rating_short.{rating}", lang)] = [
-                hide if (cells.loc[y, rating] or rows[y]) else
-                f"{share(wide.loc[(y, rating), 'share'], self.lang)} ({number(100 * wide.loc[(y, rating), 'low'], lang, 1)}–"
-                f"{number(100 * wide.loc[(y, rating), 'high'], lang, 1)})"
-                for y in counts.index]
+                hide if (cells.loc[y, rating] or rows[y]) else cell(y, rating) for y in counts.index
+            ]
         subject_text = t(f"ratings.subject.{subject}", lang)
-        extra = note(suppress(counts.astype("int64"), self.threshold), lang) if subject in PERSONAL \
+        extra = (
+            note(suppress(counts.astype("int64"), self.threshold), lang)
+            if subject in PERSONAL
             else t("ratings.organisation_note", lang)
+        )
         caption = self.base.caption_text(t("ratings.shares_caption", lang, subject=subject_text))
-        return html_table(shown, {}, {c: c for c in shown.columns}, caption=caption,
-                          note=f"{t('ratings.shares_note', lang, subject=subject_text)} {extra}")
+        return html_table(
+            shown,
+            {},
+            {c: c for c in shown.columns},
+            caption=caption,
+            note=f"{t('ratings.shares_note', lang, subject=subject_text)} {extra}",
+        )
 
     def _mask(self, subject: str, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         """Hidden cells and row totals of a count table: the suppression rule for members, nothing for
         organisations."""
         if subject in PERSONAL:
             return member_mask(counts, self.threshold)
-        return (pd.DataFrame(False, index=counts.index, columns=list(RATINGS)),
-                pd.Series(False, index=counts.index))
+        return (pd.DataFrame(False, index=counts.index, columns=list(RATINGS)), pd.Series(False, index=counts.index))
 
     def _changes_table(self) -> str:
         lang, ch = self.lang, self.changes
@@ -198,18 +282,29 @@ class RatingsReport(AnalysisReport):
 
         firsts = [shown_share(r.subject, r.first_year, r.rating, r.first_share) for r in ch.itertuples()]
         lasts = [shown_share(r.subject, r.last_year, r.rating, r.last_share) for r in ch.itertuples()]
-        table = pd.DataFrame({
-            "term": [term_label(v) for v in ch["term"]],
-            "years": [f"{a}–{b}" for a, b in zip(ch["first_year"], ch["last_year"])],
-            "subject": [t(f"ratings.subject_title.{s}", lang) for s in ch["subject"]],
-            "rating": [t(f"ratings.rating_short.{r}", lang) for r in ch["rating"]],
-            "first": firsts, "last": lasts,
-            "change": [hide if hide in (a, b) else ("+" if c > 0 else "") + number(c, lang, 1)
-                       for a, b, c in zip(firsts, lasts, ch["change_pp"])],
-        })
-        headers = {"term": t("ratings.col.term", lang), "years": t("ratings.col.years", lang),
-                   "subject": t("ratings.col.subject", lang), "rating": t("ratings.col.rating", lang), "first": t("ratings.col.share", lang) + " (1)",
-                   "last": t("ratings.col.share", lang) + " (2)", "change": "(2) − (1)"}
+        table = pd.DataFrame(
+            {
+                "term": [term_label(v) for v in ch["term"]],
+                "years": [f"{a}–{b}" for a, b in zip(ch["first_year"], ch["last_year"])],
+                "subject": [t(f"ratings.subject_title.{s}", lang) for s in ch["subject"]],
+                "rating": [t(f"ratings.rating_short.{r}", lang) for r in ch["rating"]],
+                "first": firsts,
+                "last": lasts,
+                "change": [
+                    hide if hide in (a, b) else ("+" if c > 0 else "") + number(c, lang, 1)
+                    for a, b, c in zip(firsts, lasts, ch["change_pp"])
+                ],
+            }
+        )
+        headers = {
+            "term": t("ratings.col.term", lang),
+            "years": t("ratings.col.years", lang),
+            "subject": t("ratings.col.subject", lang),
+            "rating": t("ratings.col.rating", lang),
+            "first": t("ratings.col.share", lang) + " (1)",
+            "last": t("ratings.col.share", lang) + " (2)",
+            "change": "(2) − (1)",
+        }
         return html_table(table, {}, headers, caption=self.base.caption("ratings.changes_caption"))
 
     # --- section 2 ------------------------------------------------------------------------------------------
@@ -222,12 +317,28 @@ class RatingsReport(AnalysisReport):
         if self.year in own.index:
             row = own.loc[self.year]
             base_year = term_baseline_year(self.base.terms.for_province(self.base.province), self.year)
-            base = (t("ratings.target_base", lang, year=base_year, share=share(own.loc[base_year, "share"], self.lang, 2))
-                    if base_year is not None and base_year != self.year and base_year in own.index else "")
-            key = "ratings.target_not_met" if not row["met"] else (
-                "ratings.target_met_ci" if row["ci_below"] else "ratings.target_met")
-            out.append(t(key, lang, year=self.year, share=share(row["share"], self.lang, 2), base=base,
-                         low=share(row["low"], self.lang, 2), high=share(row["high"], self.lang, 2), target=target_text))
+            base = (
+                t("ratings.target_base", lang, year=base_year, share=share(own.loc[base_year, "share"], self.lang, 2))
+                if base_year is not None and base_year != self.year and base_year in own.index
+                else ""
+            )
+            key = (
+                "ratings.target_not_met"
+                if not row["met"]
+                else ("ratings.target_met_ci" if row["ci_below"] else "ratings.target_met")
+            )
+            out.append(
+                t(
+                    key,
+                    lang,
+                    year=self.year,
+                    share=share(row["share"], self.lang, 2),
+                    base=base,
+                    low=share(row["low"], self.lang, 2),
+                    high=share(row["high"], self.lang, 2),
+                    target=target_text,
+                )
+            )
         missed = [str(y) for y, met in own["met"].items() if not met]
         listed = t("ratings.target_years_list", lang, years=", ".join(missed)) if missed else ""
         out.append(t("ratings.target_years", lang, met=int(own["met"].sum()), years=len(own), list=listed))
@@ -238,7 +349,9 @@ class RatingsReport(AnalysisReport):
             if not_met.empty:
                 out.append(t("ratings.target_units_all_met", lang, year=self.year, target=target_text))
             else:
-                units = ", ".join(f"{names[r.unit_code]} ({share(r.share, self.lang, 2)})" for r in not_met.itertuples())
+                units = ", ".join(
+                    f"{names[r.unit_code]} ({share(r.share, self.lang, 2)})" for r in not_met.itertuples()
+                )
                 out.append(t("ratings.target_units_not_met", lang, year=self.year, units=units))
         return out
 
@@ -249,24 +362,48 @@ class RatingsReport(AnalysisReport):
         parts = [self.section_heading("target", heading)]
         own = self.target[self.target["unit_code"] == self.base.unit]
         if own.empty:
-            parts.append(say('ratings.target_no_organisations', lang))
+            parts.append(say("ratings.target_no_organisations", lang))
             return "".join(parts)
         parts += [paragraph(s) for s in self.target_sentences()]
         yes, no = t("ratings.yes", lang), t("ratings.no", lang)
-        headers = {"year": t("ratings.col.year", lang), "total": t("ratings.col.organisations", lang),
-                   "count": t("ratings.col.weak", lang), "share": t("ratings.col.share", lang),
-                   "ci": t("ratings.col.ci", lang), "met": t("ratings.col.met", lang),
-                   "ci_below": t("ratings.col.ci_below", lang)}
-        shown = own.assign(ci=[f"{share(lo, self.lang, 2)}–{share(hi, self.lang, 2)}" for lo, hi in zip(own["low"], own["high"])])
-        formats = {"year": str, "total": lambda v: number(v, lang), "count": lambda v: number(v, lang),
-                   "share": lambda v: share(v, self.lang, 2), "met": lambda v: yes if v else no,
-                   "ci_below": lambda v: yes if v else no}
-        parts.append(html_table(shown, formats, headers, caption=self.base.caption("ratings.target_caption"),
-                                note=t("ratings.organisation_note", lang)))
+        headers = {
+            "year": t("ratings.col.year", lang),
+            "total": t("ratings.col.organisations", lang),
+            "count": t("ratings.col.weak", lang),
+            "share": t("ratings.col.share", lang),
+            "ci": t("ratings.col.ci", lang),
+            "met": t("ratings.col.met", lang),
+            "ci_below": t("ratings.col.ci_below", lang),
+        }
+        shown = own.assign(
+            ci=[f"{share(lo, self.lang, 2)}–{share(hi, self.lang, 2)}" for lo, hi in zip(own["low"], own["high"])]
+        )
+        formats = {
+            "year": str,
+            "total": lambda v: number(v, lang),
+            "count": lambda v: number(v, lang),
+            "share": lambda v: share(v, self.lang, 2),
+            "met": lambda v: yes if v else no,
+            "ci_below": lambda v: yes if v else no,
+        }
+        parts.append(
+            html_table(
+                shown,
+                formats,
+                headers,
+                caption=self.base.caption("ratings.target_caption"),
+                note=t("ratings.organisation_note", lang),
+            )
+        )
         target_text = percent(self.weak_target_pct, lang, 1)
         fig = _weak_line(own, self.weak_target_pct, lang, self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("ratings.target_figure_alt", lang, target=target_text),
-                                 self.base.caption("ratings.target_figure_caption")))
+        parts.append(
+            figure_html(
+                fig,
+                t("ratings.target_figure_alt", lang, target=target_text),
+                self.base.caption("ratings.target_figure_caption"),
+            )
+        )
         return "".join(parts)
 
     # --- section 3 ------------------------------------------------------------------------------------------
@@ -277,28 +414,39 @@ class RatingsReport(AnalysisReport):
         parts = [self.section_heading("units", heading)]
         tested = {s: d for s, d in self.differences.items() if len(d) >= 2}
         if not tested:
-            parts.append(say('ratings.units_none', lang))
+            parts.append(say("ratings.units_none", lang))
             return "".join(parts)
         parent = self._names()[self.base.unit]
         for subject, table in tested.items():
             subject_text = t(f"ratings.subject.{subject}", lang)
             cells, rows = self._unit_mask(subject, table)
-            parts.append(say('ratings.units_intro', lang, year=self.year, subject=subject_text, parent=parent))
+            parts.append(say("ratings.units_intro", lang, year=self.year, subject=subject_text, parent=parent))
             differ = table[table["differs"]]
             if differ.empty:
-                parts.append(say('ratings.units_none_differ', lang))
+                parts.append(say("ratings.units_none_differ", lang))
             else:
                 items = "; ".join(self._differ_item(r, cells, rows) for r in differ.itertuples())
-                parts.append(say('ratings.units_differ', lang, units=items))
+                parts.append(say("ratings.units_differ", lang, units=items))
             small = int((table["method"] == "permutation").sum())
             if small:
-                parts.append(say('ratings.units_small', lang, n=small, minimum=number(MIN_EXPECTED, lang), permutations=number(PERMUTATIONS, lang)))
+                parts.append(
+                    say(
+                        "ratings.units_small",
+                        lang,
+                        n=small,
+                        minimum=number(MIN_EXPECTED, lang),
+                        permutations=number(PERMUTATIONS, lang),
+                    )
+                )
             parts.append(self._units_table(subject, table, cells, rows))
         return "".join(parts)
 
     def _unit_mask(self, subject: str, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-        counts = self.counts[(self.counts["year"] == self.year) & (self.counts["subject"] == subject)
-                             & self.counts["unit_code"].isin(table["unit_code"])].set_index("unit_code")
+        counts = self.counts[
+            (self.counts["year"] == self.year)
+            & (self.counts["subject"] == subject)
+            & self.counts["unit_code"].isin(table["unit_code"])
+        ].set_index("unit_code")
         return self._mask(subject, counts.loc[table["unit_code"], list(RATINGS)])
 
     def _pair(self, row, rating: str, cells: pd.DataFrame, rows: pd.Series) -> tuple[str, str]:
@@ -310,44 +458,79 @@ class RatingsReport(AnalysisReport):
     def _differ_item(self, row, cells: pd.DataFrame, rows: pd.Series) -> str:
         excellent, rest_excellent = self._pair(row, "excellent", cells, rows)
         weak, rest_weak = self._pair(row, "not_completed", cells, rows)
-        return t("ratings.units_differ_item", self.lang, name=self._names()[row.unit_code], excellent=excellent,
-                 rest_excellent=rest_excellent, not_completed=weak, rest_not_completed=rest_weak,
-                 p=p_value(row.p_holm, self.lang), v=number(row.cramers_v, self.lang, 2))
+        return t(
+            "ratings.units_differ_item",
+            self.lang,
+            name=self._names()[row.unit_code],
+            excellent=excellent,
+            rest_excellent=rest_excellent,
+            not_completed=weak,
+            rest_not_completed=rest_weak,
+            p=p_value(row.p_holm, self.lang),
+            v=number(row.cramers_v, self.lang, 2),
+        )
 
     def _units_table(self, subject: str, table: pd.DataFrame, cells: pd.DataFrame, rows: pd.Series) -> str:
         lang, names = self.lang, self._names()
         hide, yes, no = t("ratings.hidden", lang), t("ratings.yes", lang), t("ratings.no", lang)
         fmt = lambda v, d: "–" if pd.isna(v) else number(v, lang, d)  # noqa: E731
-        shown = pd.DataFrame({
-            "unit": [names[c] for c in table["unit_code"]],
-            "n": [hide if rows[c] else number(n, lang) for c, n in zip(table["unit_code"], table["n"])],
-            "excellent": [" / ".join(self._pair(r, "excellent", cells, rows)) for r in table.itertuples()],
-            "not_completed": [" / ".join(self._pair(r, "not_completed", cells, rows)) for r in table.itertuples()],
-            "method": [t(f"ratings.method.{m}", lang) for m in table["method"]],
-            "chi2": [fmt(v, 1) for v in table["chi2"]],
-            "p_holm": ["–" if pd.isna(p) else p_value(p, lang) for p in table["p_holm"]],
-            "v": [fmt(v, 2) for v in table["cramers_v"]],
-            "differs": [yes if d else no for d in table["differs"]],
-        })
-        headers = {"unit": t("ratings.col.unit", lang), "n": t("ratings.col.total", lang),
-                   "excellent": t("ratings.col.excellent_pair", lang),
-                   "not_completed": t("ratings.col.not_completed_pair", lang), "method": t("ratings.col.method", lang),
-                   "chi2": t("ratings.col.chi2", lang), "p_holm": t("ratings.col.p_holm", lang),
-                   "v": t("ratings.col.cramers_v", lang), "differs": t("ratings.col.differs", lang)}
+        shown = pd.DataFrame(
+            {
+                "unit": [names[c] for c in table["unit_code"]],
+                "n": [hide if rows[c] else number(n, lang) for c, n in zip(table["unit_code"], table["n"])],
+                "excellent": [" / ".join(self._pair(r, "excellent", cells, rows)) for r in table.itertuples()],
+                "not_completed": [" / ".join(self._pair(r, "not_completed", cells, rows)) for r in table.itertuples()],
+                "method": [t(f"ratings.method.{m}", lang) for m in table["method"]],
+                "chi2": [fmt(v, 1) for v in table["chi2"]],
+                "p_holm": ["–" if pd.isna(p) else p_value(p, lang) for p in table["p_holm"]],
+                "v": [fmt(v, 2) for v in table["cramers_v"]],
+                "differs": [yes if d else no for d in table["differs"]],
+            }
+        )
+        headers = {
+            "unit": t("ratings.col.unit", lang),
+            "n": t("ratings.col.total", lang),
+            "excellent": t("ratings.col.excellent_pair", lang),
+            "not_completed": t("ratings.col.not_completed_pair", lang),
+            "method": t("ratings.col.method", lang),
+            "chi2": t("ratings.col.chi2", lang),
+            "p_holm": t("ratings.col.p_holm", lang),
+            "v": t("ratings.col.cramers_v", lang),
+            "differs": t("ratings.col.differs", lang),
+        }
         subject_text = t(f"ratings.subject.{subject}", lang)
         caption = self.base.caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
-        extra = (note(suppress(self.counts[(self.counts["year"] == self.year) & (self.counts["subject"] == subject)
-                                           & self.counts["unit_code"].isin(table["unit_code"])]
-                               .set_index("unit_code")[list(RATINGS)].astype("int64"), self.threshold), lang)
-                 if subject in PERSONAL else t("ratings.organisation_note", lang))
+        extra = (
+            note(
+                suppress(
+                    self.counts[
+                        (self.counts["year"] == self.year)
+                        & (self.counts["subject"] == subject)
+                        & self.counts["unit_code"].isin(table["unit_code"])
+                    ]
+                    .set_index("unit_code")[list(RATINGS)]
+                    .astype("int64"),
+                    self.threshold,
+                ),
+                lang,
+            )
+            if subject in PERSONAL
+            else t("ratings.organisation_note", lang)
+        )
         return html_table(shown, {}, headers, caption=caption, note=extra)
 
     def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        fields = {"target": percent(self.weak_target_pct, lang, 1), "minimum": number(MIN_EXPECTED, lang),
-                  "permutations": number(PERMUTATIONS, lang), "threshold": self.threshold}
-        items = [t(f"ratings.methods.{k}", lang, **fields)
-                 for k in ("shares", "change", "target", "test", "holm", "limits", "organisations")]
+        fields = {
+            "target": percent(self.weak_target_pct, lang, 1),
+            "minimum": number(MIN_EXPECTED, lang),
+            "permutations": number(PERMUTATIONS, lang),
+            "threshold": self.threshold,
+        }
+        items = [
+            t(f"ratings.methods.{k}", lang, **fields)
+            for k in ("shares", "change", "target", "test", "holm", "limits", "organisations")
+        ]
         items.append(t("report.suppression_rule", lang, threshold=self.threshold))
         items.append(self.base.terms.rule(lang))
         return self.list_section("methods", items, heading)
@@ -359,7 +542,7 @@ def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:
     if report.shares is None:
         return {}
     frames = []
-    for (unit, subject), part in report.shares.groupby(["unit_code", "subject"], sort=False):
+    for (_, subject), part in report.shares.groupby(["unit_code", "subject"], sort=False):
         part = part.copy()
         if subject in PERSONAL:
             counts = part.pivot(index="year", columns="rating", values="count").reindex(columns=list(RATINGS))
@@ -392,8 +575,13 @@ def _stacked_shares(own: pd.DataFrame, subjects: list[str], lang: str, simulated
             wide = part.pivot(index="year", columns="rating", values="share").reindex(columns=list(RATINGS)) * 100
             bottom = np.zeros(len(wide))
             for rating in RATINGS:
-                ax.bar(wide.index.astype(str), wide[rating].to_numpy(), bottom=bottom, color=COLOURS[rating],
-                       label=t(f"ratings.rating_short.{rating}", lang))
+                ax.bar(
+                    wide.index.astype(str),
+                    wide[rating].to_numpy(),
+                    bottom=bottom,
+                    color=COLOURS[rating],
+                    label=t(f"ratings.rating_short.{rating}", lang),
+                )
                 bottom += wide[rating].fillna(0).to_numpy()
             ax.set_title(t(f"ratings.subject_title.{subject}", lang), fontsize=10)
             ax.set_xlabel(t("ratings.axis.year", lang))

@@ -1,5 +1,6 @@
 """The term-table report: totals per congress term in the source documents' own sentence form, and the rule
 that assigns years to terms."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,22 +31,29 @@ def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str
     joiner = t("report.and", lang)
     for i, row in table.iterrows():
         if not row["complete"]:
-            sentences.append(t("report.terms.incomplete", lang, term=term_label(row["term"]),
-                               observed=row["years_observed"], years=row["last_year"] - row["first_year"] + 1))
+            sentences.append(
+                t(
+                    "report.terms.incomplete",
+                    lang,
+                    term=term_label(row["term"]),
+                    observed=row["years_observed"],
+                    years=row["last_year"] - row["first_year"] + 1,
+                )
+            )
             continue
         has_change = i > 0 and pd.notna(row[f"{kinds[0]}_change_pct"])
         parts = []
         for kind in kinds:
             fields = {"count": number(row[kind], lang), "kind": t(f"report.kind.{kind}", lang)}
             if has_change:
-                parts.append(t("report.terms.part_change", lang,
-                               change=change_phrase(row[f"{kind}_change_pct"], lang), **fields))
+                parts.append(
+                    t("report.terms.part_change", lang, change=change_phrase(row[f"{kind}_change_pct"], lang), **fields)
+                )
             else:
                 parts.append(t("report.terms.part", lang, **fields))
         key = "report.terms.sentence" if has_change else "report.terms.sentence_first"
         previous = term_label(table.loc[i - 1, "term"]) if i > 0 else ""
-        sentences.append(t(key, lang, term=term_label(row["term"]), parts=joiner.join(parts),
-                           previous=previous))
+        sentences.append(t(key, lang, term=term_label(row["term"]), parts=joiner.join(parts), previous=previous))
     return sentences
 
 
@@ -57,8 +65,9 @@ class TermTableReport(AnalysisReport):
     SECTION_KEYS: ClassVar[str] = "report.section"
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str,
-              last_year: int = 0) -> "TermTableReport":
+    def build(
+        cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str, last_year: int = 0
+    ) -> TermTableReport:
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         return cls(TermReport.build(data_path, unit, terms, kinds, language, last_year))
 
@@ -70,8 +79,10 @@ class TermTableReport(AnalysisReport):
     def terms_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         sentences = "".join(paragraph(s) for s in term_sentences(self.base.table, self.base.kinds, lang))
-        shown = self.base.table.assign(years=[f"{a}–{b}" for a, b in zip(self.base.table["first_year"], self.base.table["last_year"])],
-                                  term=self.base.table["term"].map(term_label))
+        shown = self.base.table.assign(
+            years=[f"{a}–{b}" for a, b in zip(self.base.table["first_year"], self.base.table["last_year"])],
+            term=self.base.table["term"].map(term_label),
+        )
         headers = {"term": t("report.terms.col_term", lang), "years": t("report.terms.col_years", lang)}
         formats = {}
         for kind in [*self.base.kinds, "total"]:
@@ -80,14 +91,20 @@ class TermTableReport(AnalysisReport):
             headers[f"{kind}_change_pct"] = f"{name}: {t('report.terms.col_change', lang)}"
             formats[kind] = lambda v, lang=lang: number(v, lang)
             formats[f"{kind}_change_pct"] = lambda v, lang=lang: signed_percent(None if pd.isna(v) else float(v), lang)
-        table = html_table(shown, formats, headers, caption=self.base.caption("report.terms.caption"),
-                           note=t("report.terms.note", lang))
+        table = html_table(
+            shown,
+            formats,
+            headers,
+            caption=self.base.caption("report.terms.caption"),
+            note=t("report.terms.note", lang),
+        )
         summary = " ".join(term_sentences(self.base.table, self.base.kinds, lang))
-        figure = figure_html(term_bars(self.base.table, self.base.kinds, lang, self.base.dataset.simulated),
-                             t("report.terms.figure_alt", lang, summary=summary),
-                             self.base.caption("report.terms.figure_caption"))
-        return f'{self.section_heading("terms", heading)}{sentences}{table}{figure}'
+        figure = figure_html(
+            term_bars(self.base.table, self.base.kinds, lang, self.base.dataset.simulated),
+            t("report.terms.figure_alt", lang, summary=summary),
+            self.base.caption("report.terms.figure_caption"),
+        )
+        return f"{self.section_heading('terms', heading)}{sentences}{table}{figure}"
 
     def rule_section(self, heading: Heading | None = None) -> str:
-        return (self.section_heading("rule", heading) +
-                paragraph(self.base.terms.rule(self.lang)))
+        return self.section_heading("rule", heading) + paragraph(self.base.terms.rule(self.lang))

@@ -1,4 +1,5 @@
 """The 'situation' part of the analysis: annual rates, per-term trends, units side by side, the target."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,23 +7,34 @@ from typing import ClassVar
 
 import pandas as pd
 
-from helpers.data.counts import counts_for_unit
-from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
-from helpers.report.formatting import number, percent, p_value
 from helpers.analyses.funnel import funnel_curves, funnel_table
-from helpers.report.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
 from helpers.analyses.projection import Projection, Target, project_term
+from helpers.analyses.trends import (
+    DISPERSION_THRESHOLD,
+    MIN_YEARS_PER_TERM,
+    TrendFit,
+    check_series,
+    fit_trend,
+    mann_kendall,
+    rates,
+    term_spans,
+)
+from helpers.data.counts import counts_for_unit
+from helpers.data.terms import term_label, term_years
+from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
-from helpers.report.sections.term_table import TermTableReport
+from helpers.report.formatting import number, p_value, percent
 from helpers.report.html import escape, html_table, paragraph, say
-from helpers.data.terms import term_years, term_label
+from helpers.report.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
+from helpers.report.sections.term_table import TermTableReport
 from helpers.text import t
-from helpers.analyses.trends import (DISPERSION_THRESHOLD, MIN_YEARS_PER_TERM, TrendFit, check_series, fit_trend,
-                            mann_kendall, rates, term_spans)
 
 SECTIONS = ("terms", "annual", "apc", "units", "target", "methods", "appendix")
-INDICATOR_KINDS = {"removed_and_asked": ["removed", "asked_to_leave"], "removed": ["removed"],
-                   "asked_to_leave": ["asked_to_leave"]}
+INDICATOR_KINDS = {
+    "removed_and_asked": ["removed", "asked_to_leave"],
+    "removed": ["removed"],
+    "asked_to_leave": ["asked_to_leave"],
+}
 
 
 def series_phrase(series: str, kinds: list[str], lang: str) -> str:
@@ -38,8 +50,14 @@ def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
     fmt = lambda v: number(v, lang, 1)  # noqa: E731
     fields = {"term": term_label(row["term"]), "series": phrase, "apc": fmt(abs(row["apc"]))}
     if not row["fitted"]:
-        return t("trends.report.apc_not_fitted", lang, term=term_label(row["term"]), series=phrase,
-                 years=row["years_observed"], minimum=MIN_YEARS_PER_TERM)
+        return t(
+            "trends.report.apc_not_fitted",
+            lang,
+            term=term_label(row["term"]),
+            series=phrase,
+            years=row["years_observed"],
+            minimum=MIN_YEARS_PER_TERM,
+        )
     if row["apc_low"] > 0:
         return t("trends.report.apc_up", lang, low=fmt(row["apc_low"]), high=fmt(row["apc_high"]), **fields)
     if row["apc_high"] < 0:
@@ -67,8 +85,17 @@ class TrendsReport(AnalysisReport):
     merged_from: list[str]
 
     @classmethod
-    def build(cls, data_path: str, unit: str, terms: list[str], kinds: list[str], target_change_pct: float,
-              last_year: int, language: str, base: TermReport | None = None) -> "TrendsReport":
+    def build(
+        cls,
+        data_path: str,
+        unit: str,
+        terms: list[str],
+        kinds: list[str],
+        target_change_pct: float,
+        last_year: int,
+        language: str,
+        base: TermReport | None = None,
+    ) -> TrendsReport:
         """Check the series, fit each kind and their total, compare units, project the last term to its target."""
         base = base or TermReport.build(data_path, unit, terms, kinds, language, last_year)
         data, province_terms = base.dataset, base.terms.for_province(base.province)
@@ -89,15 +116,30 @@ class TrendsReport(AnalysisReport):
             units_years = range(last_span.first_year, min(last_span.last_year, int(yearly["year"].max())) + 1)
             child_counts = data.annual_counts.copy()
             child_counts["unit_code"] = child_counts["unit_code"].map(
-                {code: child for child in children for code in series_units(data.units, child)})
-            units_table = funnel_table(child_counts.dropna(subset=["unit_code"]), data.units, children, kinds,
-                                       units_years)
-            units_curves = funnel_curves(float(units_table["overall_rate"].iloc[0]),
-                                         units_table["exposure"].to_numpy(dtype=float))
+                {code: child for child in children for code in series_units(data.units, child)}
+            )
+            units_table = funnel_table(
+                child_counts.dropna(subset=["unit_code"]), data.units, children, kinds, units_years
+            )
+            units_curves = funnel_curves(
+                float(units_table["overall_rate"].iloc[0]), units_table["exposure"].to_numpy(dtype=float)
+            )
 
         projection = _projection(base, yearly, province_terms, spans, terms, target_change_pct)
-        return cls(base, yearly, spans, fits, apc, knots_tested, mk, units_table, units_curves, units_years, projection,
-                   predecessors(data.units, unit))
+        return cls(
+            base,
+            yearly,
+            spans,
+            fits,
+            apc,
+            knots_tested,
+            mk,
+            units_table,
+            units_curves,
+            units_years,
+            projection,
+            predecessors(data.units, unit),
+        )
 
     # --- sections -------------------------------------------------------------------------------------------
     def terms_section(self) -> str:
@@ -109,13 +151,21 @@ class TrendsReport(AnalysisReport):
         if self.merged_from:
             names = self.base.dataset.units.set_index("unit_code")["name"]
             merged = ", ".join(names[code] for code in self.merged_from)
-            parts.append(say('trends.report.merged', lang, unit=names[self.base.unit], units=merged))
+            parts.append(say("trends.report.merged", lang, unit=names[self.base.unit], units=merged))
         for span in self.spans:
             part = y[y["year"].between(span.first_year, span.last_year)]
             if part.empty:
                 continue
             rate = part["total"].sum() / part["members_start"].sum() * 1000
-            parts.append(say('trends.report.term_rate', lang, term=term_label(span.label), rate=number(rate, lang, 2), years=len(part)))
+            parts.append(
+                say(
+                    "trends.report.term_rate",
+                    lang,
+                    term=term_label(span.label),
+                    rate=number(rate, lang, 2),
+                    years=len(part),
+                )
+            )
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang)}
         for kind in [*self.base.kinds, "total"]:
@@ -127,62 +177,120 @@ class TrendsReport(AnalysisReport):
         series = {k: self.fits[k] for k in [*self.base.kinds, "total"]}
         knots = next(iter(self.fits.values())).knots
         fig = annual_trend(y, series, knots, lang, self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("trends.report.annual_alt", lang), self.base.caption("trends.report.annual_caption")))
-        parts.append(html_table(y, formats, headers, caption=self.base.caption("trends.report.annual_table"),
-                                note=t("trends.report.rate_note", lang)))
+        parts.append(
+            figure_html(fig, t("trends.report.annual_alt", lang), self.base.caption("trends.report.annual_caption"))
+        )
+        parts.append(
+            html_table(
+                y,
+                formats,
+                headers,
+                caption=self.base.caption("trends.report.annual_table"),
+                note=t("trends.report.rate_note", lang),
+            )
+        )
         return "".join(parts)
 
     def apc_section(self, heading: Heading | None = None) -> str:
         lang, kinds = self.lang, self.base.kinds
         parts = [self.section_heading("apc", heading)]
         for row in self.apc.to_dict("records"):
-            parts.append(paragraph(apc_sentence(pd.Series(row), series_phrase(row['series'], kinds, lang), lang)))
+            parts.append(paragraph(apc_sentence(pd.Series(row), series_phrase(row["series"], kinds, lang), lang)))
         for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
             key = "trends.report.knot_changed" if row["p_value"] < 0.05 else "trends.report.knot_same"
-            parts.append(say(key, lang, year=row['knot'], p=p_value(row['p_value'], lang)))
+            parts.append(say(key, lang, year=row["knot"], p=p_value(row["p_value"], lang)))
         total_mk = self.mk[(self.mk["series"] == "total_rate") & self.mk["tau"].notna()]
         for row in total_mk.to_dict("records"):
             window = t("trends.report.mk_all", lang) if row["window"] == "all" else term_label(row["window"])
-            parts.append(say('trends.report.mk', lang, window=window, trend=t('trends.report.mk_trend.' + row['trend'].replace(' ', '_'), lang), tau=number(row['tau'], lang, 2), p=p_value(row['p_value'], lang), sen=number(row['sen_slope'], lang, 3)))
+            parts.append(
+                say(
+                    "trends.report.mk",
+                    lang,
+                    window=window,
+                    trend=t("trends.report.mk_trend." + row["trend"].replace(" ", "_"), lang),
+                    tau=number(row["tau"], lang, 2),
+                    p=p_value(row["p_value"], lang),
+                    sen=number(row["sen_slope"], lang, 3),
+                )
+            )
         families = {fit.family for fit in self.fits.values()}
         dispersion = max(fit.dispersion for fit in self.fits.values())
-        parts.append(say('trends.report.family.' + ('quasi_poisson' if 'quasi_poisson' in families else 'poisson'), lang, dispersion=number(dispersion, lang, 2), threshold=number(DISPERSION_THRESHOLD, lang, 1)))
-        parts.append(figure_html(apc_forest(self.apc, lang, self.base.dataset.simulated), t("trends.report.forest_alt", lang),
-                                 self.base.caption("trends.report.forest_caption")))
-        shown = self.apc.assign(term=self.apc["term"].map(term_label),
-                                series=[series_phrase(s, kinds, lang) for s in self.apc["series"]])
+        parts.append(
+            say(
+                "trends.report.family." + ("quasi_poisson" if "quasi_poisson" in families else "poisson"),
+                lang,
+                dispersion=number(dispersion, lang, 2),
+                threshold=number(DISPERSION_THRESHOLD, lang, 1),
+            )
+        )
+        parts.append(
+            figure_html(
+                apc_forest(self.apc, lang, self.base.dataset.simulated),
+                t("trends.report.forest_alt", lang),
+                self.base.caption("trends.report.forest_caption"),
+            )
+        )
+        shown = self.apc.assign(
+            term=self.apc["term"].map(term_label), series=[series_phrase(s, kinds, lang) for s in self.apc["series"]]
+        )
         fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
-        headers = {"term": t("report.terms.col_term", lang), "series": t("trends.report.col_series", lang),
-                   "apc": t("trends.report.col_apc", lang), "apc_low": t("trends.report.col_low", lang),
-                   "apc_high": t("trends.report.col_high", lang)}
-        parts.append(html_table(shown, {"apc": fmt, "apc_low": fmt, "apc_high": fmt}, headers,
-                                caption=self.base.caption("trends.report.apc_table")))
+        headers = {
+            "term": t("report.terms.col_term", lang),
+            "series": t("trends.report.col_series", lang),
+            "apc": t("trends.report.col_apc", lang),
+            "apc_low": t("trends.report.col_low", lang),
+            "apc_high": t("trends.report.col_high", lang),
+        }
+        parts.append(
+            html_table(
+                shown,
+                {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
+                headers,
+                caption=self.base.caption("trends.report.apc_table"),
+            )
+        )
         return "".join(parts)
 
     def units_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         parts = [self.section_heading("units", heading)]
         if self.units_table is None:
-            parts.append(say('trends.report.units_none', lang))
+            parts.append(say("trends.report.units_none", lang))
             return "".join(parts)
         table, years = self.units_table, self.units_years
         period = f"{years.start}–{years.stop - 1}"
-        parts.append(say('trends.report.units_intro', lang, period=period, rate=number(table['overall_rate'].iloc[0], lang, 2)))
+        parts.append(
+            say("trends.report.units_intro", lang, period=period, rate=number(table["overall_rate"].iloc[0], lang, 2))
+        )
         for flag in ("above", "below", "warning"):
             named = table[table["flag"] == flag]
             if not named.empty:
                 units = ", ".join(f"{n} ({number(r, lang, 2)}‰)" for n, r in zip(named["name"], named["rate"]))
-                parts.append(say('trends.report.units_' + flag, lang, units=units))
+                parts.append(say("trends.report.units_" + flag, lang, units=units))
         if (table["flag"] == "within").all():
-            parts.append(say('trends.report.units_all_within', lang))
-        parts.append(figure_html(funnel(table, self.units_curves, lang, self.base.dataset.simulated),
-                                 t("trends.report.funnel_alt", lang), self.base.caption("trends.report.funnel_caption")))
-        headers = {"name": t("columns.name", lang), "exposure": t("trends.report.col_member_years", lang),
-                   "observed": t("trends.report.col_observed", lang), "expected": t("trends.report.col_expected", lang),
-                   "rate": t("trends.report.col_rate", lang), "flag": t("trends.report.col_flag", lang)}
-        formats = {"exposure": lambda v: number(v, lang), "observed": lambda v: number(v, lang),
-                   "expected": lambda v: number(v, lang, 1), "rate": lambda v: number(v, lang, 2),
-                   "flag": lambda v: t(f"trends.report.flag.{v}", lang)}
+            parts.append(say("trends.report.units_all_within", lang))
+        parts.append(
+            figure_html(
+                funnel(table, self.units_curves, lang, self.base.dataset.simulated),
+                t("trends.report.funnel_alt", lang),
+                self.base.caption("trends.report.funnel_caption"),
+            )
+        )
+        headers = {
+            "name": t("columns.name", lang),
+            "exposure": t("trends.report.col_member_years", lang),
+            "observed": t("trends.report.col_observed", lang),
+            "expected": t("trends.report.col_expected", lang),
+            "rate": t("trends.report.col_rate", lang),
+            "flag": t("trends.report.col_flag", lang),
+        }
+        formats = {
+            "exposure": lambda v: number(v, lang),
+            "observed": lambda v: number(v, lang),
+            "expected": lambda v: number(v, lang, 1),
+            "rate": lambda v: number(v, lang, 2),
+            "flag": lambda v: t(f"trends.report.flag.{v}", lang),
+        }
         parts.append(html_table(table, formats, headers, caption=self.base.caption("trends.report.units_table")))
         return "".join(parts)
 
@@ -190,35 +298,89 @@ class TrendsReport(AnalysisReport):
         lang, p = self.lang, self.projection
         parts = [self.section_heading("target", heading)]
         if p is None:
-            parts.append(say('trends.report.no_target', lang))
+            parts.append(say("trends.report.no_target", lang))
             return "".join(parts)
         target = p.target
-        parts.append(say('trends.report.target', lang, term=term_label(target.term), pct=percent(target.change_pct, lang, 0), baseline=term_label(target.baseline_term), baseline_total=number(target.baseline_total, lang), allowed=number(target.allowed, lang)))
-        fields = {"term": term_label(p.term), "observed": number(p.observed_total, lang), "allowed": number(target.allowed, lang),
-                  "expected": number(p.expected_total, lang), "low": number(p.low, lang), "high": number(p.high, lang),
-                  "years": ", ".join(map(str, p.years_projected)), "probability": percent(100 * p.probability_met, lang, 0),
-                  "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1)}
+        parts.append(
+            say(
+                "trends.report.target",
+                lang,
+                term=term_label(target.term),
+                pct=percent(target.change_pct, lang, 0),
+                baseline=term_label(target.baseline_term),
+                baseline_total=number(target.baseline_total, lang),
+                allowed=number(target.allowed, lang),
+            )
+        )
+        fields = {
+            "term": term_label(p.term),
+            "observed": number(p.observed_total, lang),
+            "allowed": number(target.allowed, lang),
+            "expected": number(p.expected_total, lang),
+            "low": number(p.low, lang),
+            "high": number(p.high, lang),
+            "years": ", ".join(map(str, p.years_projected)),
+            "probability": percent(100 * p.probability_met, lang, 0),
+            "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1),
+        }
         parts.append(f"<p><strong>{escape(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
-        parts.append(say('trends.report.status_rule', lang))
-        labels = (t("trends.report.bar_baseline", lang, term=term_label(target.baseline_term)), t("trends.report.bar_target", lang),
-                  t("trends.report.bar_current", lang, term=term_label(p.term)))
-        fig = projection_bars(target.baseline_total, target.allowed, p.observed_total, p.expected_total, p.low, p.high,
-                              labels, lang, self.base.dataset.simulated)
-        parts.append(figure_html(fig, t("trends.report.target_alt", lang, **fields), self.base.caption("trends.report.target_caption")))
+        parts.append(say("trends.report.status_rule", lang))
+        labels = (
+            t("trends.report.bar_baseline", lang, term=term_label(target.baseline_term)),
+            t("trends.report.bar_target", lang),
+            t("trends.report.bar_current", lang, term=term_label(p.term)),
+        )
+        fig = projection_bars(
+            target.baseline_total,
+            target.allowed,
+            p.observed_total,
+            p.expected_total,
+            p.low,
+            p.high,
+            labels,
+            lang,
+            self.base.dataset.simulated,
+        )
+        parts.append(
+            figure_html(
+                fig, t("trends.report.target_alt", lang, **fields), self.base.caption("trends.report.target_caption")
+            )
+        )
         return "".join(parts)
 
     def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        items = [t(f"trends.report.methods.{key}", lang, minimum=MIN_YEARS_PER_TERM,
-                   threshold=number(DISPERSION_THRESHOLD, lang, 1))
-                 for key in ("model", "knots", "short_terms", "dispersion", "aapc", "mann_kendall", "projection",
-                             "funnel", "limits")]
+        items = [
+            t(
+                f"trends.report.methods.{key}",
+                lang,
+                minimum=MIN_YEARS_PER_TERM,
+                threshold=number(DISPERSION_THRESHOLD, lang, 1),
+            )
+            for key in (
+                "model",
+                "knots",
+                "short_terms",
+                "dispersion",
+                "aapc",
+                "mann_kendall",
+                "projection",
+                "funnel",
+                "limits",
+            )
+        ]
         items.append(self.base.terms.rule(lang))
         return self.list_section("methods", items, heading)
 
 
-def _projection(base: TermReport, yearly: pd.DataFrame, province_terms: pd.DataFrame, spans, terms: list[str],
-                target_change_pct: float) -> Projection | None:
+def _projection(
+    base: TermReport,
+    yearly: pd.DataFrame,
+    province_terms: pd.DataFrame,
+    spans,
+    terms: list[str],
+    target_change_pct: float,
+) -> Projection | None:
     """The last selected term against its target (from the parameter, else targets.csv for the unit or above)."""
     targets = base.dataset.targets
     row = None
