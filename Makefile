@@ -59,8 +59,8 @@ national: $(STAMP) ## Generate the simulated national registry (5.6 million memb
 	@$(PY) -m helpers national --out data/national
 
 .PHONY: analyses
-analyses: $(STAMP) ## Render each analysis notebook (term table, trends, who leaves, causes, admissions, ratings, management) into reports/
-	@for nb in term-table trends profiles causes admissions ratings management; do \
+analyses: $(STAMP) ## Render each analysis notebook of the registry (term table, trends, profiles, causes, admissions, ratings, management) into reports/
+	@for nb in $$($(PY) -c "from helpers.registry import ENTRIES; print(*(e.slug for e in ENTRIES if e.kind == 'analysis'))"); do \
 		$(PY) -m helpers report --notebook $$nb --data $(DATA) --unit $(UNIT) --language $(LANG_REPORT) || exit $$?; \
 	done
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +13,7 @@ import pytest
 
 from helpers.cli.main import main
 from helpers.data.datasets import load_dataset
-from helpers.paths import sample_dir
+from helpers.paths import REPO_ROOT, sample_dir
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +28,28 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sample"
     shutil.copytree(sample_dir(), target)
     return target
+
+
+# tests/test_conventions.py puts a stray module into src/helpers/analyses/ for a moment (to see the README-map test
+# catch it), while other tests of that file and of tests/test_text.py list and read the package's files. Under
+# `pytest -n` (or two pytest runs in one checkout) they would see it, or lose it between listing and reading: the
+# tests of those two files take one lock per checkout and run one at a time.
+TREE_TESTS = {"test_conventions.py", "test_text.py"}
+CHECKOUT = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+TREE_LOCK = Path(tempfile.gettempdir()) / f"helpers-tests-{CHECKOUT}.lock"
+
+
+@pytest.fixture(autouse=True)
+def one_at_a_time_over_the_package_tree(request):
+    if request.node.path.name not in TREE_TESTS:
+        yield
+        return
+    with open(TREE_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture()

@@ -102,6 +102,7 @@ def test_equal_cohorts_are_not_called_different() -> None:
     assert result.p_value > 0.01
 
 
+@pytest.mark.simulation
 def test_logrank_rejects_about_5_percent_of_equal_cohorts() -> None:
     # 100 replicates: under the null the number of rejections is Binomial(100, 0.05); [1, 12] holds 99,4% of it.
     rejected = [

@@ -75,7 +75,8 @@ def layer_violations(package: Path = PACKAGE_DIR) -> list[str]:
 
 
 def test_imports_flow_one_way_through_the_layers() -> None:
-    assert layer_violations() == []
+    problems = layer_violations()
+    assert not problems, "imports against the layers:\n" + "\n".join(problems)
 
 
 def test_the_layer_test_catches_an_import_against_the_flow(tmp_path: Path) -> None:
@@ -111,7 +112,8 @@ def registry_gaps() -> list[str]:
 
 
 def test_every_registered_analysis_has_all_its_parts() -> None:
-    assert registry_gaps() == []
+    gaps = registry_gaps()
+    assert not gaps, "registered but missing:\n" + "\n".join(gaps)
 
 
 def test_every_analysis_module_section_and_notebook_is_registered() -> None:
@@ -206,7 +208,8 @@ def map_gaps() -> list[str]:
 
 
 def test_the_readme_layout_map_matches_the_tree() -> None:
-    assert map_gaps() == []
+    gaps = map_gaps()
+    assert not gaps, "\n".join(gaps)
 
 
 def test_the_map_test_names_a_module_the_readme_misses() -> None:

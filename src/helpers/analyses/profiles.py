@@ -8,6 +8,7 @@ share of member-years, which is the category's leaving rate divided by the overa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +107,7 @@ def member_years(members: pd.DataFrame, years: range) -> pd.DataFrame:
     return py
 
 
-def profile_table(py: pd.DataFrame, attribute: str, kinds: tuple[str, ...] = ATTRITION_EXITS) -> pd.DataFrame:
+def profile_table(py: pd.DataFrame, attribute: str, kinds: Sequence[str] = ATTRITION_EXITS) -> pd.DataFrame:
     """Leavers and member-years per category, shares, and the over-representation ratio with its 95% CI.
 
     The interval is Wilson's for the leaver share, divided by the member share; the member share is treated as
@@ -118,6 +119,7 @@ def profile_table(py: pd.DataFrame, attribute: str, kinds: tuple[str, ...] = ATT
         One row per category: ``category``, ``member_years``, a count per kind, ``leavers``, ``leaver_share``,
         ``member_share``, ``ratio``, ``ratio_low``, ``ratio_high``, ``rate_per_1000``, ``attribute``.
     """
+    kinds = list(kinds)
     left = py["exit_kind"].isin(kinds)
     table = (
         py.groupby(attribute)
@@ -169,12 +171,13 @@ def association(table: pd.DataFrame) -> Association:
 
 
 def adjusted_rate_ratios(
-    py: pd.DataFrame, kinds: tuple[str, ...] = ATTRITION_EXITS, attributes: tuple[str, ...] = MODEL_ATTRIBUTES
+    py: pd.DataFrame, kinds: Sequence[str] = ATTRITION_EXITS, attributes: tuple[str, ...] = MODEL_ATTRIBUTES
 ) -> pd.DataFrame:
     """Poisson regression of leaving on all attributes together (member-years as exposure): rate ratios, 95% CI.
 
     Member-years are grouped by covariate pattern first (same likelihood, far fewer rows).
     """
+    kinds = list(kinds)
     data = py.assign(left=py["exit_kind"].isin(kinds).astype(int), exposure=1)
     grouped = data.groupby(list(attributes), observed=True).agg(left=("left", "sum"), exposure=("exposure", "sum"))
     grouped = grouped.reset_index()

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from helpers.analyses.cohorts import CohortDifference, cohort_difference, retention_table
@@ -30,7 +32,7 @@ from helpers.errors import ProfilesError
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent, share
 from helpers.report.html import html_table, items, paragraph, say
-from helpers.report.plots import figure_html, ratio_forest
+from helpers.report.plots import PALETTE, figure_html, forest, textwrap_label
 from helpers.report.suppression import Suppressed, note, shown_table, suppress
 from helpers.text import both, t
 
@@ -405,4 +407,39 @@ def difference_sentence(result: CohortDifference, lang: str = "vi") -> str:
         statistic=number(result.statistic, lang, 1),
         df=result.degrees_of_freedom,
         p=p_value(result.p_value, lang),
+    )
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+
+def ratio_forest(
+    labels: list[str],
+    ratio: list[float],
+    low: list[float],
+    high: list[float],
+    lang: str = "vi",
+    simulated: bool = False,
+) -> plt.Figure:
+    """Over-representation ratios with 95% intervals on a log scale; 1 (equal shares) is marked."""
+
+    def log_scale(ax, ys) -> None:
+        ax.set_xscale("log")
+        ticks = [v for v in (0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20) if min(low) / 1.5 <= v <= max(high) * 1.5]
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+    return forest(
+        [textwrap_label(label_text) for label_text in labels],
+        ratio,
+        low,
+        high,
+        [PALETTE["removed"]] * len(labels),
+        1,
+        t("report.axis.ratio", lang),
+        lambda v, _: number(v, lang, 1 if v % 1 else 0),
+        row_height=0.5,
+        lang=lang,
+        simulated=simulated,
+        decorate=log_scale,
     )

@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
 
+from helpers.data.codes import label
 from helpers.data.terms import term_label
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, percent, signed_percent
 from helpers.report.html import html_table, paragraph
-from helpers.report.plots import figure_html, term_bars
+from helpers.report.plots import PALETTE, STYLE, figure_html, mark_simulated
 from helpers.text import t
 
 
@@ -108,3 +111,28 @@ class TermTableReport(AnalysisReport):
 
     def rule_section(self, heading: Heading | None = None) -> str:
         return self.section_heading("rule", heading) + paragraph(self.base.terms.rule(self.lang))
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+
+def term_bars(table: pd.DataFrame, kinds: list[str], lang: str = "vi", simulated: bool = False) -> plt.Figure:
+    """Grouped bars: each kind of exit per term, with the count written on each bar."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        width = 0.8 / len(kinds)
+        for i, kind in enumerate(kinds):
+            xs = [j + (i - (len(kinds) - 1) / 2) * width for j in range(len(table))]
+            values = table[kind].astype(float)
+            bars = ax.bar(
+                xs, values, width=width, color=PALETTE.get(kind, "#888888"), label=label("exit_kind", kind, lang)
+            )
+            ax.bar_label(bars, labels=[number(v, lang) for v in values], padding=2, fontsize=9)
+        ax.set_xticks(range(len(table)), [term_label(t) for t in table["term"]])
+        ax.set_ylabel(t("report.axis.members", lang))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        ax.legend(frameon=False, loc="upper left")
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig

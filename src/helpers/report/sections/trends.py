@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from helpers.analyses.funnel import funnel_curves, funnel_table
@@ -19,13 +21,14 @@ from helpers.analyses.trends import (
     rates,
     term_spans,
 )
+from helpers.data.codes import label
 from helpers.data.counts import counts_for_unit
 from helpers.data.terms import term_label, term_years
 from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent
 from helpers.report.html import escape, html_table, paragraph, say
-from helpers.report.plots import annual_trend, apc_forest, figure_html, funnel, projection_bars
+from helpers.report.plots import PALETTE, STYLE, figure_html, forest, mark_simulated
 from helpers.report.sections.term_table import TermTableReport
 from helpers.text import t
 
@@ -403,3 +406,125 @@ def _projection(
     target = Target(terms[-1], baseline_term, baseline_total, change, direction)
     fit = fit_trend(series, "indicator", spans)
     return project_term(fit, series, "indicator", term_years(province_terms, terms[-1]), target)
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+
+def _term_boundaries(ax, knots: tuple[int, ...]) -> None:
+    for knot in knots:
+        ax.axvline(knot + 0.5, color="#999999", linestyle="--", linewidth=0.8)
+
+
+def annual_trend(
+    yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang: str = "vi", simulated: bool = False
+) -> plt.Figure:
+    """Annual counts with the fitted line (top) and rates per 1,000 members (bottom), term boundaries dashed."""
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
+        for kind, fit in fits.items():
+            colour = PALETTE.get(kind, "#555555")
+            name = (
+                label("exit_kind", kind, lang)
+                if kind in PALETTE and kind != "total"
+                else t("report.terms.col_total", lang)
+            )
+            top.plot(yearly["year"], yearly[kind], "o", color=colour, label=name)
+            top.plot(fit.years, fit.fitted_counts(), "-", color=colour, alpha=0.8)
+            bottom.plot(yearly["year"], yearly[f"{kind}_rate"], "o-", color=colour, label=name)
+        for ax in (top, bottom):
+            _term_boundaries(ax, knots)
+            ax.yaxis.set_major_formatter(
+                matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0))
+            )
+        top.set_ylabel(t("report.axis.members", lang))
+        bottom.set_ylabel(t("report.axis.rate", lang))
+        bottom.set_xlabel(t("report.axis.year", lang))
+        bottom.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        top.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
+
+
+def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
+    """Annual percent change per term and series with 95% intervals; terms not fitted are left out."""
+    shown = apc[apc["fitted"]].reset_index(drop=True)
+    return forest(
+        [f"{term_label(row.term)} · {_series_label(row.series, lang)}" for row in shown.itertuples()],
+        shown["apc"],
+        shown["apc_low"],
+        shown["apc_high"],
+        [PALETTE.get(series, "#555555") for series in shown["series"]],
+        0,
+        t("report.axis.apc", lang),
+        lambda v, _: number(v, lang) + "%",
+        lang=lang,
+        simulated=simulated,
+    )
+
+
+def _series_label(series: str, lang: str) -> str:
+    return t("report.terms.col_total", lang) if series == "total" else label("exit_kind", series, lang)
+
+
+def funnel(table: pd.DataFrame, curves: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
+    """Each unit's rate against its size, with 95% and 99.8% limits around the overall rate; flagged units named."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        overall = float(table["overall_rate"].iloc[0])
+        ax.axhline(overall, color="#333333", linewidth=1)
+        for name, style in (("95", "--"), ("99.8", ":")):
+            for side in ("low", "high"):
+                ax.plot(
+                    curves["exposure"],
+                    curves[f"{side}_{name}"],
+                    style,
+                    color="#777777",
+                    linewidth=1,
+                    label=t(f"report.funnel.limit_{name.replace('.', '_')}", lang) if side == "low" else None,
+                )
+        colours = {"above": "#b03a2e", "below": "#2e6fb0", "warning": "#d68910", "within": "#555555"}
+        ax.scatter(table["exposure"], table["rate"], c=table["flag"].map(colours), zorder=3)
+        for row in table[table["flag"] != "within"].itertuples():
+            ax.annotate(row.unit_code, (row.exposure, row.rate), textcoords="offset points", xytext=(5, 4), fontsize=9)
+        ax.set_xlabel(t("report.axis.member_years", lang))
+        ax.set_ylabel(t("report.axis.rate", lang))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        ax.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
+
+
+def projection_bars(
+    baseline: float,
+    allowed: float,
+    observed: float,
+    expected: float,
+    low: float,
+    high: float,
+    labels: tuple[str, str, str],
+    lang: str = "vi",
+    simulated: bool = False,
+) -> plt.Figure:
+    """Previous term, the target, and the current term (observed + projected with its 95% interval)."""
+    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
+        fig, ax = plt.subplots(figsize=(7, 2.4))
+        ax.barh([2], [baseline], color="#999999")
+        ax.barh([0], [expected], color="#b03a2e", alpha=0.85)
+        ax.barh([0], [observed], color="#7b241c")
+        if high > low:
+            ax.errorbar(
+                [expected], [0], xerr=[[expected - low], [high - expected]], fmt="none", color="#000000", capsize=4
+            )
+        ax.axvline(allowed, color="#1e8449", linewidth=2)
+        ax.set_yticks([2, 1, 0], list(labels))
+        ax.text(allowed, 1, " " + number(allowed, lang), color="#1e8449", va="center")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        fig.tight_layout()
+        if simulated:
+            mark_simulated(fig, lang)
+    return fig
