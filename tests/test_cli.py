@@ -95,15 +95,16 @@ def test_check_published_bad_file_exits_two(run_cli, tmp_path: Path) -> None:
     assert code == 2 and "figures-x.csv" in err and "abc" in err
 
 
-def _exact_folder(tmp_path: Path, last_year: int = 2025) -> Path:
-    """An annual-counts file (province TN) whose rate grows exactly ×1.1, ×0.8, ×1.05 a year per term."""
+def _exact_folder(tmp_path: Path, last_year: int = 2025, province: str = "TN") -> Path:
+    """An annual-counts file (province TN) whose rate grows exactly ×1.1, ×0.8, ×1.05 a year per term; no member
+    asks to leave."""
     import numpy as np
 
     folder = tmp_path / "exact"
     folder.mkdir()
     (folder / "units.csv").write_text(
         "unit_code,name,parent_code,level,valid_from,valid_to,successor_code\n"
-        "TN,Tây Ninh (test),,province,2008-01-01,,\n",
+        f"{province},Tây Ninh (test),,province,2008-01-01,,\n",
         encoding="utf-8",
     )
     years = np.arange(2011, last_year + 1)
@@ -111,7 +112,7 @@ def _exact_folder(tmp_path: Path, last_year: int = 2025) -> Path:
     # Counts must be whole numbers (the contract says so): at 10^12 a year, rounding moves a rate by < 1e-12.
     counts = [int(round(c)) for c in 10**12 * np.concatenate([[1.0], np.cumprod(steps)])[: years.size]]
     pd.DataFrame(
-        {"unit_code": "TN", "year": years, "members_start": 10**15, "removed": counts, "asked_to_leave": 0}
+        {"unit_code": province, "year": years, "members_start": 10**15, "removed": counts, "asked_to_leave": 0}
     ).to_csv(folder / "annual_counts.csv", index=False)
     return folder
 
@@ -131,6 +132,7 @@ def test_trends_command_formats(run_cli, fmt: str) -> None:
     code, out, _ = run_cli("trends", "--format", fmt)
     assert code == 0
     assert "424" in out and "2015-2020" in out and "apc" in out
+    assert "family" in out and "dispersion" in out and "poisson" in out  # the model of each series
 
 
 def test_trends_command_reports_a_one_year_term_as_not_fitted(run_cli) -> None:
@@ -188,3 +190,144 @@ def test_profiles_on_aggregated_data_says_it_needs_members(run_cli, sample_copy:
     (sample_copy / "members.csv").unlink()
     code, _, err = run_cli("profiles", "--data", sample_copy)
     assert code == 2 and "members" in err and "Traceback" not in err
+
+
+# --- the holes of issue 12 ----------------------------------------------------------------------------------
+
+
+def _json_trends(run_cli, *args) -> tuple[dict, str]:
+    import json
+
+    code, out, err = run_cli("trends", "--format", "json", *args)
+    assert code == 0, err
+    return json.loads(out), err
+
+
+def test_trends_command_reports_a_kind_with_no_exits_and_fits_the_others(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path)  # asked_to_leave is 0 in every year
+    tables, err = _json_trends(run_cli, "--data", folder, "--unit", "TN")
+    apc = pd.DataFrame(tables["apc"])
+    for series in ("removed", "total"):
+        rows = apc[apc["series"] == series]
+        assert rows["apc"].tolist() == pytest.approx([10.0, -20.0, 5.0], abs=1e-6)
+        assert rows["fitted"].all() and not rows["no_exits"].any()
+    none = apc[apc["series"] == "asked_to_leave"]
+    assert none["term"].tolist() == ["2010-2015", "2015-2020", "2020-2025"]
+    assert not none["fitted"].any() and none["no_exits"].all() and none["apc"].isna().all()
+    models = pd.DataFrame(tables["models"]).set_index("series")
+    removed = int(pd.read_csv(folder / "annual_counts.csv")["removed"].sum())
+    assert models.loc["removed", "exits"] == removed and models.loc["asked_to_leave", "exits"] == 0
+    assert models.loc["removed", "family"] == "poisson" and models.loc["removed", "scale"] == 1.0
+    assert models.loc["removed", "dispersion"] == pytest.approx(0, abs=1e-6)  # noise-free counts
+    assert models.loc["asked_to_leave", "family"] == "none" and pd.isna(models.loc["asked_to_leave", "dispersion"])
+    assert {k["series"] for k in tables["knot_tests"]} == {"removed", "total"}
+    assert (
+        "Chuỗi asked_to_leave: không có trường hợp nào trong các năm 2011–2025, không ước lượng xu hướng"
+        " / Series asked_to_leave: no exits in 2011–2025, no trend fitted" in err
+    )
+
+
+def test_trends_command_prints_the_family_and_dispersion_of_each_series(run_cli) -> None:
+    from helpers.report.sections.trends import TrendsReport
+
+    tables, _ = _json_trends(run_cli)
+    models = pd.DataFrame(tables["models"]).set_index("series")
+    report = TrendsReport.build(
+        str(sample_dir()), "SIM", ["2010-2015", "2015-2020", "2020-2025"], ["removed", "asked_to_leave"], -1, 0, "vi"
+    )
+    assert models.index.tolist() == ["removed", "asked_to_leave", "total"]
+    for series, fit in report.fits.items():
+        assert models.loc[series, "family"] == fit.family == "poisson"
+        assert models.loc[series, "dispersion"] == pytest.approx(fit.dispersion) and models.loc[series, "scale"] == 1
+    assert models["exits"].tolist() == [947, 498, 1445]
+
+
+def test_trends_command_without_members_at_the_start_exits_two_naming_column_and_unit(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path)
+    counts = pd.read_csv(folder / "annual_counts.csv")
+    counts.drop(columns="members_start").to_csv(folder / "annual_counts.csv", index=False)
+    code, out, err = run_cli("trends", "--data", folder, "--unit", "TN")
+    assert code == 2 and out == ""
+    assert "Đơn vị TN không có số liệu ở cột members_start (số đảng viên đầu năm)" in err
+    assert "Unit TN has no data in column members_start (members at the start of the year)" in err
+    assert "ZeroDivisionError" not in err and "Traceback" not in err
+
+
+def test_trends_command_notes_years_outside_every_term(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path)
+    counts = pd.read_csv(folder / "annual_counts.csv")
+    pd.concat([counts.head(1).assign(year=2010), counts]).to_csv(folder / "annual_counts.csv", index=False)
+    tables, err = _json_trends(run_cli, "--data", folder, "--unit", "TN", "--kinds", "removed")
+    assert (
+        "Nằm ngoài mọi nhiệm kỳ đã khai báo cho tỉnh (các nhiệm kỳ gồm các năm 2011–2030) nên không được tính vào số "
+        "liệu theo nhiệm kỳ và xu hướng từng nhiệm kỳ: năm 2010. / Outside every term configured for the province "
+        "(the terms cover 2011–2030), and so not counted in the term totals or the trend per term: 2010." in err
+    )
+    # 2010 changes nothing that is counted by term
+    apc = pd.DataFrame(tables["apc"]).query("series == 'removed'")
+    assert apc["apc"].tolist() == pytest.approx([10.0, -20.0, 5.0], abs=1e-6)
+    assert pd.DataFrame(tables["terms"])["first_year"].tolist() == [2011, 2016, 2021]
+    _, err = _json_trends(run_cli, "--kinds", "removed")
+    assert "Nằm ngoài" not in err  # the default data has none
+
+
+def test_trends_command_reads_the_data_folders_own_terms(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path, province="XA")  # a province config/terms.toml does not know
+    code, _, err = run_cli("trends", "--data", folder, "--unit", "XA", "--kinds", "removed")
+    assert code == 2 and "XA" in err and "terms.toml" in err and "Traceback" not in err
+    (folder / "terms.toml").write_text(
+        "".join(
+            f'[[term]]\nprovince_code = "XA"\nlabel = "{a}-{b}"\nstart_year = {a}\nend_year = {b}\n'
+            for a, b in ((2010, 2015), (2015, 2020), (2020, 2025))
+        ),
+        encoding="utf-8",
+    )
+    tables, _ = _json_trends(run_cli, "--data", folder, "--unit", "XA", "--kinds", "removed")
+    apc = pd.DataFrame(tables["apc"]).query("series == 'removed'")
+    assert apc["apc"].tolist() == pytest.approx([10.0, -20.0, 5.0], abs=1e-6)
+
+
+def test_validate_checks_a_data_folders_terms_file(run_cli, tmp_path: Path) -> None:
+    folder = _exact_folder(tmp_path)
+    (folder / "terms.toml").write_text(
+        '[[term]]\nprovince_code = "TN"\nlabel = "2010-2015"\nstart_year = 2010\nend_year = 2015\n'
+        '[[term]]\nprovince_code = "TN"\nlabel = "2016-2020"\nstart_year = 2016\nend_year = 2020\n',
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("validate", folder)
+    assert code == 2 and "terms.toml" in err and "1 lỗi dữ liệu / 1 data problems" in err
+
+
+# --- output piped into `head` and closed early --------------------------------------------------------------
+
+
+def _helpers(*args, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "helpers", *map(str, args)], **kwargs)
+
+
+def test_validate_piped_into_a_closed_pipe_still_exits_two(sample_copy: Path) -> None:
+    import subprocess
+
+    counts = pd.read_csv(sample_copy / "annual_counts.csv", dtype=str)
+    counts.assign(removed="-1", asked_to_leave="-1").to_csv(sample_copy / "annual_counts.csv", index=False)
+    # like `validate DIR 2>&1 | head -n 1`: ~400 problems, far more than a pipe buffers, so the writes after the
+    # reader has gone fail
+    proc = _helpers("validate", sample_copy, "--max-problems", 10000, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    first = proc.stdout.readline().decode("utf-8")
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 2
+    assert "annual_counts.csv" in first
+
+
+def test_trends_piped_into_a_closed_pipe_exits_zero_without_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+
+    folder = _exact_folder(tmp_path)
+    proc = _helpers("trends", "--data", folder, "--unit", "TN", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=300) == 0
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipeError" not in err

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.data.contracts import CONTRACTS, ContractError, enforce, header_key
+from helpers.data.contracts import (
+    CONTRACTS,
+    READING_RULES,
+    ContractError,
+    Problem,
+    enforce,
+    enforce_with_rows,
+    header_key,
+)
 from helpers.data.datasets import load_table
 from helpers.paths import sample_dir
 
@@ -423,3 +431,66 @@ def test_screening_columns_given_alone_are_not_judged_against_each_other() -> No
     enforce(
         pd.DataFrame([_management(screened=None, screened_monitored=None)]), CONTRACTS["member_management"], "t.csv"
     )
+
+
+# --- issue 12: the file rows of records that are not contiguous -------------------------------------------------
+
+
+def test_messages_name_the_file_rows_given_for_each_record() -> None:
+    raw = pd.concat(
+        [_counts_raw(), _counts_raw(unit_code="D02", removed="-1", members_end="103"), _counts_raw(unit_code="D03")]
+    )
+    with pytest.raises(ContractError) as err:
+        enforce(raw.reset_index(drop=True), CONTRACTS["annual_counts"], "bieu.xlsx", rows=(8, 12, 13))
+    [problem] = err.value.problems
+    assert (problem.rule, problem.row, problem.column) == ("minimum", 12, "removed")
+    assert problem.message("vi").startswith("Tệp bieu.xlsx, dòng 12, cột removed: giá trị '-1'")
+    assert problem.message("en").startswith("File bieu.xlsx, row 12, column removed: value '-1'")
+
+
+def test_enforce_with_rows_keeps_the_file_row_of_each_kept_record() -> None:
+    raw = pd.concat([_counts_raw(), _counts_raw(unit_code="D02"), _counts_raw(unit_code="D03")], ignore_index=True)
+    frame, rows = enforce_with_rows(raw, CONTRACTS["annual_counts"], "t.csv", rows=(8, 12, 13), units={"D01", "D03"})
+    assert frame["unit_code"].tolist() == ["D01", "D03"] and rows == (8, 13)
+    assert enforce(raw, CONTRACTS["annual_counts"], "t.csv", first_row=1)["unit_code"].tolist() == ["D01", "D02", "D03"]
+    with pytest.raises(ValueError):
+        enforce(raw, CONTRACTS["annual_counts"], "t.csv", rows=(8, 12))
+
+
+def test_a_table_without_records_is_typed_empty_here_and_refused_where_files_load(tmp_path) -> None:
+    assert enforce(_counts_raw().iloc[:0], CONTRACTS["annual_counts"], "t.csv").empty  # importers check empty sheets
+    path = tmp_path / "annual_counts.csv"
+    path.write_text("unit_code,year,removed\n", encoding="utf-8")
+    with pytest.raises(ContractError) as err:
+        load_table(path)
+    assert [(p.rule, p.column) for p in err.value.problems] == [
+        ("missing_column", "asked_to_leave"),
+        ("no_records", None),
+    ]
+    assert (
+        err.value.problems[1]
+        .message("vi")
+        .endswith("annual_counts.csv: bảng annual_counts không có dòng dữ liệu nào, chỉ có dòng tiêu đề")
+    )
+    assert (
+        err.value.problems[1]
+        .message("en")
+        .endswith("annual_counts.csv: the annual_counts table has no records, only its header")
+    )
+
+
+def test_every_reading_problem_has_its_text_in_both_languages() -> None:
+    detail = {
+        "suffixes": ".csv",
+        "table": "members",
+        "last": 30,
+        "expected": "member_id",
+        "seen": "1: 'x'",
+        "found": 3,
+        "files": "a.csv, a.xlsx",
+    }
+    for rule in READING_RULES:
+        problem = Problem("a.csv", rule, column="c", row=4, detail=detail)
+        vi, en = problem.message("vi"), problem.message("en")
+        assert vi.startswith("Tệp a.csv, dòng 4, cột c: ") and en.startswith("File a.csv, row 4, column c: ")
+        assert "{" not in vi + en and vi != en, rule

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+import xlwt
 
 from helpers.data.contracts import ContractError
 from helpers.data.counts import annual_counts_from_members
@@ -234,3 +236,111 @@ def test_new_tables_are_recognised_by_name_or_headers() -> None:
         == "quality_ratings"
     )
     assert detect_table(Path("x.csv"), ["Mã đơn vị", "Năm", "Số đảng viên", "Đảng viên 76"]) == "member_management"
+
+
+# --- issue 12: a province's own files in a data folder -------------------------------------------------------------
+
+
+def _as_form(frame: pd.DataFrame, path: Path) -> dict[tuple[str, int], int]:
+    """Write a table as a district office's XLSX form (title rows, STT column, column numbers, totals row, signature
+    footer); returns the file row of each (unit_code, year)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["ĐẢNG BỘ TỈNH MẪU"])
+    sheet.append(["BAN TỔ CHỨC"])
+    sheet.append(["BÁO CÁO SỐ LIỆU ĐẢNG VIÊN"])
+    sheet.append(["STT", *frame.columns])
+    sheet.append(["A", *[f"({k})" for k in range(1, len(frame.columns) + 1)]])
+    rows = {}
+    for n, record in enumerate(frame.itertuples(index=False), start=1):
+        sheet.append([n, *[None if pd.isna(v) else (int(v) if str(v).isdigit() else v) for v in record]])
+        rows[(record.unit_code, int(record.year))] = sheet.max_row
+    sheet.append(["Tổng cộng", None, None, *[int(frame[c].astype(int).sum()) for c in frame.columns[2:]]])
+    sheet.append([])
+    sheet.append([None, None, None, None, "Tỉnh Mẫu, ngày 15 tháng 01 năm 2025"])
+    sheet.append([None, "NGƯỜI LẬP BIỂU", None, None, "TRƯỞNG BAN"])
+    workbook.save(path)
+    return rows
+
+
+def test_a_form_in_a_data_folder_loads_as_its_csv(sample_copy: Path) -> None:
+    (sample_copy / "members.csv").unlink()
+    (sample_copy / "survey.csv").unlink()
+    given = load_dataset(sample_copy).annual_counts
+    counts = pd.read_csv(sample_copy / "annual_counts.csv", dtype=str)
+    (sample_copy / "annual_counts.csv").unlink()
+    _as_form(counts, sample_copy / "annual_counts.xlsx")
+    pd.testing.assert_frame_equal(load_dataset(sample_copy).annual_counts, given)
+
+
+def test_an_unknown_unit_in_a_form_names_its_row_in_the_file(sample_copy: Path) -> None:
+    (sample_copy / "members.csv").unlink()
+    (sample_copy / "survey.csv").unlink()
+    counts = pd.read_csv(sample_copy / "annual_counts.csv", dtype=str)
+    counts.loc[5, "unit_code"] = "Z9"
+    (sample_copy / "annual_counts.csv").unlink()
+    rows = _as_form(counts, sample_copy / "annual_counts.xlsx")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    row = rows[("Z9", int(counts.loc[5, "year"]))]
+    assert row == 6 + 5  # three title rows, the header and the column numbers above the first record (row 6)
+    found = [(p.rule, p.row, p.column, p.value) for p in err.value.problems]
+    assert found == [("unknown_unit", row, "unit_code", "Z9")]
+    assert f"annual_counts.xlsx, dòng {row}, cột unit_code" in err.value.problems[0].message("vi")
+    assert f"annual_counts.xlsx, row {row}, column unit_code" in err.value.problems[0].message("en")
+
+
+def test_an_xls_units_table_is_read_not_skipped(sample_copy: Path, sample) -> None:
+    units = pd.read_csv(sample_copy / "units.csv", dtype=str, keep_default_na=False)
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("units")
+    for r, row in enumerate([list(units.columns), *units.to_numpy().tolist()]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    workbook.save(str(sample_copy / "units.xls"))
+    (sample_copy / "units.csv").unlink()
+    data = load_dataset(sample_copy)
+    pd.testing.assert_frame_equal(data.units, sample.units)
+    assert sample_copy / "units.xls" in data.files
+
+
+def test_a_header_only_members_file_is_refused_by_name(sample_copy: Path, run_cli) -> None:
+    path = sample_copy / "members.csv"
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    assert [(p.rule, p.file.endswith("members.csv")) for p in err.value.problems] == [("no_records", True)]
+    code, _, out = run_cli("validate", sample_copy)
+    assert code == 2 and "Traceback" not in out and "NaN" not in out
+    assert "members.csv: bảng members không có dòng dữ liệu nào" in out
+    assert "members.csv: the members table has no records, only its header" in out
+
+
+def test_a_file_no_reader_reads_is_named_not_skipped(sample_copy: Path, run_cli) -> None:
+    (sample_copy / "units.csv").rename(sample_copy / "units.numbers")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    [problem] = err.value.problems  # and not "units.csv: missing", a file that is not there
+    assert problem.rule == "unsupported_file" and problem.file.endswith("units.numbers")
+    code, _, out = run_cli("validate", sample_copy)
+    assert code == 2 and "units.numbers: không đọc được loại tệp này" in out and "units.csv" not in out
+
+
+def test_two_files_for_one_table_are_both_named(sample_copy: Path) -> None:
+    pd.read_csv(sample_copy / "targets.csv", dtype=str).to_excel(sample_copy / "targets.xlsx", index=False)
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    assert [(p.rule, Path(p.file).name) for p in err.value.problems] == [
+        ("same_table", "targets.csv"),
+        ("same_table", "targets.xlsx"),
+    ]
+    assert "targets.csv, targets.xlsx" in err.value.problems[0].message("en")
+
+
+def test_an_unreadable_workbook_in_a_folder_is_named(sample_copy: Path, run_cli) -> None:
+    (sample_copy / "survey.csv").unlink()
+    (sample_copy / "survey.xls").write_bytes(b"not a workbook at all")
+    with pytest.raises(ContractError) as err:
+        load_dataset(sample_copy)
+    assert [(p.rule, Path(p.file).name) for p in err.value.problems] == [("unreadable", "survey.xls")]
+    assert run_cli("validate", sample_copy)[0] == 2

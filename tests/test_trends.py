@@ -11,6 +11,7 @@ from scipy import stats
 
 from helpers.analyses.trends import (
     MIN_YEARS_PER_TERM,
+    NO_EXITS,
     TrendError,
     check_series,
     fit_trend,
@@ -179,3 +180,166 @@ def test_term_table_carries_the_average_annual_rate(sample) -> None:
     assert row["total_rate"] == 662 / row["member_years"] * 1000
     years = report.yearly[report.yearly["year"].between(2016, 2020)]
     assert row["member_years"] == years["members_start"].sum()
+
+
+# --- the holes of issue 12 ----------------------------------------------------------------------------------
+
+
+def _counts_only(folder) -> pd.DataFrame:
+    """Make a data folder hold annual counts only (the default's file has the counts its registry gives)."""
+    (folder / "members.csv").unlink()
+    return pd.read_csv(folder / "annual_counts.csv")
+
+
+@pytest.fixture(scope="module")
+def default_report() -> TrendsReport:
+    return TrendsReport.build("data/sample", "SIM", TERMS, KINDS, -1.0, 0, "vi")
+
+
+def test_a_series_with_no_exits_is_reported_not_fitted(sim_terms) -> None:
+    data = exact_series().assign(none=0.0)
+    spans = term_spans(data["year"], sim_terms, TERMS)
+    fit = fit_trend(data, "none", spans)
+    assert not fit.fitted and fit.family == NO_EXITS
+    assert fit.model() == {
+        "series": "none",
+        "first_year": 2011,
+        "last_year": 2025,
+        "exits": 0,
+        "family": "none",
+        "dispersion": pytest.approx(float("nan"), nan_ok=True),
+        "scale": pytest.approx(float("nan"), nan_ok=True),
+    }
+    apc = fit.apc()
+    assert apc["term"].tolist() == TERMS
+    assert (~apc["fitted"]).all() and apc["no_exits"].all() and apc["apc"].isna().all()
+    assert fit.knot_tests().empty and list(fit.knot_tests().columns)[:2] == ["series", "knot"]
+    assert np.isnan(fit.aapc(2011, 2025)["apc"])
+    assert fit.fitted_counts().tolist() == [0.0] * 15  # none expected, so a projection adds none
+    # a fitted series beside it is untouched
+    other = fit_trend(data, "x", spans)
+    assert other.fitted and not other.apc()["no_exits"].any()
+    assert other.apc()["apc"].to_numpy() == pytest.approx([50.0, -25.0, 25.0], abs=1e-6)
+
+
+def test_report_with_a_kind_that_never_happens_says_so_and_fits_the_others(sample_copy, sample, sim_terms) -> None:
+    counts = _counts_only(sample_copy)
+    counts.assign(other_exit=counts["other_exit"] + counts["asked_to_leave"], asked_to_leave=0).to_csv(
+        sample_copy / "annual_counts.csv", index=False
+    )
+    report = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "vi")
+    assert not report.fits["asked_to_leave"].fitted and report.fits["removed"].fitted
+    # removed, and the total (now removed alone), are fitted exactly as on the default data
+    yearly = check_series(counts_for_unit(sample.annual_counts, sample.units, "SIM"), "SIM")
+    expected = fit_trend(yearly, "removed", term_spans(yearly["year"], sim_terms, TERMS)).apc()["apc"].to_numpy()
+    for series in ("removed", "total"):
+        assert report.apc.loc[report.apc["series"] == series, "apc"].to_numpy() == pytest.approx(expected)
+    assert report.knots_tested["series"].tolist() == ["removed", "removed", "total", "total"]
+    text = _text(report.apc_section())
+    assert (
+        "Không có đảng viên nào ra khỏi Đảng theo hình thức này trong các năm 2011–2025, nên không ước lượng xu hướng "
+        "của tỷ lệ đảng viên xin ra khỏi Đảng." in text
+    )
+    assert "Trong nhiệm kỳ 2010–2015, tỷ lệ đảng viên xin ra khỏi Đảng" not in text
+    assert (
+        "Trong nhiệm kỳ 2020–2025, tỷ lệ đảng viên bị xóa tên giảm bình quân 27,0%/năm (KTC 95%: 22,2–31,5%)." in text
+    )
+    dispersion = report.fits["removed"].dispersion  # the family sentence, from the fitted series only
+    assert f"Số liệu không phân tán quá mức (hệ số phân tán {dispersion:.2f}".replace(".", ",") in text
+    report.annual_section()  # the figure draws no trend line for the series with none, and does not fail
+    assert report.projection is not None and report.projection.target.baseline_total == 424
+    en = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "en")
+    assert (
+        "No members left this way in 2011–2025, so no trend is fitted for the rate of members who asked to leave."
+        in (_text(en.apc_section()))
+    )
+
+
+def test_without_members_at_the_start_the_trend_model_refuses_naming_column_and_unit(sample_copy) -> None:
+    counts = _counts_only(sample_copy)
+    counts.drop(columns="members_start").to_csv(sample_copy / "annual_counts.csv", index=False)
+    with pytest.raises(TrendError) as err:
+        TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "vi")
+    message = str(err.value)
+    assert "Đơn vị SIM không có số liệu ở cột members_start (số đảng viên đầu năm)" in message
+    assert "Unit SIM has no data in column members_start (members at the start of the year)" in message
+    counts.assign(members_start=counts["members_start"].where(counts["year"] != 2013)).to_csv(
+        sample_copy / "annual_counts.csv", index=False
+    )
+    with pytest.raises(TrendError, match="members_start") as err:
+        TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "en")
+    assert "Unit SIM lacks members_start (members at the start of the year) for 2013" in str(err.value)
+
+
+def test_fit_trend_refuses_a_frame_without_exposure(sim_terms) -> None:
+    data = exact_series()
+    spans = term_spans(data["year"], sim_terms, TERMS)
+    for frame in (data.drop(columns="members_start"), data.assign(members_start=0.0)):
+        with pytest.raises(TrendError, match="members_start") as err:
+            fit_trend(frame, "x", spans)
+        assert "Series 'x'" in str(err.value) and "Chuỗi 'x'" in str(err.value)
+
+
+def test_years_outside_every_term_are_named_not_dropped_in_silence(sample_copy, default_report) -> None:
+    counts = _counts_only(sample_copy)
+    pd.concat([counts[counts["year"] == 2011].assign(year=2010), counts]).to_csv(
+        sample_copy / "annual_counts.csv", index=False
+    )
+    report = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "vi")
+    assert report.outside_years == (2010,) and default_report.outside_years == ()
+    assert report.yearly["year"].min() == 2010  # shown year by year
+    # … and counted in no term: the term table and the trends are those of 2011-2025
+    assert report.base.table["total"].tolist() == [428, 662, 355]
+    assert report.apc["apc"].to_numpy() == pytest.approx(default_report.apc["apc"].to_numpy())
+    sentence = (
+        "Nằm ngoài mọi nhiệm kỳ đã khai báo cho tỉnh (các nhiệm kỳ gồm các năm 2011–2030) nên không được tính vào số "
+        "liệu theo nhiệm kỳ và xu hướng từng nhiệm kỳ: năm 2010."
+    )
+    assert sentence in _text(report.terms_section()) and sentence in _text(report.annual_section())
+    assert "Nằm ngoài mọi nhiệm kỳ" not in _text(default_report.terms_section())
+
+
+def test_the_trends_use_the_data_folders_terms(sample_copy) -> None:
+    _counts_only(sample_copy)
+    (sample_copy / "terms.toml").write_text(
+        "".join(
+            f'[[term]]\nprovince_code = "SIM"\nlabel = "{a}-{b}"\nstart_year = {a}\nend_year = {b}\n'
+            for a, b in ((2010, 2016), (2016, 2021), (2021, 2026))
+        ),
+        encoding="utf-8",
+    )
+    own = ["2010-2016", "2016-2021", "2021-2026"]
+    report = TrendsReport.build(str(sample_copy), "SIM", own, KINDS, -1.0, 0, "en")
+    assert [(s.first_year, s.last_year, s.years_observed) for s in report.spans] == [
+        (2011, 2016, 6),
+        (2017, 2021, 5),
+        (2022, 2026, 4),
+    ]
+    assert report.fits["total"].knots == (2016, 2021)
+    assert report.base.table["total"].tolist() == [533, 677, 235]
+    assert "In the 2016–2021 term" in _text(report.apc_section())
+    assert report.outside_years == ()
+
+
+def test_the_default_report_has_no_years_outside_terms_and_every_series_fitted(default_report) -> None:
+    assert default_report.outside_years == ()
+    assert all(fit.fitted for fit in default_report.fits.values())
+    assert {fit.family for fit in default_report.fits.values()} == {"poisson"}
+
+
+def test_a_target_on_a_kind_that_never_happens_is_projected_at_none(sample_copy) -> None:
+    counts = _counts_only(sample_copy)
+    counts.assign(other_exit=counts["other_exit"] + counts["asked_to_leave"], asked_to_leave=0).to_csv(
+        sample_copy / "annual_counts.csv", index=False
+    )
+    targets = pd.read_csv(sample_copy / "targets.csv")
+    targets.assign(indicator="asked_to_leave").to_csv(sample_copy / "targets.csv", index=False)
+    report = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 2023, "en")
+    p = report.projection
+    assert (p.target.baseline_total, p.observed_total, p.years_projected) == (0, 0, (2024, 2025))
+    assert (p.expected_total, p.low, p.high, p.status) == (0.0, 0.0, 0.0, "on_track")
+    assert "the whole term is projected at 0 (95% prediction interval 0–0), within the allowed 0" in _text(
+        report.target_section()
+    )
+    done = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "en")
+    assert done.projection.status == "met" and "(a fall of –)" in _text(done.target_section())

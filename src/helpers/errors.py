@@ -30,6 +30,11 @@ class ContractError(BadInput):
         super().__init__("\n".join(str(p) for p in problems[:20]))
 
 
+class FormError(ContractError):
+    """Forms (Biểu 1 sheets) that break their checks; each problem names file, sheet, row label and cell
+    (see :class:`helpers.data.importers.bieu1.FormProblem`)."""
+
+
 class UnknownUnit(BadInput):
     """A unit code that is not in the units table; the message lists the codes that are."""
 
@@ -44,6 +49,11 @@ class ParameterError(BadInput):
 
 class FiguresError(BadInput):
     """A published-figures file that cannot be checked; the message names file, row, column and value."""
+
+
+class TermsError(BadInput):
+    """A congress-terms file (config/terms.toml or a data folder's terms.toml) that cannot be used; the message
+    names the file and why."""
 
 
 class TrendError(BadInput):
@@ -67,6 +77,10 @@ class TooFewBranches(BadInput):
             f"only {usable} of {surveyed} surveyed branches have ratings, members and exits; "
             f"the branch model needs at least {needed}"
         )
+
+
+class HeaderNotFound(BadInput):
+    """No row of a sheet holds a mapping's column headers; the message names the rows looked at."""
 
 
 class PlanError(BadInput):

@@ -58,6 +58,12 @@ def terms_file() -> Path:
     return config_dir() / "terms.toml"
 
 
+def data_terms_file(data_folder: str | Path) -> Path:
+    """A data folder's own congress terms (same format as :func:`terms_file`); where it exists it takes precedence
+    over the config for the provinces it defines."""
+    return resolve_data_path(data_folder) / "terms.toml"
+
+
 def notebooks_dir() -> Path:
     return REPO_ROOT / "notebooks"
 

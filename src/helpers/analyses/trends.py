@@ -2,7 +2,9 @@
 
 The model is joinpoint-style: log E[count] = log(members at the start of the year) + b0 + b1·(y − y0)
 + Σ c_k·(y − knot_k)+, with knots fixed at the last calendar year of each term, so each term has its own slope
-and the line is continuous. Poisson by default; quasi-Poisson when the data are over-dispersed (rule below).
+and the line is continuous. Poisson by default; quasi-Poisson when the data are over-dispersed (rule below). A
+series with no exits in any year of the fitted terms has no trend to fit: it is reported as such (family
+``NO_EXITS``), not fitted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from helpers.errors import TrendError
 
 MIN_YEARS_PER_TERM = 3  # a slope from fewer years says more about one odd year than about a trend
 DISPERSION_THRESHOLD = 1.5  # Pearson χ²/df above this: variance clearly exceeds the Poisson mean
+NO_EXITS = "none"  # the family of a series with no exits in any fitted year: no model is fitted
+EXPOSURE = "members_start"  # the model's exposure: members at the start of the year
 Z95 = stats.norm.ppf(0.975)
 
 
@@ -63,9 +67,13 @@ def check_series(yearly: pd.DataFrame, unit: str) -> pd.DataFrame:
     missing = sorted(set(range(ordered["year"].min(), ordered["year"].max() + 1)) - set(ordered["year"]))
     if missing:
         raise TrendError(both("trends.error.missing_years", unit=unit, years=", ".join(map(str, missing))))
-    if "members_start" not in ordered or ordered["members_start"].isna().any():
-        raise TrendError(both("trends.error.no_exposure", unit=unit))
-    empty = ordered.loc[ordered["members_start"] <= 0, "year"]
+    if EXPOSURE not in ordered or ordered[EXPOSURE].isna().all():
+        raise TrendError(both("trends.error.no_exposure", unit=unit, column=EXPOSURE))
+    lacking = ordered.loc[ordered[EXPOSURE].isna(), "year"]
+    if not lacking.empty:
+        years = ", ".join(map(str, lacking))
+        raise TrendError(both("trends.error.no_exposure_years", unit=unit, column=EXPOSURE, years=years))
+    empty = ordered.loc[ordered[EXPOSURE] <= 0, "year"]
     if not empty.empty:
         raise TrendError(both("trends.error.no_members", unit=unit, year=int(empty.iloc[0])))
     return ordered
@@ -105,6 +113,31 @@ class TrendFit:
     params: np.ndarray
     cov: np.ndarray
 
+    @property
+    def fitted(self) -> bool:
+        """False for a series with no exits in any fitted year: nothing was fitted, no trend is stated."""
+        return self.family != NO_EXITS
+
+    @property
+    def scale(self) -> float:
+        """The dispersion the standard errors were computed with: 1 for Poisson, the estimate for quasi-Poisson."""
+        if not self.fitted:
+            return float("nan")
+        return self.dispersion if self.family == "quasi_poisson" else 1.0
+
+    def model(self) -> dict:
+        """What was fitted to the series: its exits over the fitted years, the family, the estimated dispersion
+        (Pearson χ²/df) and the scale used (see :attr:`scale`)."""
+        return {
+            "series": self.series,
+            "first_year": int(self.years.min()),
+            "last_year": int(self.years.max()),
+            "exits": int(self.counts.sum()),
+            "family": self.family,
+            "dispersion": self.dispersion,
+            "scale": self.scale,
+        }
+
     def _segment_contrast(self, j: int) -> np.ndarray:
         c = np.zeros(len(self.params))
         c[1] = 1.0
@@ -115,8 +148,10 @@ class TrendFit:
         return float(contrast @ self.params), float(np.sqrt(contrast @ self.cov @ contrast))
 
     def apc(self) -> pd.DataFrame:
-        """Annual percent change per term, 100·(exp(slope) − 1), with its 95% CI; short terms not fitted."""
+        """Annual percent change per term, 100·(exp(slope) − 1), with its 95% CI; short terms not fitted, and no
+        term of a series with no exits (``no_exits``)."""
         rows, j = [], 0
+        nothing = dict.fromkeys(("slope", "se", "apc", "apc_low", "apc_high"), float("nan"))
         for span in self.spans:
             row = {
                 "series": self.series,
@@ -124,12 +159,14 @@ class TrendFit:
                 "first_year": span.first_year,
                 "last_year": span.last_year,
                 "years_observed": span.years_observed,
-                "fitted": span.fitted,
+                "fitted": span.fitted and self.fitted,
+                "no_exits": not self.fitted,
+                **nothing,
             }
-            if span.fitted:
+            if row["fitted"]:
                 slope, se = self._estimate(self._segment_contrast(j))
                 row |= {"slope": slope, "se": se, **_percent(slope, se)}
-                j += 1
+            j += span.fitted
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -141,13 +178,13 @@ class TrendFit:
         for y in range(first_year, last_year):
             weights[sum(y >= k for k in self.knots)] += 1
         contrast = sum(w * self._segment_contrast(j) for j, w in enumerate(weights)) / weights.sum()
-        slope, se = self._estimate(contrast)
+        slope, se = self._estimate(contrast) if self.fitted else (float("nan"), float("nan"))
         return {"first_year": first_year, "last_year": last_year, "slope": slope, "se": se, **_percent(slope, se)}
 
     def knot_tests(self) -> pd.DataFrame:
         """Wald test that the slope changes at each knot (H0: the next term continues the previous trend)."""
         rows = []
-        for k, knot in enumerate(self.knots):
+        for k, knot in enumerate(self.knots if self.fitted else ()):
             change, se = self.params[2 + k], float(np.sqrt(self.cov[2 + k, 2 + k]))
             z = change / se
             rows.append(
@@ -160,11 +197,14 @@ class TrendFit:
                     "p_value": float(2 * stats.norm.sf(abs(z))),
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["series", "knot", "slope_change", "se", "z", "p_value"])
 
     def expected(self, years: np.ndarray, exposure: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
         """Expected counts for given years and exposures; with ``params`` (draws × coefficients), one column per
-        draw."""
+        draw. A series with no exits is expected to have none (the rate's estimate is 0)."""
+        if not self.fitted:
+            shape = (len(years),) if params is None else (len(years), len(params))
+            return np.zeros(shape)
         x = design(years, self.origin, self.knots)
         offset = np.log(np.asarray(exposure, dtype=float))
         if params is None:
@@ -189,7 +229,9 @@ def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> Trend
     Years of terms with fewer than ``MIN_YEARS_PER_TERM`` observed years are left out and those terms are reported
     as not fitted. Decision rule for over-dispersion: fit Poisson; if the Pearson χ² divided by the residual
     degrees of freedom exceeds ``DISPERSION_THRESHOLD``, refit as quasi-Poisson (same estimates, standard errors
-    multiplied by the square root of that ratio).
+    multiplied by the square root of that ratio). A series with no exits in any of those years is not fitted
+    (there is no rate whose change could be estimated; the Poisson estimate sits on the boundary): the fit has
+    family ``NO_EXITS``, no slopes, and expects no exits.
     """
     from helpers.text import both
 
@@ -200,11 +242,28 @@ def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> Trend
     data = yearly[(yearly["year"] >= first) & (yearly["year"] <= last)]
     data = data[data["year"].isin([y for s in fitted_spans for y in range(s.first_year, s.last_year + 1)])]
     knots = tuple(s.last_year for s in fitted_spans[:-1])
+    if EXPOSURE not in data or data[EXPOSURE].isna().any() or (data[EXPOSURE] <= 0).any():
+        raise TrendError(both("trends.error.no_exposure_series", series=series, column=EXPOSURE))
     years = data["year"].to_numpy(dtype=int)
     counts = data[series].to_numpy(dtype=float)
-    exposure = data["members_start"].to_numpy(dtype=float)
+    exposure = data[EXPOSURE].to_numpy(dtype=float)
     origin = int(years.min())
     x = design(years, origin, knots)
+    if not counts.any():
+        zeros = np.zeros(x.shape[1])
+        return TrendFit(
+            series,
+            years,
+            counts,
+            exposure,
+            tuple(spans),
+            knots,
+            origin,
+            NO_EXITS,
+            float("nan"),
+            zeros,
+            np.zeros((zeros.size, zeros.size)),
+        )
     model = sm.GLM(counts, x, family=sm.families.Poisson(), offset=np.log(exposure))
     result = model.fit()
     df_resid = result.df_resid

@@ -35,15 +35,30 @@ def _print_problems(problems: list[Problem], limit: int) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from helpers.data.datasets import validate_paths
+    from helpers.data.terms import load_terms
+    from helpers.errors import TermsError
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
+        args.outcome = EXIT_BAD_INPUT  # stands even if the messages' pipe is closed early
         for path in missing:
             print(both("cli.no_path", path=path), file=sys.stderr)
         return EXIT_BAD_INPUT
     problems = validate_paths(args.paths, args.table)
-    if problems:
-        _print_problems(problems, args.max_problems)
+    unusable = []
+    for folder in (p for p in args.paths if p.is_dir()):
+        try:
+            load_terms(data=folder.resolve())  # the folder's own terms.toml, if it has one, as the reports read it
+        except ContractError as err:
+            problems.extend(err.problems)
+        except TermsError as err:
+            unusable.append(err)
+    if problems or unusable:
+        args.outcome = EXIT_BAD_INPUT
+        for err in unusable:
+            print(err, file=sys.stderr)
+        if problems:
+            _print_problems(problems, args.max_problems)
         return EXIT_BAD_INPUT
     print(both("cli.valid", paths=", ".join(str(p) for p in args.paths)))
     return EXIT_OK
@@ -173,13 +188,23 @@ def cmd_term_table(args: argparse.Namespace) -> int:
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
-    from helpers.report.sections.trends import TrendsReport
+    """The term table, the annual percent change per term, the knot tests and the model fitted to each series; notes
+    on stderr for years outside every term and series with no exits."""
+    from helpers.analyses.trends import NO_EXITS
+    from helpers.report.sections.trends import TrendsReport, outside_terms_fields
 
     report = TrendsReport.build(
         str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct, args.last_year, "vi"
     )
+    if report.outside_years:
+        terms = report.base.terms.for_province(report.base.province)
+        print(both("report.terms.outside", **outside_terms_fields(report.outside_years, terms)), file=sys.stderr)
+    models = pd.DataFrame([fit.model() for fit in report.fits.values()])
+    for m in models[models["family"] == NO_EXITS].itertuples():
+        print(both("trends.cli.no_exits", series=m.series, first=m.first_year, last=m.last_year), file=sys.stderr)
     apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
-    _print_tables({"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested}, args.format)
+    tables = {"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested, "models": models}
+    _print_tables(tables, args.format)
     return EXIT_OK
 
 
@@ -316,7 +341,10 @@ def _print_tables(tables: dict, fmt: str) -> None:
     if fmt == "json":
         print(
             json.dumps(
-                {k: v.to_dict("records") for k, v in tables.items()}, ensure_ascii=False, indent=1, default=_json_value
+                {k: v.astype(object).where(v.notna(), None).to_dict("records") for k, v in tables.items()},
+                ensure_ascii=False,
+                indent=1,
+                default=_json_value,
             )
         )
         return
@@ -568,31 +596,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.set_defaults(func=cmd_trends)
 
+    from helpers.cli.data import add_commands as add_data_commands
     from helpers.cli.national import add_commands
 
+    add_data_commands(sub)
     add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Output piped into ``head`` and closed early is not an error, but it does not change the
+    outcome either: a command sets ``args.outcome`` before it prints what decides it (``validate`` before its
+    problems, the error handlers before their message), and that is the exit code when the pipe closes."""
     args = build_parser().parse_args(argv)
+    args.outcome = EXIT_OK
+    try:
+        args.outcome = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit, where Python would end with code 120
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _discard_output()
+    return args.outcome
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
-    except BrokenPipeError:  # output piped into `head` and closed early: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python from failing again at exit
-        return EXIT_OK
+    except BrokenPipeError:
+        raise
     except ContractError as err:
+        args.outcome = EXIT_BAD_INPUT
         if args.debug:
             traceback.print_exc()
         _print_problems(err.problems, getattr(args, "max_problems", 200))
         return EXIT_BAD_INPUT
     except HelpersError as err:
+        args.outcome = exit_code(err)
         if args.debug:
             traceback.print_exc()
         print(err, file=sys.stderr)
         return exit_code(err)
     except Exception as err:  # noqa: BLE001 - the command line reports, it does not crash
+        args.outcome = EXIT_FAILED
         if args.debug:
             traceback.print_exc()
         print(both("cli.unexpected", error=f"{type(err).__name__}: {err}"), file=sys.stderr)
         return EXIT_FAILED
+
+
+def _discard_output() -> None:
+    """After a pipe closed early: point stdout and stderr at the null device, so what is still buffered does not
+    fail again when Python flushes it at exit (which would print a traceback and end with code 120)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (AttributeError, OSError, ValueError):  # not a file descriptor (a test's captured output)
+                pass
+    finally:
+        os.close(devnull)

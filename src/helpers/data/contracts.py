@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,6 +21,19 @@ from helpers.errors import ContractError
 from helpers.text import t
 
 KINDS = ("str", "int", "float", "date", "code")
+# Problems met while reading a file (readers, data folders) before any value is judged; texts under contracts.reading.
+READING_RULES = frozenset(
+    {
+        "unsupported_file",
+        "unreadable_encoding",
+        "empty_file",
+        "no_header",
+        "no_records",
+        "short_row",
+        "long_row",
+        "same_table",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class Problem:
             where += t("contracts.where.row", lang, row=self.row)
         if self.column is not None:
             where += t("contracts.where.column", lang, column=self.column)
-        what = t(f"contracts.rule.{self.rule}", lang, **self.detail)
+        what = t(f"contracts.{'reading' if self.rule in READING_RULES else 'rule'}.{self.rule}", lang, **self.detail)
         if self.value is not None:
             return t("contracts.with_value", lang, where=where, value=self.value, what=what)
         return t("contracts.without_value", lang, where=where, what=what)
@@ -504,15 +517,38 @@ def _rule_detail(contract: Contract, rule: str, column: str | None) -> dict:
 
 
 def enforce(
-    raw: pd.DataFrame, contract: Contract, file: str, first_row: int = 2, units: set[str] | None = None
+    raw: pd.DataFrame,
+    contract: Contract,
+    file: str,
+    first_row: int = 2,
+    units: set[str] | None = None,
+    rows: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Check raw text against ``contract`` and return the typed frame, or raise :class:`ContractError`.
 
-    ``raw`` holds strings (NA for empty cells) under the headers as written; ``first_row`` is the file row of the
-    first record (2 for a file with one header line) so every message points at the row the user sees. With
-    ``units``, only rows of those units (and rows whose unit is missing) are checked and returned: a report on
-    one unit is not stopped by a broken row of another.
+    ``raw`` holds strings (NA for empty cells) under the headers as written. Every message names the row the user
+    sees in the file: ``rows`` gives the file row of each record (as :class:`helpers.data.readers.RawTable` keeps
+    them, when title, totals or blank rows sit between records); without it the records are contiguous from
+    ``first_row`` (2 for a file with one header line). With ``units``, only rows of those units (and rows whose unit
+    is missing) are checked and returned: a report on one unit is not stopped by a broken row of another. A file
+    without records is refused where files are loaded (:func:`helpers.data.datasets.load_table`), not here.
     """
+    return enforce_with_rows(raw, contract, file, first_row=first_row, units=units, rows=rows)[0]
+
+
+def enforce_with_rows(
+    raw: pd.DataFrame,
+    contract: Contract,
+    file: str,
+    first_row: int = 2,
+    units: set[str] | None = None,
+    rows: Sequence[int] | None = None,
+) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """:func:`enforce`, and the file row of each row of the typed frame (which ``units`` may have thinned)."""
+    if rows is None:
+        rows = range(first_row, first_row + len(raw))
+    if len(rows) != len(raw):
+        raise ValueError(f"{len(rows)} file rows for {len(raw)} records of {file}")
     problems: list[Problem] = []
     aliases = header_aliases(contract)
     renamed: dict[str, str] = {}
@@ -533,7 +569,7 @@ def enforce(
         raise ContractError(problems)
 
     text = raw[list(renamed)].rename(columns=renamed)
-    text.index = pd.RangeIndex(first_row, first_row + len(text))
+    text.index = pd.Index([int(r) for r in rows], dtype="int64")
     if units is not None and "unit_code" in text.columns:
         code = text["unit_code"].astype("string").str.strip()
         text = text[(code.isin(units) | code.isna() | (code == "")).to_numpy()]
@@ -556,7 +592,7 @@ def enforce(
         problems.extend(_problems_from_failures(err.failure_cases, contract, typed, file, unparsed))
     if problems:
         raise ContractError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    return typed.reset_index(drop=True)
+    return typed.reset_index(drop=True), tuple(int(r) for r in typed.index)
 
 
 def _problems_from_failures(

@@ -1,21 +1,30 @@
 """Load a data folder or single files under their contracts: the one way data enters the suite.
 
 A folder holds ``units``, ``annual_counts`` and/or ``members``, optionally ``survey``, ``targets``,
-``admission_plans``, ``admission_sources``, ``quality_ratings`` and ``member_management``, each as CSV, XLSX or
-Parquet. When member-level records are given the annual counts are derived from them.
+``admission_plans``, ``admission_sources``, ``quality_ratings`` and ``member_management``, each as CSV/TSV/TXT,
+XLSX/XLSM/XLS/ODS or Parquet (see :func:`helpers.data.readers.read_text_table`: a form's header is found below its
+title rows, totals and signature rows are set aside). When member-level records are given the annual counts are
+derived from them. A file named after a table is read or named in a problem, never skipped.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.contracts import CONTRACTS, ContractError, Problem, enforce, header_aliases, header_key, parse_column
+from helpers.data.contracts import (
+    CONTRACTS,
+    ContractError,
+    Problem,
+    enforce_with_rows,
+    header_aliases,
+    header_key,
+)
 from helpers.data.counts import annual_counts_from_members
-from helpers.data.readers import SUFFIXES, read_text_table
+from helpers.data.readers import SUFFIXES, RawTable, read_text_table
 from helpers.data.units import ancestors, series_units
 from helpers.errors import UnknownUnit
 from helpers.text import both, t
@@ -83,17 +92,41 @@ def detect_table(path: Path, headers: list[str]) -> str | None:
 def load_table(path: Path, table: str | None = None, units: set[str] | None = None) -> pd.DataFrame:
     """Read one file and enforce its contract; raises :class:`ContractError` naming file, row and column.
 
-    With ``units``, only the rows of those units are checked and kept (see :func:`table_scopes`).
+    With ``units``, only the rows of those units are checked and kept (see :func:`table_scopes`). A file with a
+    header and no records is refused by name.
     """
+    return _load(path, table, units)[0]
+
+
+def _load(path: Path, table: str | None = None, units: set[str] | None = None) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """:func:`load_table`, and the file row of each row of the typed frame."""
     shown = display_path(path)
-    try:
-        raw = read_text_table(path)
-    except Exception as err:  # any reader failure becomes one clear problem, not a traceback
-        raise ContractError([Problem(shown, "unreadable", detail={"error": str(err).splitlines()[0]})]) from err
+    table = table or detect_table(path, [])  # by its name, so the header is looked for by that table's headers
+    raw = read_raw(path, table)
     table = table or detect_table(path, list(raw.frame.columns))
     if table is None:
         raise ContractError([Problem(shown, "unknown_table", detail={"tables": ", ".join(CONTRACTS)})])
-    return enforce(raw.frame, CONTRACTS[table], shown, first_row=raw.first_row, units=units)
+    if raw.frame.empty:  # a header and nothing under it: refused by name (with its header's problems, if any)
+        problems = [Problem(shown, "no_records", detail={"table": table})]
+        try:
+            enforce_with_rows(raw.frame, CONTRACTS[table], shown, rows=raw.rows)
+        except ContractError as err:
+            problems = [*err.problems, *problems]
+        raise ContractError(problems)
+    return enforce_with_rows(raw.frame, CONTRACTS[table], shown, rows=raw.rows, units=units)
+
+
+def read_raw(path: Path, table: str | None = None) -> RawTable:
+    """A file's records as text (:func:`helpers.data.readers.read_text_table`); any failure is a
+    :class:`ContractError` whose problems name the file as messages show it (see :func:`display_path`)."""
+    shown = display_path(path)
+    try:
+        return read_text_table(path, table)
+    except ContractError as err:
+        raise ContractError([replace(p, file=shown) for p in err.problems]) from None
+    except Exception as err:  # any other reader failure becomes one clear problem, not a traceback
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ContractError([Problem(shown, "unreadable", detail={"error": message})]) from err
 
 
 def check_unit(dataset: Dataset, unit: str) -> None:
@@ -102,23 +135,58 @@ def check_unit(dataset: Dataset, unit: str) -> None:
         raise UnknownUnit(both("cli.unknown_unit", unit=unit, known=", ".join(dataset.units["unit_code"])))
 
 
+def _table_of_file(path: Path) -> str | None:
+    """The table a data folder's file is named after (``members.xlsx``, ``Units.CSV``), or None."""
+    stem = path.stem.lower()
+    return stem if stem in DATA_TABLES and path.is_file() else None
+
+
 def table_files(folder: Path) -> dict[str, Path]:
-    """The data files in a folder, by the table their name says they hold."""
+    """The readable data files in a folder, by the table their name says they hold (the first by name when
+    several hold one table: :func:`folder_problems` refuses that)."""
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in SUFFIXES and path.stem in DATA_TABLES:
-            found.setdefault(path.stem, path)
+        table = _table_of_file(path)
+        if table is not None and path.suffix.lower() in SUFFIXES:
+            found.setdefault(table, path)
     return found
 
 
-def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, first_row: int) -> list[Problem]:
+def folder_problems(folder: Path) -> list[Problem]:
+    """The files of a data folder named after a table that cannot be used: of a kind no reader reads, or one of
+    several files holding the same table."""
+    return _folder_check(folder)[0]
+
+
+def _folder_check(folder: Path) -> tuple[list[Problem], set[str]]:
+    problems: list[Problem] = []
+    troubled: set[str] = set()
+    by_table: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        table = _table_of_file(path)
+        if table is None:
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            problems.append(Problem(display_path(path), "unsupported_file", detail={"suffixes": ", ".join(SUFFIXES)}))
+            troubled.add(table)
+        else:
+            by_table.setdefault(table, []).append(path)
+    for table, paths in by_table.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            problems += [Problem(display_path(p), "same_table", detail={"table": table, "files": names}) for p in paths]
+            troubled.add(table)
+    return problems, troubled
+
+
+def _unknown_units(frame: pd.DataFrame, units: pd.DataFrame, path: Path, rows: tuple[int, ...]) -> list[Problem]:
     unknown = ~frame["unit_code"].isin(units["unit_code"])
     return [
         Problem(
             display_path(path),
             "unknown_unit",
             column="unit_code",
-            row=int(i) + first_row,
+            row=rows[i],
             value=str(frame.at[i, "unit_code"]),
         )
         for i in frame.index[unknown]
@@ -142,11 +210,14 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     """
     folder = Path(folder)
     files = table_files(folder)
-    problems: list[Problem] = []
+    problems, troubled = _folder_check(folder)
+    files = {table: path for table, path in files.items() if table not in troubled}
+    named = {_table_of_file(path) for path in folder.iterdir()}  # tables some file is named after, read or not
     tables: dict[str, pd.DataFrame] = {}
+    rows: dict[str, tuple[int, ...]] = {}
     keep: dict[str, set[str]] = {}
     if scope is not None and "units" in files:
-        tables["units"] = load_table(files["units"], "units")
+        tables["units"], rows["units"] = _load(files["units"], "units")
         if scope not in set(tables["units"]["unit_code"]):
             raise UnknownUnit(both("cli.unknown_unit", unit=scope, known=", ".join(tables["units"]["unit_code"])))
         keep = table_scopes(tables["units"], scope)
@@ -154,11 +225,11 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
         if table in tables:
             continue
         try:
-            tables[table] = load_table(path, table, units=keep.get(table))
+            tables[table], rows[table] = _load(path, table, units=keep.get(table))
         except ContractError as err:
             problems.extend(err.problems)
     for required in ("units",):
-        if required not in files:
+        if required not in named:
             problems.append(
                 Problem(
                     display_path(folder / f"{required}.csv"),
@@ -166,7 +237,7 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
                     detail={"error": _english_first("contracts.unreadable.no_file")},
                 )
             )
-    if "members" not in files and "annual_counts" not in files:
+    if "members" not in named and "annual_counts" not in named:
         problems.append(
             Problem(
                 display_path(folder / "annual_counts.csv"),
@@ -179,15 +250,18 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     units = tables["units"]
     for table in UNIT_TABLES:
         if table in tables:
-            first_row = 1 if files[table].suffix == ".parquet" else 2
-            problems.extend(_unknown_units(tables[table], units, files[table], first_row))
+            problems.extend(_unknown_units(tables[table], units, files[table], rows[table]))
     if problems:
         raise ContractError(problems)
     members = tables.get("members")
     derived = members is not None
     counts = annual_counts_from_members(members) if derived else tables["annual_counts"]
     if "member_management" in tables:
-        problems.extend(_management_against_counts(tables["member_management"], counts, files["member_management"]))
+        problems.extend(
+            _management_against_counts(
+                tables["member_management"], counts, files["member_management"], rows["member_management"]
+            )
+        )
     if problems:
         raise ContractError(problems)
     info = dataset_info(folder)
@@ -214,7 +288,9 @@ def _english_first(key: str) -> str:
     return f"{t(key, 'en')} / {t(key, 'vi')}"
 
 
-def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, path: Path) -> list[Problem]:
+def _management_against_counts(
+    management: pd.DataFrame, counts: pd.DataFrame, path: Path, rows: tuple[int, ...]
+) -> list[Problem]:
     """One problem per row of ``member_management`` whose members differ from the same unit and year's members at
     the end of the year in the annual counts (rows without such a count are not judged)."""
     ends = counts.dropna(subset=["members_end"]).set_index(["unit_code", "year"])["members_end"]
@@ -224,33 +300,17 @@ def _management_against_counts(management: pd.DataFrame, counts: pd.DataFrame, p
     differs = [i for i, (g, e) in enumerate(zip(given, expected)) if not pd.isna(e) and not pd.isna(g) and g != e]
     if not differs:
         return []
-    rows = _file_rows(path, "member_management")
     return [
         Problem(
             display_path(path),
             "members_match_counts",
             column="members",
-            row=rows.get((str(management.at[i, "unit_code"]), int(management.at[i, "year"]))),
+            row=rows[i],
             value=str(given[i]),
             detail={"expected": int(expected[i])},
         )
         for i in differs
     ]
-
-
-def _file_rows(path: Path, table: str) -> dict[tuple[str, int], int]:
-    """The file row of each (unit_code, year) of a table, read from the file as written (a scoped load drops the
-    rows of other units, so the typed frame no longer knows them)."""
-    raw = read_text_table(path)
-    aliases = header_aliases(CONTRACTS[table])
-    columns = {aliases.get(header_key(h)): h for h in raw.frame.columns}
-    units = raw.frame[columns["unit_code"]].astype("string").str.strip()
-    years = parse_column(raw.frame[columns["year"]].astype("string").str.strip(), "int")
-    return {
-        (str(u), int(y)): raw.first_row + i
-        for i, (u, y) in enumerate(zip(units, years))
-        if not pd.isna(u) and not pd.isna(y)
-    }
 
 
 def dataset_info(folder: Path) -> dict:

@@ -9,17 +9,23 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.data.contracts import CONTRACTS, enforce
-from helpers.paths import terms_file
-from helpers.text import LANGUAGES
+from helpers.errors import TermsError
+from helpers.paths import data_terms_file, repo_relative, terms_file
+from helpers.text import LANGUAGES, both
 
 
 @dataclass(frozen=True)
 class Terms:
-    """The validated terms table and the year-to-term rule in every language (``rules`` by language code)."""
+    """The validated terms table and the year-to-term rule in every language (``rules`` by language code).
+
+    ``files`` are the terms files read, the config first; ``data_provinces`` the provinces whose terms come from
+    the data folder's own ``terms.toml`` rather than the config."""
 
     table: pd.DataFrame
     rule_code: str
     rules: dict[str, str]
+    files: tuple[Path, ...] = ()
+    data_provinces: frozenset[str] = frozenset()
 
     def rule(self, lang: str) -> str:
         return self.rules[lang]
@@ -27,20 +33,61 @@ class Terms:
     def for_province(self, province_code: str) -> pd.DataFrame:
         rows = self.table[self.table["province_code"] == province_code].sort_values("start_year")
         if rows.empty:
-            raise KeyError(f"no terms for province {province_code!r} in {terms_file().name}")
+            files = ", ".join(repo_relative(f) for f in self.files or (terms_file(),))
+            raise TermsError(both("report.terms_file.no_province", province=province_code, files=files))
         return rows.reset_index(drop=True)
 
 
-def load_terms(path: Path | None = None) -> Terms:
-    """Read the terms config and enforce the terms contract on it."""
-    path = path or terms_file()
-    with path.open("rb") as fh:
-        config = tomllib.load(fh)
+def _read(path: Path) -> tuple[pd.DataFrame, dict | None]:
+    """One terms file: its ``[[term]]`` rows under the terms contract, and its ``[rule]`` (None when absent)."""
+    name = repo_relative(path)
+    try:
+        with path.open("rb") as fh:
+            config = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise TermsError(both("report.terms_file.unreadable", file=name, error=str(err))) from err
+    if not config.get("term"):
+        raise TermsError(both("report.terms_file.no_terms", file=name))
     raw = pd.DataFrame(config["term"]).astype("string")
     # Row numbers in messages count [[term]] blocks from 1.
-    table = enforce(raw, CONTRACTS["terms"], str(path.name), first_row=1)
-    rule = config["rule"]
-    return Terms(table, rule["code"], {lang: rule[lang] for lang in LANGUAGES})
+    return enforce(raw, CONTRACTS["terms"], name, first_row=1), config.get("rule")
+
+
+def load_terms(path: Path | None = None, data: str | Path | None = None) -> Terms:
+    """Read the terms config and enforce the terms contract on it; with ``data`` (a data folder), its own
+    ``terms.toml`` too, when there is one.
+
+    The data folder's file has the config's format; for every province it defines, its terms replace the
+    config's (the other provinces keep the config's). Its ``[rule]`` may be left out; when given it must state the
+    config's rule, since that is the rule the suite assigns years by.
+    """
+    path = path or terms_file()
+    table, rule = _read(path)
+    files, data_provinces = (path,), frozenset()
+    own = data_terms_file(data) if data is not None else None
+    if own is not None and own.is_file():
+        own_table, own_rule = _read(own)
+        if own_rule is not None and own_rule.get("code") != rule["code"]:
+            raise TermsError(
+                both(
+                    "report.terms_file.rule_differs",
+                    file=repo_relative(own),
+                    code=own_rule.get("code", ""),
+                    expected=rule["code"],
+                    config=repo_relative(path),
+                )
+            )
+        data_provinces = frozenset(own_table["province_code"])
+        kept = table[~table["province_code"].isin(data_provinces)]
+        table = pd.concat([kept, own_table], ignore_index=True)
+        files = (path, own)
+    return Terms(table, rule["code"], {lang: rule[lang] for lang in LANGUAGES}, files, data_provinces)
+
+
+def years_outside(years: pd.Series, terms: pd.DataFrame) -> list[int]:
+    """The calendar years in ``years`` that belong to none of ``terms`` (under the rule of :func:`term_of_year`)."""
+    years = pd.Series(years, dtype="Int64").dropna().astype(int)
+    return sorted(set(years[term_of_year(years, terms).isna()].tolist()))
 
 
 def term_of_year(year: pd.Series, terms: pd.DataFrame) -> pd.Series:

@@ -52,12 +52,16 @@ class TermReport:
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
         dataset = load_dataset(resolve_data_path(data_path), scope=unit)
         check_unit(dataset, unit)
-        all_terms = load_terms()
+        all_terms = load_terms(data=dataset.folder)  # the data folder's own terms.toml first, where it has one
         province = _province_with_terms(all_terms, dataset.units, _province_of(dataset.units, unit))
         province_terms = all_terms.for_province(province)
         yearly = counts_for_unit(dataset.annual_counts, dataset.units, unit)
         if last_year:
             yearly = yearly[yearly["year"] <= last_year]
+        if "members_start" in yearly and yearly["members_start"].isna().any():
+            # members_start is optional: when a year lacks it the table gives counts without rates (a rate over
+            # part of the member-years would be wrong); the trend model refuses on its own, naming the column
+            yearly = yearly.drop(columns="members_start")
         table = term_table(yearly, province_terms, kinds, labels=terms)
         row = dataset.units.loc[dataset.units["unit_code"] == unit].iloc[0]
         n_sub = len(descendants(dataset.units, unit)) - 1

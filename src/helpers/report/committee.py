@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.data.codes import ATTRITION_EXITS
 from helpers.data.published import check_figures, load_figures
 from helpers.data.terms import term_label
+from helpers.data.units import series_units
 from helpers.errors import ParameterProblem
 from helpers.report.base import Heading, TermReport
 from helpers.report.formatting import number, percent
@@ -61,8 +62,8 @@ def check_parameters(
 class CommitteeReport:
     base: TermReport
     trends: TrendsReport
-    who: ProfilesReport
-    causes: CausesReport
+    who: ProfilesReport | None  # None when the data has no member list (a province's forms give counts only)
+    causes: CausesReport | None  # None without the member list and the survey
     published: pd.DataFrame
     threshold: int
 
@@ -87,9 +88,16 @@ class CommitteeReport:
         if year and year > base.last_year:
             raise ParameterProblem(both("committee.error.year_after_data", value=year, last=base.last_year))
         trends = TrendsReport.build(data_path, unit, terms, KINDS, target_change_pct, year, language, base)
-        who = ProfilesReport.build(data_path, unit, terms, terms[-1], KINDS, suppression_threshold, language, base)
-        causes = CausesReport.build(
-            data_path, unit, terms[-2:], "spearman", "all", suppression_threshold, language, base
+        members, survey = base.dataset.members is not None, base.dataset.survey is not None
+        who = (
+            ProfilesReport.build(data_path, unit, terms, terms[-1], KINDS, suppression_threshold, language, base)
+            if members
+            else None
+        )
+        causes = (
+            CausesReport.build(data_path, unit, terms[-2:], "spearman", "all", suppression_threshold, language, base)
+            if members and survey
+            else None
         )
         return cls(base, trends, who, causes, check_figures(load_figures()), suppression_threshold)
 
@@ -105,36 +113,21 @@ class CommitteeReport:
         if not total.empty:
             row = total.iloc[-1]
             sentences.append(apc_sentence(row, series_phrase("total", KINDS, lang), lang))
-        ranked = sorted(
-            (
-                (self.who.tables[a].set_index("category").loc["yes"], a)
-                for a in ("age_18_40", "informal_occupation", "hamlet_branch", "professional_low", "political_none")
-            ),
-            key=lambda pair: -pair[0]["ratio"],
-        )
-        groups = "; ".join(
-            t(
-                "committee.summary.group",
-                lang,
-                group=t(f"profiles.seed_group.{a}", lang),
-                share=percent(100 * r["leaver_share"], lang, 1),
-                ratio=number(r["ratio"], lang, 1),
+        if self.who is not None:
+            sentences.append(self._groups_sentence())
+        if self.causes is not None:
+            matched = self.causes.correlation.matched()
+            strongest = matched.sort_values("r").iloc[0]
+            sentences.append(
+                t(
+                    "committee.summary.causes",
+                    lang,
+                    k=int(strongest["group"]),
+                    cause=t(f"codes.cause_group.{int(strongest['group'])}", lang),
+                    r=number(strongest["r"], lang, 2),
+                    flagged=int((matched["p_holm"] < 0.05).sum()),
+                )
             )
-            for r, a in ranked[:2]
-        )
-        sentences.append(t("committee.summary.groups", lang, groups=groups))
-        matched = self.causes.correlation.matched()
-        strongest = matched.sort_values("r").iloc[0]
-        sentences.append(
-            t(
-                "committee.summary.causes",
-                lang,
-                k=int(strongest["group"]),
-                cause=t(f"codes.cause_group.{int(strongest['group'])}", lang),
-                r=number(strongest["r"], lang, 2),
-                flagged=int((matched["p_holm"] < 0.05).sum()),
-            )
-        )
         flagged = self.trends.units_table
         if flagged is not None and (flagged["flag"] == "above").any():
             names = ", ".join(flagged.loc[flagged["flag"] == "above", "name"])
@@ -155,6 +148,28 @@ class CommitteeReport:
             )
         return self._h("summary", 2) + items(sentences, css="summary")
 
+    def _groups_sentence(self) -> str:
+        """The two groups most over-represented among the current term's leavers, as the summary states them."""
+        lang = self.lang
+        ranked = sorted(
+            (
+                (self.who.tables[a].set_index("category").loc["yes"], a)
+                for a in ("age_18_40", "informal_occupation", "hamlet_branch", "professional_low", "political_none")
+            ),
+            key=lambda pair: -pair[0]["ratio"],
+        )
+        groups = "; ".join(
+            t(
+                "committee.summary.group",
+                lang,
+                group=t(f"profiles.seed_group.{a}", lang),
+                share=percent(100 * r["leaver_share"], lang, 1),
+                ratio=number(r["ratio"], lang, 1),
+            )
+            for r, a in ranked[:2]
+        )
+        return t("committee.summary.groups", lang, groups=groups)
+
     def basis(self) -> str:
         """Part I: what the analysis answers, the data, the definitions, the term rule, data quality."""
         lang, data = self.lang, self.base.dataset
@@ -169,21 +184,29 @@ class CommitteeReport:
             for k in ("removed", "asked_to_leave", "expelled", "transferred_out")
         )
         verdicts = self.published["verdict"].value_counts()
-        quality = t(
-            "committee.basis.quality",
-            lang,
-            members=number(counts.get("members", 0), lang),
-            survey=number(counts.get("survey", 0), lang),
-            units=number(counts.get("units", 0), lang),
-            consistent=int(verdicts.get("consistent", 0)),
-            implied=int(verdicts.get("implied", 0)),
-            mismatch=int(verdicts.get("mismatch", 0)),
-        )
         first = int(self.base.table["first_year"].iloc[0])
+        if data.members is None:  # counts per unit and year only, as the sector's forms give them
+            subordinate = len(series_units(data.units, self.base.unit)) - 1
+            rows = int(data.annual_counts["unit_code"].isin(series_units(data.units, self.base.unit)).sum())
+            purpose = t("committee.basis.purpose_counts", lang)
+            sources = t("committee.basis.data_counts", lang, units=subordinate, first=first, last=self.base.last_year)
+            quality = t("committee.basis.quality_counts", lang, rows=number(rows, lang), units=subordinate)
+        else:
+            purpose = t("committee.basis.purpose", lang)
+            sources = t("committee.basis.data", lang, first=first, last=self.base.last_year)
+            quality = t(
+                "committee.basis.quality" if data.simulated else "committee.basis.quality_own",
+                lang,
+                members=number(counts.get("members", 0), lang),
+                survey=number(counts.get("survey", 0), lang),
+                units=number(counts.get("units", 0), lang),
+                consistent=int(verdicts.get("consistent", 0)),
+                implied=int(verdicts.get("implied", 0)),
+                mismatch=int(verdicts.get("mismatch", 0)),
+            )
         return (
             self._h("basis", 2)
-            + say("committee.basis.purpose", lang)
-            + say("committee.basis.data", lang, first=first, last=self.base.last_year)
+            + paragraphs([purpose, sources])
             + f"<ul>{kinds}</ul>"
             + paragraphs([self.base.terms.rule(lang), quality])
         )
@@ -197,21 +220,31 @@ class CommitteeReport:
                 TermTableReport(self.base).terms_section(h("terms")),
                 self.trends.annual_section(h("annual")),
                 self.trends.apc_section(h("apc")),
-                self.who.profiles_section(h("profiles"), DETAILED),
-                self.who.cohorts_section(h("cohorts")),
-                self.who.reasons_section(h("reasons")),
-                self.trends.units_section(h("units")),
+                *(
+                    [
+                        self.who.profiles_section(h("profiles"), DETAILED),
+                        self.who.cohorts_section(h("cohorts")),
+                        self.who.reasons_section(h("reasons")),
+                    ]
+                    if self.who is not None
+                    else [self._needs(h("profiles_missing"), "members")]
+                ),
+                self.trends.units_section(h("units" if self.who is not None else "units_counts_only")),
             ]
         )
 
     def causes_part(self) -> str:
         h = lambda anchor: Heading(anchor, t(f"committee.causes.{anchor}", self.lang), 3)  # noqa: E731
+        if self.causes is None:
+            return self._h("causes", 2) + say(f"committee.needs.{'survey' if self.who else 'causes'}", self.lang)
         return "".join(
             [self._h("causes", 2), self.causes.causes_section(h("recorded")), self.causes.ratings_section(h("ratings"))]
         )
 
     def solutions_part(self) -> str:
         h = lambda anchor: Heading(anchor, t(f"committee.solutions.{anchor}", self.lang), 3)  # noqa: E731
+        if self.causes is None:
+            return self._h("solutions", 2) + say("committee.needs.solutions", self.lang)
         return "".join(
             [
                 self._h("solutions", 2),
@@ -230,8 +263,12 @@ class CommitteeReport:
             section
             for section in (
                 self.trends.methods_section(Heading("methods-trends", t("committee.appendix.trends", lang), 3)),
-                self.who.methods_section(Heading("methods-profiles", t("committee.appendix.profiles", lang), 3)),
-                self.causes.methods_section(Heading("methods-causes", t("committee.appendix.causes", lang), 3)),
+                self.who.methods_section(Heading("methods-profiles", t("committee.appendix.profiles", lang), 3))
+                if self.who is not None
+                else "",
+                self.causes.methods_section(Heading("methods-causes", t("committee.appendix.causes", lang), 3))
+                if self.causes is not None
+                else "",
             )
         )
         mismatches = self.published[self.published["verdict"] == "mismatch"]
@@ -247,9 +284,19 @@ class CommitteeReport:
             note=t("committee.appendix.published_note", lang, n=len(self.published), mismatch=len(mismatches)),
         )
         provenance = self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3))
+        if not self.base.dataset.simulated:
+            # The published figures are other provinces' documents: the default province reproduces them; a
+            # province's own report has nothing to check against them.
+            return f"{self._h('appendix', 2)}{methods}{provenance}"
         return (
             f"{self._h('appendix', 2)}{methods}"
             f'<h3 id="published">{escape(t("committee.appendix.published", lang))}</h3>{check}{provenance}'
+        )
+
+    def _needs(self, heading: Heading, table: str) -> str:
+        """A part the data cannot give: its heading and which table it needs (counts alone give Part II's numbers)."""
+        return f'<h{heading.level} id="{escape(heading.anchor)}">{escape(heading.text)}</h{heading.level}>' + say(
+            f"committee.needs.{table}", self.lang
         )
 
     def _h(self, anchor: str, level: int) -> str:

@@ -19,7 +19,7 @@ from helpers import __version__
 from helpers.data.contracts import CONTRACTS, header_aliases, header_key
 from helpers.data.datasets import table_files
 from helpers.data.readers import read_text_table
-from helpers.paths import PACKAGE_DIR, published_dir, terms_file
+from helpers.paths import PACKAGE_DIR, data_terms_file, published_dir, terms_file
 from helpers.report.provenance import file_digest
 
 
@@ -92,9 +92,9 @@ class InputDigests:
         for table, path in table_files(folder).items():
             units = (scopes or {}).get(table)
             digests[path.name] = self.file(path) if units is None else self.rows(path, table, units)
-        info = folder / "dataset.toml"
-        if info.exists():
-            digests[info.name] = self.file(info)
+        for info in (folder / "dataset.toml", data_terms_file(folder)):  # the folder's description and its own terms
+            if info.exists():
+                digests[info.name] = self.file(info)
         return digests
 
     def report(self, notebook: Path, parameters: dict, data_folder: Path, scopes: dict[str, set[str]] | None) -> str:

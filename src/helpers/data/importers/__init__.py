@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.text import t
+from helpers.text import both, t
 
 LOG_FILE = "import-log.json"
 
@@ -74,9 +74,39 @@ class Imported:
     log: ImportLog
 
 
+def adopt_province(imported: Imported, units: pd.DataFrame | None) -> Imported:
+    """Give the province the import built from its files the code and name of the folder's own province.
+
+    A folder made by ``init`` holds only the province in ``units.csv``; forms name the province by its committee
+    ("TỈNH ỦY X"), so the importer builds the units itself and this renames its province (and the parent of every
+    unit under it) to the folder's, whose terms and targets then apply. Anything else is returned unchanged.
+    """
+    built = imported.tables.get("units")
+    if units is None or built is None or len(units) != 1 or units["level"].iloc[0] != "province":
+        return imported
+    provinces = built.index[built["level"] == "province"]
+    if len(provinces) != 1:
+        return imported
+    old = str(built.at[provinces[0], "unit_code"])
+    own = units.iloc[0]
+    new = str(own["unit_code"])
+    tables = {}
+    for name, frame in imported.tables.items():
+        frame = frame.copy()
+        for column in ("unit_code", "parent_code", "successor_code"):
+            if column in frame.columns:
+                frame[column] = frame[column].mask(frame[column].astype("string").eq(old).fillna(False), new)
+        tables[name] = frame
+    tables["units"].loc[provinces[0], "name"] = str(own["name"])
+    log = imported.log
+    log.notes.append(both("import.adopted", built=old, code=new, name=str(own["name"])))
+    return Imported(tables, log)
+
+
 def write_dataset(imported: Imported, out: Path, extra_files: dict[str, str] | None = None) -> list[Path]:
     """Write the tables as CSV (UTF-8) with the log into ``out``, or nothing at all.
 
+    Files already in ``out`` that the import does not produce (units, terms, targets, the pseudonym salt) are kept.
     The tables are written into a new folder beside ``out`` and checked there with
     :func:`helpers.data.datasets.load_dataset`; only a dataset that passes its contracts replaces ``out``. A failure
     raises (a :class:`helpers.errors.ContractError` names the problems) and leaves ``out`` as it was.
@@ -87,8 +117,11 @@ def write_dataset(imported: Imported, out: Path, extra_files: dict[str, str] | N
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        if out.exists():  # what the folder already holds (units, terms, targets, the salt) stays unless replaced
+            shutil.copytree(out, staging, dirs_exist_ok=True)
         for name, frame in imported.tables.items():
-            frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+            if not frame.empty:  # a table with no records is no table: load_dataset would refuse a bare header
+                frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         log = {

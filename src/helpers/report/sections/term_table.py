@@ -48,7 +48,7 @@ def term_sentences(table: pd.DataFrame, kinds: list[str], lang: str) -> list[str
         parts = []
         for kind in kinds:
             fields = {"count": number(row[kind], lang), "kind": t(f"report.kind.{kind}", lang)}
-            if has_change:
+            if has_change and pd.notna(row[f"{kind}_change_pct"]):
                 parts.append(
                     t("report.terms.part_change", lang, change=change_phrase(row[f"{kind}_change_pct"], lang), **fields)
                 )

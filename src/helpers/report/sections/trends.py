@@ -23,7 +23,7 @@ from helpers.analyses.trends import (
 )
 from helpers.data.codes import label
 from helpers.data.counts import counts_for_unit
-from helpers.data.terms import term_label, term_years
+from helpers.data.terms import term_label, term_years, years_outside
 from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent
@@ -48,10 +48,33 @@ def series_phrase(series: str, kinds: list[str], lang: str) -> str:
     return t("trends.report.series_kind", lang, kind=t(f"report.kind.{series}", lang))
 
 
+def no_exits_sentence(fit: TrendFit, phrase: str, lang: str) -> str:
+    """A series with no exits in any fitted year: said so, and that no trend is fitted."""
+    model = fit.model()
+    return t("trends.report.apc_no_exits", lang, series=phrase, first=model["first_year"], last=model["last_year"])
+
+
+def outside_terms_fields(years: list[int] | tuple[int, ...], terms: pd.DataFrame) -> dict:
+    """The fields of ``report.terms.outside``: the years of data in no configured term, and the years the terms
+    cover (contiguous, by the terms contract)."""
+    return {
+        "years": ", ".join(map(str, years)),
+        "first": int(terms["start_year"].min()) + 1,
+        "last": int(terms["end_year"].max()),
+    }
+
+
+def outside_terms_sentence(years: list[int] | tuple[int, ...], terms: pd.DataFrame, lang: str) -> str:
+    """The years of data that belong to no configured term, and so are counted in no term's figures."""
+    return t("report.terms.outside", lang, **outside_terms_fields(years, terms))
+
+
 def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
     """One term's trend in words, with its interval; an interval that contains 0 is said to show no clear trend."""
     fmt = lambda v: number(v, lang, 1)  # noqa: E731
     fields = {"term": term_label(row["term"]), "series": phrase, "apc": fmt(abs(row["apc"]))}
+    if row.get("no_exits", False):
+        return t("trends.report.apc_no_exits", lang, series=phrase, first=row["first_year"], last=row["last_year"])
     if not row["fitted"]:
         return t(
             "trends.report.apc_not_fitted",
@@ -86,6 +109,7 @@ class TrendsReport(AnalysisReport):
     units_years: range | None
     projection: Projection | None
     merged_from: list[str]
+    outside_years: tuple[int, ...] = ()  # years of data in no configured term: shown, but counted in no term
 
     @classmethod
     def build(
@@ -106,10 +130,12 @@ class TrendsReport(AnalysisReport):
         if last_year:
             yearly = yearly[yearly["year"] <= last_year]
         yearly = rates(check_series(yearly, unit), kinds)
+        outside = tuple(years_outside(yearly["year"], province_terms))
         spans = term_spans(yearly["year"], province_terms, terms)
         fits = {series: fit_trend(yearly, series, spans) for series in [*kinds, "total"]}
         apc = pd.concat([fit.apc() for fit in fits.values()], ignore_index=True)
-        knots_tested = pd.concat([fit.knot_tests() for fit in fits.values()], ignore_index=True)
+        tests = [fit.knot_tests() for fit in fits.values()]
+        knots_tested = pd.concat([k for k in tests if not k.empty] or tests[:1], ignore_index=True)
         mk = pd.concat([mann_kendall(yearly, f"{s}_rate", spans) for s in fits], ignore_index=True)
 
         children = subordinate_units(data.units, unit)
@@ -142,11 +168,19 @@ class TrendsReport(AnalysisReport):
             units_years,
             projection,
             predecessors(data.units, unit),
+            outside,
         )
 
     # --- sections -------------------------------------------------------------------------------------------
     def terms_section(self) -> str:
-        return TermTableReport(self.base).terms_section()
+        return TermTableReport(self.base).terms_section() + self._outside_paragraph()
+
+    def _outside_paragraph(self) -> str:
+        """The sentence naming the years of data outside every term; nothing when every year is in a term."""
+        if not self.outside_years:
+            return ""
+        terms = self.base.terms.for_province(self.base.province)
+        return paragraph(outside_terms_sentence(self.outside_years, terms, self.lang))
 
     def annual_section(self, heading: Heading | None = None) -> str:
         lang, y = self.lang, self.yearly
@@ -169,6 +203,7 @@ class TrendsReport(AnalysisReport):
                     years=len(part),
                 )
             )
+        parts.append(self._outside_paragraph())
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang)}
         for kind in [*self.base.kinds, "total"]:
@@ -197,8 +232,13 @@ class TrendsReport(AnalysisReport):
     def apc_section(self, heading: Heading | None = None) -> str:
         lang, kinds = self.lang, self.base.kinds
         parts = [self.section_heading("apc", heading)]
-        for row in self.apc.to_dict("records"):
-            parts.append(paragraph(apc_sentence(pd.Series(row), series_phrase(row["series"], kinds, lang), lang)))
+        for series, fit in self.fits.items():
+            phrase = series_phrase(series, kinds, lang)
+            if not fit.fitted:
+                parts.append(paragraph(no_exits_sentence(fit, phrase, lang)))
+                continue
+            for row in self.apc[self.apc["series"] == series].to_dict("records"):
+                parts.append(paragraph(apc_sentence(pd.Series(row), phrase, lang)))
         for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
             key = "trends.report.knot_changed" if row["p_value"] < 0.05 else "trends.report.knot_same"
             parts.append(say(key, lang, year=row["knot"], p=p_value(row["p_value"], lang)))
@@ -216,16 +256,17 @@ class TrendsReport(AnalysisReport):
                     sen=number(row["sen_slope"], lang, 3),
                 )
             )
-        families = {fit.family for fit in self.fits.values()}
-        dispersion = max(fit.dispersion for fit in self.fits.values())
-        parts.append(
-            say(
-                "trends.report.family." + ("quasi_poisson" if "quasi_poisson" in families else "poisson"),
-                lang,
-                dispersion=number(dispersion, lang, 2),
-                threshold=number(DISPERSION_THRESHOLD, lang, 1),
+        fitted = [fit for fit in self.fits.values() if fit.fitted and pd.notna(fit.dispersion)]
+        if fitted:
+            families = {fit.family for fit in fitted}
+            parts.append(
+                say(
+                    "trends.report.family." + ("quasi_poisson" if "quasi_poisson" in families else "poisson"),
+                    lang,
+                    dispersion=number(max(fit.dispersion for fit in fitted), lang, 2),
+                    threshold=number(DISPERSION_THRESHOLD, lang, 1),
+                )
             )
-        )
         parts.append(
             figure_html(
                 apc_forest(self.apc, lang, self.base.dataset.simulated),
@@ -324,7 +365,10 @@ class TrendsReport(AnalysisReport):
             "high": number(p.high, lang),
             "years": ", ".join(map(str, p.years_projected)),
             "probability": percent(100 * p.probability_met, lang, 0),
-            "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1),
+            # no reduction can be stated from a baseline with no exits (a kind that never happened)
+            "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1)
+            if target.baseline_total
+            else "–",
         }
         parts.append(f"<p><strong>{escape(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
         parts.append(say("trends.report.status_rule", lang))
@@ -430,7 +474,8 @@ def annual_trend(
                 else t("report.terms.col_total", lang)
             )
             top.plot(yearly["year"], yearly[kind], "o", color=colour, label=name)
-            top.plot(fit.years, fit.fitted_counts(), "-", color=colour, alpha=0.8)
+            if fit.fitted:  # a series with no exits has no trend line
+                top.plot(fit.years, fit.fitted_counts(), "-", color=colour, alpha=0.8)
             bottom.plot(yearly["year"], yearly[f"{kind}_rate"], "o-", color=colour, label=name)
         for ax in (top, bottom):
             _term_boundaries(ax, knots)
