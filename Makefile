@@ -84,7 +84,7 @@ format: $(STAMP) ## Format the code, fix what ruff can fix, and strip outputs fr
 	@$(VENV)/bin/nbstripout notebooks/*.ipynb
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## Quick local loop: every test but notebook runs (slow) and Monte-Carlo studies (simulation), on 2 workers
+test-fast: $(STAMP) ## Quick local loop: every test but notebook runs (slow) and Monte-Carlo studies (simulation), on 2 workers (about 3 min)
 	@$(PY) -m pytest -n 2 -m "not slow and not simulation"
 
 .PHONY: validate
