@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from helpers.data.codes import DOMAINS, ENTRY_KINDS, EXIT_KINDS, EXIT_REASONS
+from helpers.data.contracts import CONTRACTS
 from helpers.synth import truth
 
 SEED = 20_250_701  # 1 July 2025, the day the two-level local government began: any fixed seed would do
@@ -47,24 +48,7 @@ REASON_SHARES = {
     "removed": {"quit_activity": 381 / 424, "unpaid_dues": 20 / 424, "lost_contact": 15 / 424, "other": 8 / 424},
     "asked_to_leave": {"family_hardship": 0.70, "spouse_abroad": 0.26, "health": 0.03, "other": 0.01},
 }
-MEMBER_COLUMNS = (
-    "member_id",
-    "unit_code",
-    "branch_id",
-    "branch_type",
-    "sex",
-    "birth_year",
-    "occupation",
-    "professional_training",
-    "political_training",
-    "admission_date",
-    "entry_kind",
-    "entry_date",
-    "exit_date",
-    "exit_kind",
-    "exit_reason",
-    "cause_group",
-)
+MEMBER_COLUMNS = CONTRACTS["members"].names  # the national registry has exactly the contract's columns
 _DICT = pa.dictionary(pa.int32(), pa.string())
 MEMBER_SCHEMA = pa.schema(
     [

@@ -18,30 +18,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.codes import ATTRITION_EXITS, DOMAINS, QUALITY_RATINGS, SOURCE_ATTRIBUTES, age_group
+from helpers.data.contracts import CONTRACTS
 from helpers.data.counts import annual_counts_from_members
 from helpers.synth import truth
 
 YEARS = range(truth.FIRST_YEAR, truth.LAST_YEAR + 1)
 TERM_YEARS = {"2010-2015": range(2011, 2016), "2015-2020": range(2016, 2021), "2020-2025": range(2021, 2026)}
 KNOTS = (2015, 2020)  # last calendar year of the first two terms
-MEMBER_COLUMNS = [
-    "member_id",
-    "unit_code",
-    "branch_id",
-    "branch_type",
-    "sex",
-    "birth_year",
-    "occupation",
-    "professional_training",
-    "political_training",
-    "admission_date",
-    "entry_kind",
-    "entry_date",
-    "exit_date",
-    "exit_kind",
-    "exit_reason",
-    "cause_group",
-]
+MEMBER_COLUMNS = list(CONTRACTS["members"].names)  # the generated registry has exactly the contract's columns
 
 
 # --- the planted trend -------------------------------------------------------------------------------------

@@ -65,17 +65,10 @@ TARGETS = (*FIELDS, *IDENTIFIERS, BIRTH_DATE, DROP)
 CODED = {f.name: f.domain for f in MEMBERS.fields if f.domain} | {"cause_group": "cause_group"}
 DATES = tuple(f.name for f in MEMBERS.fields if f.kind == "date")
 NULLABLE = frozenset(f.name for f in MEMBERS.fields if f.nullable)
-# Fields a mapping must give (by a column or a fixed value); entry_kind and entry_date are derived when not given.
-NEEDED = (
-    "unit_code",
-    "branch_id",
-    "branch_type",
-    "sex",
-    "birth_year",
-    "occupation",
-    "professional_training",
-    "political_training",
-    "admission_date",
+# Fields a mapping must give (by a column or a fixed value): every field the members contract requires, but the
+# pseudonym (member_id) and what the import derives (entry_kind, entry_date, and exit_kind from the status).
+NEEDED = tuple(
+    f.name for f in MEMBERS.fields if not f.nullable and f.name not in ("member_id", "entry_kind", "exit_kind")
 )
 TOP_KEYS = (
     "format",
