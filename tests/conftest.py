@@ -66,3 +66,35 @@ def run_cli(capsys):
 
 def read_text_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="session")
+def rendered_report(tmp_path_factory):
+    """Render a report once per test session with the command line's own function: ``rendered_report(notebook,
+    unit, language)`` gives the HTML path (the browser tests and the text checks read the same renders).
+
+    Reports are rendered one after the other: two renders at once share the kernels' IPC socket names in the
+    repository root and fail with "Invalid Signature"."""
+    import contextlib
+    import io
+
+    root = tmp_path_factory.mktemp("rendered")
+    done: dict[tuple[str, str, str], Path] = {}
+
+    def render(notebook: str, unit: str = "SIM", language: str = "vi") -> Path:
+        key = (notebook, unit, language)
+        if key not in done:
+            out = root / f"{notebook}-{unit}-{language}.html"
+            argv = ["report", "--notebook", notebook, "--unit", unit, "--language", language, "--out", str(out)]
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = main(argv)
+            if code != 0 or not out.is_file():
+                pytest.fail(
+                    f"`python -m helpers {' '.join(argv)}` exited {code}:\n{stdout.getvalue()}\n{stderr.getvalue()}",
+                    pytrace=False,
+                )
+            done[key] = out
+        return done[key]
+
+    return render

@@ -492,7 +492,7 @@ def text_of(html: str) -> str:
 
 def integer_cells(html: str) -> list[int]:
     """Every table cell that is a whole number; shares carry '%', ratios a decimal comma."""
-    cells = re.findall(r"<td>([^<]*)</td>", html)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
     return [int(c.replace(".", "")) for c in cells if re.fullmatch(r"\d{1,3}(\.\d{3})*", c.strip())]
 
 
@@ -549,7 +549,7 @@ def test_profile_hides_small_counts_and_keeps_the_planted_ratio(report) -> None:
         html = shown.profile_section()
         small = [c for c in integer_cells(html) if 0 < c < threshold]
         assert small == [], (threshold, small)
-        assert re.search(r"Sau đại học</td>\s*<td>x</td>", html)
+        assert re.search(r"Sau đại học</td>\s*<td[^>]*>x</td>", html)
         assert "Đại học" in html and "1,50 (" in html
         assert all("Sau đại học" not in s for s in shown.profile_sentences())
     table = admissions_tables(report)["profile_professional_training"].set_index("category")
@@ -561,7 +561,7 @@ def test_english_edition(hostile_province) -> None:
     report = build(dataset(hostile_province), lang="en")
     assert "In 2021, 1,394 members were admitted, 110.63% of the plan (1,260 members)." in report.attainment_sentences()
     assert "Units BEHIND their 2023 plan" in text_of(report.midyear_section())
-    assert "the national resolution sets for admitting new members" in report.methods_section()
+    assert "general level for admitting new members" in report.methods_section()
     assert "Admissions against plan" in report.header()
 
 
@@ -617,3 +617,69 @@ def test_a_year_counts_in_full_only_when_the_data_goes_past_30_june() -> None:
     assert not _complete(data("2022-03-01", "2023-06-30"), 2023)  # a mid-year export
     assert _complete(data("2022-03-01", "2023-07-01"), 2023)
     assert _complete(data("2023-07-01"), 2022)
+
+
+def test_a_complete_year_is_stated_not_projected(report) -> None:
+    complete = replace(report, midyear_year=2022)  # 2022 is complete in the data: nothing to project
+    shown = text_of(complete.midyear_section())
+    row = report.series.set_index("year").loc[2022]
+    assert f"Số liệu năm 2022 đã đủ cả năm: kết nạp {int(row['admitted']):,}".replace(",", ".") in shown
+    assert "dự báo cả năm khoảng" not in shown and "<figure>" not in complete.midyear_section()
+    assert "Tiến độ trong năm" in shown
+    assert "dự báo cả năm khoảng" in text_of(report.midyear_section())  # 2023: first half only, projected
+
+
+def test_a_unit_behind_while_no_subordinate_unit_is_says_why(report) -> None:
+    table = report.midyear.copy()
+    subordinate = table["role"] == "subordinate"
+    table.loc[subordinate & (table["status"] == "behind"), "status"] = "at_risk"
+    table.loc[~subordinate, "status"] = "behind"
+    judged = table[subordinate & table["projection"].notna() & table["planned"].notna()]
+    sentence = replace(report, midyear=table).aggregate_sentence()
+    assert sentence.startswith("Xét riêng, không đơn vị trực thuộc nào ở mức chậm")
+    projected = f"{round(judged['projection'].sum()):,}".replace(",", ".")
+    planned = f"{round(judged['planned'].sum()):,}".replace(",", ".")
+    assert projected in sentence and planned in sentence
+    assert sentence in replace(report, midyear=table).midyear_sentences()
+    assert report.aggregate_sentence() == ""  # a subordinate unit is itself behind: nothing to explain
+
+
+def test_sections_read_plainly_and_every_symbol_has_its_legend(report, hostile_province) -> None:
+    from helpers.report.checks import appendix_terms, figure_text, legends, split
+
+    for lang in ("vi", "en"):
+        shown = report if lang == "vi" else build(dataset(hostile_province), lang="en")
+        html = "".join(
+            [shown.attainment_section(), shown.midyear_section(), shown.rate_section(), shown.profile_section()]
+        )
+        soup, main, _ = split(html)
+        assert appendix_terms(main, lang) == [], lang
+        assert legends(soup) == [], lang
+        assert figure_text(soup) == [], lang  # a phone rendering, and no text under 12 pt
+        methods = shown.methods_section()
+        assert "χ²" in methods and ("Poisson" in methods)  # the tests are stated, in the appendix
+
+
+def test_year_axis_labels_do_not_run_together() -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.report.plots import DESKTOP_WIDTH, PHONE_WIDTH
+    from helpers.report.sections.admissions import year_ticks
+
+    years = list(range(2011, 2026))
+    for width, most in ((DESKTOP_WIDTH, 9), (PHONE_WIDTH, 4)):
+        fig, ax = plt.subplots()
+        ax.set_xticks(range(len(years)), [str(y) for y in years])
+        year_ticks(ax, years, width)
+        visible = [tick.get_text() for tick in ax.get_xticklabels() if tick.get_visible()]
+        plt.close(fig)
+        assert len(visible) <= most and visible[-1] == "2025", (width, visible)
+
+
+def test_a_projection_is_judged_as_the_report_writes_it() -> None:
+    from helpers.analyses.admissions import year_end_status
+
+    assert year_end_status(209.6, 260.0, 210) == "on_track"  # shown as 210 against a plan of 210
+    assert year_end_status(209.4, 260.0, 210) == "at_risk"
+    assert year_end_status(150.0, 209.4, 210) == "behind"
+    assert year_end_status(150.0, 209.5, 210) == "at_risk"

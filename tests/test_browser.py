@@ -11,8 +11,6 @@ never skip, when it is missing. ``.ci/run`` installs it with apt.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import struct
@@ -21,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cli.main import main as cli_main
 from helpers.registry import notebook_names
 
 pytestmark = pytest.mark.slow
@@ -53,17 +50,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 # Letters only Vietnamese uses (ă đ ơ ư and the letters with a dot below or hook above), not é or â of borrowed names.
 VIETNAMESE_LETTERS = re.compile(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
 SERIOUS = ("serious", "critical")
-
-
-def _render(name: str, language: str, out: Path) -> str | None:
-    """Render one report with the command line's own function; None on success, else what it printed."""
-    argv = ["report", "--notebook", name, "--language", language, "--out", str(out)]
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = cli_main(argv)
-    if code == 0 and out.is_file():
-        return None
-    return f"`python -m helpers {' '.join(argv)}` exited {code}:\n{stdout.getvalue()}\n{stderr.getvalue()}"
 
 
 @pytest.fixture(scope="module")
@@ -121,18 +107,10 @@ def open_offline(browser, url: str, **context_options) -> Opened:
 
 
 @pytest.fixture(scope="module", params=REPORTS, ids=[f"{name}-{lang}" for name, lang in REPORTS])
-def report(request, tmp_path_factory) -> tuple[str, str, Path]:
-    """One report rendered once for all its tests: (notebook, language, HTML path).
-
-    Reports are rendered one after the other (only those the selected tests need): two renders at once share the
-    kernels' IPC socket names in the repository root and fail with "Invalid Signature".
-    """
+def report(request, rendered_report) -> tuple[str, str, Path]:
+    """One report rendered once for all its tests (and the text checks): (notebook, language, HTML path)."""
     name, language = request.param
-    out = tmp_path_factory.mktemp(f"{name}-{language}") / f"{name}-{language}.html"
-    error = _render(name, language, out)
-    if error:
-        pytest.fail(f"the {name} report ({language}) did not render:\n{error}", pytrace=False)
-    return name, language, out
+    return name, language, rendered_report(name, "SIM", language)
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +264,48 @@ def test_wide_tables_scroll_by_keyboard(phone: Opened) -> None:
     assert unreachable == [], (
         f"table boxes without tabindex=0, role=region and a name (aria-label or aria-labelledby): {unreachable[:5]}"
     )
+
+
+def test_figures_are_drawn_for_the_phone_and_never_shrunk_below_the_body_text(desktop: Opened, phone: Opened) -> None:
+    """On a phone the browser picks each figure's phone rendering and shows it at its own size, so the figure's
+    smallest text (data-text-pt, recorded when it was drawn) is at least the body text; the desktop keeps its own."""
+    measure = """() => {
+        const body = parseFloat(getComputedStyle(document.querySelector('main p') || document.body).fontSize);
+        return [...document.querySelectorAll('figure img')].map((img, i) => {
+            const source = img.parentElement.tagName === 'PICTURE' ? img.parentElement.querySelector('source') : null;
+            const chosen = source && img.currentSrc === source.getAttribute('srcset') ? source : img;
+            const shown = img.getBoundingClientRect().width;
+            const width = parseFloat(chosen.getAttribute('width'));
+            const pt = parseFloat(chosen.getAttribute('data-text-pt'));
+            return {i, phone: chosen === source, shown, width, textPx: pt * 100 / 72 * shown / width, body};
+        });
+    }"""
+    for opened, label in ((phone, "phone"), (desktop, "desktop")):
+        figures = opened.page.evaluate(measure)
+        assert figures, f"{label}: no figure"
+        wrong = [f for f in figures if f["phone"] != (label == "phone")]
+        assert not wrong, f"{label}: figures showing the other width's rendering: {wrong[:3]}"
+        small = [f for f in figures if f["textPx"] < f["body"] - 0.1 or f["shown"] < 0.95 * f["width"]]
+        assert not small, f"{label}: figures shrunk or with text under the body size: {small[:3]}"
+
+
+def test_the_first_column_stays_in_view_when_a_table_scrolls(phone: Opened) -> None:
+    moved = phone.page.evaluate("""() => [...document.querySelectorAll('.table-wrap')]
+        .filter(w => w.scrollWidth > w.clientWidth + 4)
+        .map((w, i) => {
+            const cell = w.querySelector('tbody tr td:first-child');
+            w.scrollLeft = w.scrollWidth;
+            const gap = cell.getBoundingClientRect().left - w.getBoundingClientRect().left;
+            w.scrollLeft = 0;
+            return {i, gap, caption: (w.querySelector('.table-caption') || {}).innerText};
+        })""")
+    assert [m for m in moved if abs(m["gap"]) > 2] == [], "first columns that scrolled out of view"
+
+
+def test_printed_pages_are_numbered(desktop: Opened) -> None:
+    rules = desktop.page.evaluate("""() => [...document.styleSheets].flatMap(sheet => [...sheet.cssRules])
+        .filter(rule => rule.constructor.name === 'CSSPageRule').map(rule => rule.cssText)""")
+    assert any("counter(page)" in rule for rule in rules), f"no page number in the @page rules: {rules}"
 
 
 def test_the_request_guard_catches_outside_requests(browser, tmp_path: Path) -> None:

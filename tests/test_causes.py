@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
+from matplotlib.patches import Rectangle
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -17,17 +19,28 @@ from helpers.analyses.causes import (
     TooFewBranches,
     branch_solution_model,
     cause_distribution,
+    cause_solution_finding,
     correlations,
+    implementation_summary,
     matched_pair_test,
     rank_correlation,
     rating_summary,
 )
 from helpers.analyses.trends import DISPERSION_THRESHOLD
 from helpers.data.counts import annual_counts_from_members
+from helpers.paths import sample_dir
+from helpers.report.base import Heading
+from helpers.report.checks import appendix_terms, check_report, split
+from helpers.report.formatting import number, percent
+from helpers.report.plots import MIN_TEXT_PT, PHONE_WIDTH, text_sizes
 from helpers.report.sections.causes import (
+    CausesReport,
+    branch_detail_sentences,
     branch_model_sentences,
     cause_solution_sentences,
+    correlation_detail_sentences,
     correlation_heatmap,
+    format_coefficient,
     too_few_branches_sentence,
 )
 from helpers.synth import province as synth
@@ -307,8 +320,14 @@ def test_branch_model_on_the_default_data(sample, branch_counts) -> None:
     assert first["family"] in ("poisson", "quasi_poisson")
     assert planted_inside(model).all(), model
     sentences = branch_model_sentences(model)
-    assert f"{int(first['n_branches'])}/100" in sentences[0]
-    assert sentences[-1] == t("causes.caution", "vi")
+    assert f"Ở {int(first['n_branches'])} trong 100 chi bộ" in sentences[0]
+    assert f"In {int(first['n_branches'])} of the 100 surveyed" in branch_model_sentences(model, "en")[0]
+    assert sentences[-1] == t("causes.branch.reminder", "vi")
+    clear = ((model["ci_high"] < 1) | (model["ci_low"] > 1)).sum()
+    assert (t("causes.branch.none_clear", "vi") in sentences) == (clear == 0)
+    detail = branch_detail_sentences(model, "vi")
+    assert "Poisson" in detail[0] and any("hệ số phân tán" in s for s in detail)
+    assert not any(term in " ".join(sentences) for term in ("Poisson", "phân tán", "p =", "p <", "KTC"))
 
 
 # --- descriptive tables, sentences, figure ---------------------------------------------------------------------
@@ -322,6 +341,15 @@ def test_cause_distribution_counts_every_leaver_of_the_term(sample) -> None:
     by_kind = table.pivot(index="cause_group", columns="kind", values="count")
     assert (by_kind["total"] == by_kind["removed"] + by_kind["asked_to_leave"]).all()
     assert table.groupby("kind")["share"].sum().to_numpy() == pytest.approx(1.0)
+    assert (table["count"] == table["share"] * table["recorded"]).all() or np.allclose(
+        table["count"], table["share"] * table["recorded"]
+    )
+    assert (table["recorded"] + table["unrecorded"]).groupby(table["kind"]).first()["total"] == len(
+        sample.members[
+            sample.members["exit_kind"].isin(["removed", "asked_to_leave"])
+            & sample.members["exit_date"].dt.year.between(2016, 2020)
+        ]
+    )
     whole = cause_distribution(sample.members, range(2011, 2026))
     overall = whole[whole["kind"] == "total"].set_index("cause_group")
     n = int(overall["count"].sum())
@@ -334,33 +362,189 @@ def test_rating_summary_equals_direct_computation(sample) -> None:
     former = sample.survey.loc[sample.survey["respondent_type"] == "former_member", "solution_4"].dropna()
     row = table.loc[("former_member", "solution", 4)]
     assert row["n"] == len(former)
+    assert row["forms"] == (sample.survey["respondent_type"] == "former_member").sum() >= row["n"]
     assert row["mean"] == pytest.approx(former.astype(float).mean())
     assert row["share_4_5"] == pytest.approx((former >= 4).mean())
+    assert row["share_1_2"] == pytest.approx((former <= 2).mean())
     assert table.loc[("all", "cause", 7), "n"] == sample.survey["cause_7"].notna().sum()
     assert len(table) == 3 * 2 * 7
 
 
-def test_sentences_in_both_languages_say_these_are_associations(sample) -> None:
+def test_main_sentences_state_the_finding_in_plain_words(sample) -> None:
+    """The main text names how many matched pairs hold and the strongest; the statistics go to the appendix."""
     result = correlations(sample.survey)
     test = matched_pair_test(result.r)
+    found = cause_solution_finding(result, test)
     vi, en = cause_solution_sentences(result, test), cause_solution_sentences(result, test, "en")
-    assert len(vi) == len(en) == 1 + 7 + 1 + 2 + 1
-    assert "không phải bằng chứng" in vi[-1] and "not proof" in en[-1]
-    assert "Cặp 4" in vi[4] and "p < 0,001" in vi[4]
-    assert t("causes.corr.unmatched_none", "vi") in vi
-    assert t("causes.perm.stands_out", "en") in en
+    flagged = int((result.matched()["p_holm"] < 0.05).sum())
+    assert found.n_flagged == flagged and found.strongest in found.flagged_negative
+    assert f"Ở {len(found.flagged_negative)} trong 7 nhóm" in vi[1]
+    assert f"In {len(found.flagged_negative)} of the 7 groups" in en[1]
+    strongest = result.matched().set_index("group").loc[found.strongest, "r"]
+    assert format_coefficient(strongest, "vi") in vi[1] and f"nhóm {found.strongest} (" in vi[1]
+    assert t("causes.perm.stands_out", "vi", matched="", unmatched="")[:40] in vi[-1]
+    for lang, sentences in (("vi", vi), ("en", en)):
+        html = "".join(f"<p>{s}</p>" for s in sentences)
+        assert not appendix_terms(split(html)[1], lang), sentences
+    detail = correlation_detail_sentences(result, test, "vi")
+    assert "Holm" in detail[0] and "5.040" in detail[-1] and "hoán vị" in detail[-1]
+
+
+def test_null_survey_has_no_finding_and_says_so(sample) -> None:
+    null = correlations(synth.simulate_ratings(300, [5, 4242], matched={k: 0.0 for k in GROUPS}))
+    test = matched_pair_test(null.r)
+    found = cause_solution_finding(null, test)
+    vi = cause_solution_sentences(null, test, "vi")
+    if found.n_flagged == 0:  # the usual case under the null (≤ 5% of draws flag anything)
+        assert t("causes.corr.no_groups", "vi", total=7) in vi
+        assert not any("rõ nhất" in s for s in vi)
+    if not found.stands_out:
+        assert vi[-1].startswith(t("causes.perm.no_stand_out", "vi", matched="", unmatched="")[:40])
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_heatmap_writes_every_coefficient_and_marks_holm_significant_cells(sample, lang) -> None:
+def test_heatmap_labels_groups_by_name_and_frames_significant_cells(sample, lang) -> None:
     result = correlations(sample.survey)
+    flagged = int((result.p_holm.to_numpy() < 0.05).sum())
     fig = correlation_heatmap(result, lang, simulated=True)
     ax = fig.axes[0]
     cells = [x.get_text() for x in ax.texts]
-    assert len(cells) == 49
-    assert sum(c.endswith("*") for c in cells) == int((result.p_holm.to_numpy() < 0.05).sum())
-    word = {"vi": ("Nguyên nhân", "Giải pháp"), "en": ("Cause", "Solution")}[lang]
-    assert [x.get_text() for x in ax.get_yticklabels()][0] == f"{word[0]} 1"
-    assert [x.get_text() for x in ax.get_xticklabels()][-1] == f"{word[1]} 7"
+    assert len(cells) == 49 and cells[0] == format_coefficient(result.r.loc[1, 1], lang)
+    frames = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_linewidth() > 2]
+    assert len(frames) == flagged
+    rows = [x.get_text().replace("\n", " ") for x in ax.get_yticklabels()]
+    cols = [x.get_text() for x in ax.get_xticklabels()]
+    assert rows[0] == f"1. {t('codes.cause_group_short.1', lang)}"
+    assert cols[-1] == f"7. {t('codes.solution_group_short.7', lang)}"
     assert any(t("report.simulated_tag", lang) == x.get_text() for x in fig.texts)
+    assert min(text_sizes(fig)) >= MIN_TEXT_PT
     plt.close(fig)
+    phone = correlation_heatmap(result, lang, simulated=True, width=PHONE_WIDTH)
+    assert not any(x.get_text().strip() for x in phone.axes[0].texts)  # colour only: numbers would not fit
+    assert min(text_sizes(phone)) >= MIN_TEXT_PT
+    assert phone.get_size_inches()[0] == pytest.approx(PHONE_WIDTH)
+    plt.close(phone)
+
+
+def test_solution_groups_have_their_own_names() -> None:
+    for lang in ("vi", "en"):
+        causes = [t(f"codes.cause_group.{k}", lang) for k in GROUPS]
+        solutions = [t(f"codes.solution_group.{k}", lang) for k in GROUPS]
+        assert len(set(solutions)) == 7 and not set(causes) & set(solutions)
+        for k in GROUPS:  # short chart labels fit a phone's axis at 12 pt
+            assert len(t(f"codes.cause_group_short.{k}", lang)) <= 22
+            assert len(t(f"codes.solution_group_short.{k}", lang)) <= 22
+    assert t("codes.solution_group.7", "vi") == "Nâng cao ý thức, trách nhiệm của đảng viên"  # the seed's wording
+
+
+def test_implementation_summary_ranks_solutions_and_equals_direct_computation(sample) -> None:
+    table = implementation_summary(rating_summary(sample.survey))
+    assert set(table["respondent_type"]) == {"branch", "former_member", "all"}
+    for _, part in table.groupby("respondent_type"):
+        assert list(part["rank"]) == sorted(part["rank"]) and part["rank"].iloc[0] == 1
+        assert part["mean"].is_monotonic_decreasing
+    branch = sample.survey.loc[sample.survey["respondent_type"] == "branch", "solution_3"].dropna().astype(float)
+    row = table[(table["respondent_type"] == "branch") & (table["group"] == 3)].iloc[0]
+    assert row["n"] == len(branch)
+    assert row["mean"] == pytest.approx(branch.mean())
+    assert row["share_4_5"] == pytest.approx((branch >= 4).mean())
+    assert row["share_1_2"] == pytest.approx((branch <= 2).mean())
+    assert row["share_4_5"] + row["share_1_2"] <= 1
+    assert (row["first_year"], row["last_year"]) == (sample.survey["year"].min(), sample.survey["year"].max())
+
+
+# --- the sections as a committee reads them --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[tuple[str, str], CausesReport]:
+    """The causes sections as the committee report builds them, for the province and a small district."""
+    return {
+        (unit, lang): CausesReport.build(
+            str(sample_dir()), unit, ["2015-2020", "2020-2025"], "spearman", "all", 10, lang
+        )
+        for unit in ("SIM", "D03")
+        for lang in ("vi", "en")
+    }
+
+
+def sections_html(report: CausesReport) -> str:
+    h = lambda a: Heading(a, a, 3)  # noqa: E731
+    return (
+        report.causes_section(h("causes"))
+        + report.ratings_section(h("ratings"))
+        + report.implementation_section(h("implementation"))
+        + report.correlations_section(h("correlations"))
+        + report.branches_section(h("branches"))
+        + '<h2 id="appendix">appendix</h2>'
+        + report.methods_section(Heading("methods-causes", "methods", 3))
+    )
+
+
+@pytest.mark.parametrize("unit", ["SIM", "D03"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_sections_pass_the_committee_text_checks(reports, unit, lang) -> None:
+    html = sections_html(reports[(unit, lang)])
+    problems = check_report(html, lang)
+    assert not problems, "\n".join(map(str, problems))
+    main = BeautifulSoup(html.split('<h2 id="appendix">')[0], "html.parser").get_text(" ")
+    appendix = html.split('<h2 id="appendix">')[1]
+    assert ("Holm" in appendix) and ("5.040" in appendix or "5,040" in appendix)
+    assert "không có ô nào như vậy" not in main and "this table has none" not in main  # no note on nothing hidden
+
+
+def test_cause_table_states_its_base_and_period(reports, sample) -> None:
+    report = reports[("SIM", "vi")]
+    html = report.causes_section()
+    leavers = sample.members[
+        sample.members["exit_kind"].isin(["removed", "asked_to_leave"])
+        & sample.members["exit_date"].dt.year.between(2016, 2025)
+    ]
+    n = number(len(leavers), "vi")
+    assert f"Tỷ lệ tính trên {n} đảng viên bị xóa tên và xin ra khỏi Đảng nhiệm kỳ 2015–2020 và 2020–2025" in html
+    top = leavers["cause_group"].value_counts()
+    share = percent(100 * top.iloc[0] / len(leavers), "vi")
+    assert f"{share} ({number(int(top.iloc[0]), 'vi')} người) được ghi nguyên nhân thuộc nhóm {top.index[0]}" in html
+    latest = leavers[leavers["exit_date"].dt.year >= 2021]
+    assert f"trong {number(len(latest), 'vi')} người ra khỏi Đảng" in html
+    en = reports[("SIM", "en")].causes_section()
+    assert "the 2015–2020 and 2020–2025 terms" in en and "Share of members who left" in en
+
+
+def test_implementation_section_names_best_and_worst_with_numbers(reports) -> None:
+    report = reports[("SIM", "vi")]
+    html = report.implementation_section()
+    table = implementation_summary(report.ratings)
+    branch = table[table["respondent_type"] == "branch"]
+    best, worst = branch.iloc[0], branch.iloc[-1]
+    name = t(f"codes.solution_group.{int(best['group'])}", "vi")
+    assert f"nhóm giải pháp {int(best['group'])} ({name}) được thực hiện tốt nhất: " in html
+    assert percent(100 * best["share_4_5"], "vi", 1) in html
+    assert f"thực hiện kém nhất là nhóm {int(worst['group'])}" in html
+    assert "khảo sát năm 2021" in html and "phiếu của chi bộ" in html
+    assert "Nguyên nhân" not in html.split("<table")[1].split("</table>")[0]  # solutions by their own names
+    en = reports[("SIM", "en")].implementation_section()
+    assert "is the best implemented" in en and t("codes.solution_group.1", "en") in en
+
+
+def test_small_unit_withholds_a_respondent_type_with_too_few_forms(reports) -> None:
+    report = reports[("D03", "vi")]
+    former = int(report.ratings.query("respondent_type == 'former_member'")["forms"].max())
+    html = report.implementation_section() + report.ratings_section()
+    if former < 10:
+        assert "Người đã ra khỏi Đảng: điểm trung bình" not in html
+        assert t("causes_report.small_type", "vi", who="người đã ra khỏi Đảng", threshold="10") in html
+
+
+def test_finding_agrees_with_the_section(reports) -> None:
+    for report in reports.values():
+        found, body = report.finding(), report.correlations_section()
+        matched = report.correlation.matched()
+        flagged = int((matched["p_holm"] < 0.05).sum())
+        if flagged == 0:
+            assert found is None
+            assert t("causes.corr.no_groups", report.lang, total=7) in body
+            continue
+        assert found["flagged"] == flagged and found["r"] in body
+        assert found["solution"] == t(f"codes.solution_group.{found['group']}", report.lang)
+        assert found["stands_out"] == (report.matched.p_one_sided_negative < 0.05)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 from lifelines import KaplanMeierFitter
 
 from helpers.analyses.cohorts import CohortDifference, cohort_difference, cohort_durations, retention_table
-from helpers.report.formatting import number, percent
-from helpers.report.sections.profiles import difference_sentence, retention_sentences
+from helpers.report.checks import appendix_terms
+from helpers.report.sections.profiles import difference_detail, difference_sentence, retention_sentences
 
 AS_OF = pd.Timestamp("2025-12-31")
 # Planted hazards per year: removed, asked to leave, another exit from the party (competing), transfer out
@@ -192,22 +193,37 @@ def test_horizons_beyond_follow_up_are_nan() -> None:
 def test_sentences_in_both_languages() -> None:
     members = hand_made()[lambda f: f["member_id"] <= "E"]
     table = retention_table(members, AS_OF, horizons=(1, 3, 5))
-    row = table.iloc[-1]
-    low, high = number(100 * row["retained_low"], "vi", 1), percent(100 * row["retained_high"], "vi", 1)
     vi = retention_sentences(table, "vi")
-    assert vi[0] == (
-        f"Trong số 5 đảng viên kết nạp năm 2015, sau 5 năm còn 37,5% chưa bị xóa tên hay xin ra "
-        f"khỏi Đảng (KTC 95%: {low}–{high}); 25,0% đã bị xóa tên và 25,0% đã xin ra khỏi Đảng."
-    )
-    assert "Kaplan–Meier" in vi[1]
+    assert vi == [
+        "Trong số 5 đảng viên kết nạp năm 2015, sau 5 năm còn 37,5% chưa bị xóa tên hay xin ra "
+        "khỏi Đảng; 25,0% đã bị xóa tên và 25,0% đã xin ra khỏi Đảng."
+    ]
     en = retention_sentences(table, "en")
     assert en[0].startswith("Of the 5 members admitted in 2015, after 5 years 37.5% had been neither removed")
+    # With a threshold of 10, the 25% removed and 25% asked to leave (1 person each) are not stated.
+    assert retention_sentences(table, "vi", threshold=10)[0].endswith("còn 37,5% chưa bị xóa tên hay xin ra khỏi Đảng.")
     late = retention_table(simulate(np.random.default_rng(1), [2025], 40), AS_OF, cohorts=[2025])
     assert retention_sentences(late, "en")[0] == (
         "The 40 members admitted in 2025 have not yet been followed for 1 year, so their retention is not estimated."
     )
-    result = CohortDifference((2011, 2024), 100, 10, 74.34, 13, 1e-10)
-    assert difference_sentence(result, "vi").endswith("(kiểm định log-rank: χ² = 74,3, bậc tự do 13, p < 0,001).")
+
+
+def test_the_cohort_comparison_is_plain_in_the_text_and_detailed_in_the_appendix() -> None:
+    differ = CohortDifference((2011, 2024), 100, 10, 74.34, 13, 1e-10)
+    same = CohortDifference((2011, 2024), 100, 10, 10.2, 13, 0.68)
+    assert difference_sentence(differ, "vi") == (
+        "Mức giữ chân đảng viên của các lớp kết nạp từ năm 2011 đến năm 2024 khác nhau rõ rệt: chênh lệch có ý nghĩa "
+        "thống kê, không phải do ngẫu nhiên."
+    )
+    assert "không khác nhau rõ rệt" in difference_sentence(same, "vi")
+    assert difference_sentence(same, "en").startswith("Retention does not differ clearly")
+    for result in (differ, same):
+        for lang in ("vi", "en"):
+            assert not appendix_terms(
+                [BeautifulSoup(f"<p>{difference_sentence(result, lang)}</p>", "html.parser").p], lang
+            )
+    assert difference_detail(differ, "vi").endswith("kiểm định log-rank χ² = 74,3, bậc tự do 13, p < 0,001.")
+    assert difference_detail(same, "en").endswith("log-rank test χ² = 10.2, 13 degrees of freedom, p = 0.680.")
 
 
 # --- the default data --------------------------------------------------------------------------------------------

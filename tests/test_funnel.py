@@ -52,3 +52,11 @@ def test_merged_province_series_is_built_from_its_predecessors(sample) -> None:
     merged = counts_for_unit(sample.annual_counts, sample.units, truth.MERGED_PROVINCE_CODE)
     original = counts_for_unit(sample.annual_counts, sample.units, truth.PROVINCE_CODE)
     pd.testing.assert_frame_equal(merged, original)
+
+
+def test_chart_labels_are_names_without_the_simulated_tag() -> None:
+    from helpers.report.sections.trends import short_name
+
+    assert short_name("Huyện Châu Thành Tây (mô phỏng)") == "Huyện Châu Thành Tây"
+    assert short_name("District X (simulated)") == "District X"
+    assert short_name("Thành phố (cũ) Tây Ninh") == "Thành phố (cũ) Tây Ninh"

@@ -244,7 +244,7 @@ def test_the_seed_screening_sentence(report) -> None:
     ci = stats.binomtest(119, 1127).proportion_ci(method="exact")
     low, high = percent(100 * ci.low, "vi", 1), percent(100 * ci.high, "vi", 1)
     assert (
-        f"Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%; KTC 95%: "
+        f"Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%; khoảng tin cậy 95%: "
         f"{low}–{high}), đồng thời tiếp tục theo dõi, giáo dục 1.008 trường hợp."
     ) in text(report.screening_section())
 
@@ -253,7 +253,7 @@ def test_exactly_the_units_above_the_threshold_are_named(report) -> None:
     shown = text(report.exemptions_section())
     named = shown.split("cần rà soát theo chỉ đạo:")[1].split(".")[0]
     assert [d for d in EXEMPTED if f"Huyện {d}" in named] == ["D04", "D08"]
-    assert "Huyện D04: 13,0% (KTC 95%:" in named and "Huyện D08: 16,0% (KTC 95%:" in named
+    assert "Huyện D04: 13,0% (khoảng tin cậy 95%:" in named and "Huyện D08: 16,0% (khoảng tin cậy 95%:" in named
     assert "Ở Huyện D04, Huyện D08, cả khoảng tin cậy 95% nằm trên ngưỡng" in shown
     assert "Huyện D04 có tỷ lệ trên ngưỡng 10% trong 4/4 năm có số liệu." in shown  # 2016-2019
     rows = tables(report.exemptions_section())[0]
@@ -279,7 +279,8 @@ def test_far_away_and_76_sentences(report) -> None:
     )
     assert f"Trong số đó, {number(series['far_away_overdue'], 'vi')} người đã hết thời hạn" in shown
     assert f"Năm 2019 có {number(series['registered_76'], 'vi')} đảng viên đang công tác giữ mối liên hệ" in shown
-    header = re.findall(r"<th>(.*?)</th>", report.far_away_section())
+    assert "theo Quy định 213-QĐ/TW (quen gọi là đảng viên 76)" in shown  # 76-QĐ/TW was replaced in 2020
+    header = re.findall(r"<th[^>]*>(.*?)</th>", report.far_away_section())
     assert "Đảng viên 76" in header and "Hết hạn chưa gia hạn" in header
 
 
@@ -306,7 +307,8 @@ def test_english_edition() -> None:
     report = build(planted_management(), lang="en")
     shown = text(sections(report))
     assert "In 2019, 1,127 members were reviewed and 119 were removed from the party (10.6%;" in shown
-    assert "to be reviewed as the directive asks: Huyện D04: 13.0% (95% CI:" in shown
+    assert "to be reviewed as the directive asks: Huyện D04: 13.0% (95% confidence interval:" in shown
+    assert "under Regulation 213-QĐ/TW" in shown
     assert "Screening of members" in report.header()
 
 

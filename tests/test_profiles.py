@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,10 +21,16 @@ from helpers.analyses.profiles import (
     profile_table,
     reasons_table,
 )
+from helpers.data.codes import DOMAINS
 from helpers.data.terms import load_terms
-from helpers.report.sections.profiles import ProfilesReport, withheld_profile
+from helpers.report.base import Heading
+from helpers.report.checks import check_report, split
+from helpers.report.formatting import number, percent
+from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, PHONE_WIDTH, text_sizes, theme
+from helpers.report.sections.profiles import ProfilesReport, ratio_forest, withheld_profile
 from helpers.synth import province as synth
 from helpers.synth import truth
+from helpers.text import t
 
 SEED_ATTRIBUTES = {
     "age_18_40": "age_18_40",
@@ -126,6 +133,7 @@ def test_reasons_reproduce_the_published_shares(sample) -> None:
 # --- the report section (helpers.report.sections.profiles) ------------------------------------------
 
 KINDS = ["removed", "asked_to_leave"]
+COMMITTEE_DETAILED = ("age_band", "occupation", "branch_type", "tenure")  # what the committee report shows
 
 
 def _build(folder: str, threshold: int = 10, lang: str = "vi", unit: str = "SIM") -> ProfilesReport:
@@ -140,9 +148,130 @@ def _integer_cells(html: str) -> list[int]:
 
 def test_seed_sentences_reproduce_the_published_shares() -> None:
     sentences = _build("data/sample").seed_sentences()
-    assert sentences[0].startswith("Tuổi đời từ 18 đến 40: 478/662 (chiếm 72,21%), so với")
+    assert sentences[0].startswith(
+        "Nhiệm kỳ 2015–2020 có 478/662 (chiếm 72,21%) đảng viên ra khỏi Đảng có tuổi đời từ 18 đến 40, cao gấp "
+    )
     assert "572/662 (chiếm 86,40%)" in sentences[2]  # the count's own share, not the 86,42% the document states
-    assert all("lần (KTC 95%:" in s for s in sentences)
+    assert all(" lần tỷ lệ của nhóm này trong tổng số đảng viên (" in s for s in sentences)
+
+
+@pytest.fixture(scope="module")
+def current() -> dict[str, ProfilesReport]:
+    """The committee's view: the 2020–2025 term profiled, with 2015–2020 beside it."""
+    terms = ["2010-2015", "2015-2020", "2020-2025"]
+    return {
+        lang: ProfilesReport.build("data/sample", "SIM", terms, "2020-2025", KINDS, 10, lang) for lang in ("vi", "en")
+    }
+
+
+def test_the_previous_term_stands_beside_the_current_one(current) -> None:
+    report = current["vi"]
+    assert report.previous_term == "2015-2020"
+    sentences = report.seed_sentences()
+    # The previous term carries the Tây Ninh project's published figures; the current term follows it.
+    for sentence, published in zip(sentences, ("478/662 (chiếm 72,21%)", "519/662 (chiếm 78,40%)", "572/662")):
+        assert sentence.startswith(f"Nhiệm kỳ 2015–2020 có {published}"), sentence
+        assert "; nhiệm kỳ 2020–2025 có " in sentence
+    assert "444/662 (chiếm 67,07%)" in sentences[3] and "614/662 (chiếm 92,75%)" in sentences[4]
+    table = report.seed_table_html()
+    for share in ("72,21%", "78,40%", "67,07%", "92,75%"):
+        assert share in table
+    assert "nhiệm kỳ 2015–2020: 662 người" in table  # the base of each term's shares
+    now = {g["attribute"]: g for g in report.seed_groups()}
+    for attribute in SEED_ATTRIBUTES:
+        assert percent(100 * now[attribute]["share"], "vi") in table
+        assert number(now[attribute]["ratio"], "vi", 2) in table
+
+
+def test_top_groups_quote_the_body_exactly(current) -> None:
+    for lang, report in current.items():
+        top = report.top_groups(2)
+        assert len(top) == 2
+        groups = {g["attribute"]: g for g in report.seed_groups()}
+        assert groups[top[0]["attribute"]]["ratio"] >= groups[top[1]["attribute"]]["ratio"]
+        assert all(groups[top[0]["attribute"]]["ratio"] >= g["ratio"] for g in groups.values())
+        body = report.profiles_section()
+        for group in top:
+            assert group["share"] in body and group["ratio"] in body and group["member_share"] in body
+            assert group["label"] == t(f"profiles.seed_group.{group['attribute']}", lang)
+
+
+def test_bands_are_in_their_natural_order(py_2016_2020) -> None:
+    assert list(profile_table(py_2016_2020, "tenure")["category"]) == ["under_2", "2_5", "6_10", "11_plus"]
+    assert list(profile_table(py_2016_2020, "age_band")["category"]) == ["18_30", "31_40", "41_50", "51_60", "61_plus"]
+    training = list(profile_table(py_2016_2020, "professional_training")["category"])
+    assert training == [c for c in DOMAINS["professional_training"] if c in training]
+    assert list(profile_table(py_2016_2020, "age_18_40")["category"]) == ["yes", "no"]
+
+
+def _page(report: ProfilesReport) -> str:
+    h = lambda anchor: Heading(anchor, anchor, 3)  # noqa: E731
+    return (
+        '<h2 id="situation">II</h2>'
+        + report.profiles_section(h("profiles"), COMMITTEE_DETAILED)
+        + report.cohorts_section(h("cohorts"))
+        + report.reasons_section(h("reasons"))
+        + '<h2 id="appendix">Appendix</h2>'
+        + report.methods_section(Heading("methods-profiles", "methods", 3))
+    )
+
+
+@pytest.mark.parametrize("unit", ["SIM", "D03"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_sections_read_cleanly(unit: str, lang: str, current) -> None:
+    if unit == "SIM":
+        report = current[lang]
+    else:
+        report = ProfilesReport.build(
+            "data/sample", unit, ["2010-2015", "2015-2020", "2020-2025"], "2020-2025", KINDS, 10, lang
+        )
+    page = _page(report)
+    assert check_report(page, lang) == []
+    soup, main, appendix = split(page)
+    text = " ".join(node.get_text(" ") for node in main)
+    assert "DỮ LIỆU MÔ PHỎNG" in text or "SIMULATED DATA" in text
+    # The statistics are in the appendix, not lost.
+    methods = " ".join(node.get_text(" ") for node in appendix)
+    assert "χ²" in methods and "Kaplan–Meier" in methods and "Wilson" in methods
+
+
+def test_reasons_are_one_paragraph_per_kind_largest_first(current) -> None:
+    report = current["vi"]
+    groups = report.reason_groups()
+    assert list(groups) == KINDS
+    for kind, (wide, hidden) in groups.items():
+        assert list(wide["2020-2025"]) == sorted(wide["2020-2025"], reverse=True)
+        paragraph_text = report.reason_paragraph(kind, wide, hidden)
+        assert paragraph_text.startswith("Nhiệm kỳ 2020–2025 (trong ngoặc là nhiệm kỳ 2015–2020)")
+    asked = report.reason_paragraph("asked_to_leave", *groups["asked_to_leave"])
+    assert "(72,69%)" in asked and "(27,31%)" in asked  # the published 2015–2020 shares beside the current ones
+    assert asked.index("hoàn cảnh gia đình khó khăn") < asked.index("theo vợ hoặc chồng")
+    removed = report.reason_paragraph("removed", *groups["removed"])
+    assert "do tự ý bỏ sinh hoạt đảng chiếm" in removed and "(89,86%)" in removed
+    html = report.reasons_section()
+    assert html.count("<p>") == len(KINDS)
+    assert "Lý do đảng viên ra khỏi Đảng theo hình thức, nhiệm kỳ 2010–2015 đến 2020–2025" in html
+
+
+def test_ratio_forest_text_is_legible_on_a_phone_and_a_desktop(current) -> None:
+    groups = [g for g in current["vi"].seed_groups() if not g["withheld"]]
+    args = (
+        [t(f"profiles.seed_short.{g['attribute']}", "vi") for g in groups],
+        [g["ratio"] for g in groups],
+        [g["ratio_low"] for g in groups],
+        [g["ratio_high"] for g in groups],
+        "vi",
+        True,
+    )
+    for width in (DESKTOP_WIDTH, PHONE_WIDTH):
+        with theme():
+            fig = ratio_forest(*args, width=width)
+        assert min(text_sizes(fig)) >= MIN_TEXT_PT
+        ticks = [tick.get_text() for tick in fig.axes[0].get_xticklabels() if tick.get_text()]
+        assert "1" in ticks and all("^" not in tick for tick in ticks), ticks  # plain numbers, not powers of ten
+        plt.close(fig)
+    html = current["vi"].profiles_section()
+    assert "<source media=" in html and 'data-text-pt="12"' in html
 
 
 @pytest.fixture(scope="module")
@@ -175,5 +304,15 @@ def test_no_shared_table_shows_a_count_under_the_threshold(datasets) -> None:
 
 def test_english_edition() -> None:
     report = _build("data/sample", lang="en")
-    assert report.seed_sentences()[0].startswith("Aged 18 to 40: 478/662 (72.21%), against")
+    assert report.seed_sentences()[0].startswith(
+        "In the 2015–2020 term, 478/662 (72.21%) of the members who left were aged 18 to 40, "
+    )
     assert "Who leaves" in report.header()
+
+
+def test_english_edition_beside_the_previous_term(current) -> None:
+    sentence = current["en"].seed_sentences()[0]
+    assert sentence.startswith(
+        "In the 2015–2020 term, 478/662 (72.21%) of the members who left were aged 18 to 40; in "
+    )
+    assert " times the group's share of all members (" in sentence

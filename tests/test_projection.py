@@ -53,9 +53,13 @@ def test_verdict_follows_the_rule(setting, allowed_pct: float, status: str) -> N
 
 
 def test_complete_term_is_met_or_not_met(setting) -> None:
+    yearly, _ = setting
+    actual = int(yearly.loc[yearly["year"].between(2021, 2025), "total"].sum())
     p = _project(setting, 2025, 50)
-    assert (p.observed_total, p.status, p.low, p.high) == (355, "not_met", 355, 355)
-    assert _project(setting, 2025, 40).status == "met"  # 662 × 0.6 = 397.2 allowed
+    assert p.years_projected == ()  # a term whose data is complete is not projected
+    assert (p.observed_total, p.low, p.high) == (actual, actual, actual)
+    assert p.status == ("met" if actual <= 331 else "not_met")  # 662 × 0.5 allowed
+    assert _project(setting, 2025, 40).status == ("met" if actual <= 397.2 else "not_met")  # 662 × 0.6
 
 
 def test_projection_is_reproducible(setting) -> None:
@@ -82,3 +86,37 @@ def test_interval_matches_a_direct_poisson_calculation_when_the_model_is_certain
 
     low, high = stats.poisson.ppf([0.025, 0.975], future_mean.sum())
     assert p.low == pytest.approx(observed + low, abs=1.01) and p.high == pytest.approx(observed + high, abs=1.01)
+
+
+# --- what the target asks (issue 13) ------------------------------------------------------------------------
+
+
+def test_requirement_of_a_term_under_way_keeps_the_total_within_the_target(setting) -> None:
+    from helpers.analyses.projection import requirement
+
+    yearly, _ = setting
+    p = _project(setting, 2023, 50)
+    need = requirement(p, 5)
+    assert not need.complete and need.years_left == 2
+    assert need.remaining == pytest.approx(p.target.allowed - p.observed_total)
+    # staying at the allowed annual level to the end keeps the term within the target, one more a year does not
+    assert p.observed_total + 2 * need.per_year_allowed <= p.target.allowed
+    assert p.observed_total + 2 * (need.per_year_allowed + 1) > p.target.allowed
+    observed = yearly.loc[yearly["year"].between(2021, 2023), "total"]
+    assert need.per_year_so_far == pytest.approx(observed.mean())
+
+
+def test_requirement_of_an_ended_term_gives_the_miss_and_the_annual_level(setting) -> None:
+    from helpers.analyses.projection import next_target, requirement
+
+    yearly, _ = setting
+    actual = int(yearly.loc[yearly["year"].between(2021, 2025), "total"].sum())
+    p = _project(setting, 2025, 50)
+    need = requirement(p, 5)
+    assert need.complete and need.years_left == 0
+    assert need.miss == pytest.approx(actual - 331)
+    assert need.per_year_allowed == 66  # 331 / 5, rounded down
+    assert need.per_year_so_far == pytest.approx(actual / 5)
+    after = next_target(p.target, actual, "2025-2030")
+    assert (after.term, after.baseline_term, after.baseline_total) == ("2025-2030", "2020-2025", actual)
+    assert after.allowed == pytest.approx(actual * 0.5)

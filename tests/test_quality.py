@@ -99,7 +99,13 @@ def test_the_default_data_reproduces_every_stated_percentage(province: QualityRe
     assert (province.reproduction["verdict"] == "same").all()
     appendix = province.appendix()
     assert "110,63%" in appendix and "37,8%" in appendix and "0,36%" in appendix
-    assert "11/11 tỷ lệ khớp" in appendix
+    figures = province.reproduction["figure_id"].nunique()  # the 2016-2020 range is checked at both ends
+    assert len(province.reproduction) > figures
+    assert f"Kết quả: {figures}/{figures} tỷ lệ khớp" in appendix
+    # Each figure once, named in words, its range as the document states it; no internal identifier.
+    assert appendix.count("Đảng viên hoàn thành xuất sắc nhiệm vụ mỗi năm, TP. Hồ Chí Minh, 2016–2020") == 1
+    assert "từ 10 đến 12%" in appendix
+    assert "HB-20" not in appendix and "HCM-20" not in appendix and "members_excellent" not in appendix
 
 
 def test_the_report_names_the_planted_units(province: QualityReport) -> None:
@@ -166,7 +172,7 @@ def test_no_count_of_people_under_the_threshold_in_any_table(rendered) -> None:
         head = table.split("</tr>")[0]
         if "SHA-256" in table or "tổ chức" in head.lower() or "Năm" in head:
             continue  # provenance hashes; organisations are not people; a first column of calendar years
-        cells = [c.strip() for c in re.findall(r"<td>([^<]*)</td>", table)]
+        cells = [c.strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", table)]
         assert [c for c in cells if re.fullmatch(r"[1-9]", c)] == [], table[:300]
 
 

@@ -377,7 +377,7 @@ def tables(fragment: str) -> list[list[list[str]]]:
     for body in re.findall(r"<tbody>(.*?)</tbody>", fragment, re.S):
         out.append(
             [
-                [html.unescape(c.strip()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+                [html.unescape(c.strip()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
                 for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
             ]
         )
@@ -409,7 +409,8 @@ def test_the_target_for_weak_organisations(report) -> None:
     low, high = percent(100 * ci.low, "vi", 2), percent(100 * ci.high, "vi", 2)
     shown = text(report.target_section())
     assert (
-        f"Năm 2018, tỷ lệ tổ chức cơ sở đảng yếu kém là 0,36% (KTC 95%: {low}–{high}; năm 2015 là 0,54%): "
+        f"Năm 2018 có 4/1.111 tổ chức cơ sở đảng yếu kém, tỷ lệ 0,36% (khoảng tin cậy 95%: {low}–{high}; "
+        "năm 2015 là 0,54%): "
         "đạt chỉ tiêu dưới 0,5%."
     ) in shown
     assert "Đạt chỉ tiêu 4/6 năm có số liệu; chưa đạt các năm 2015, 2016." in shown  # 6/1.111 = 0,54% is not below
@@ -419,16 +420,21 @@ def test_the_target_for_weak_organisations(report) -> None:
 def test_exactly_the_planted_units_are_named_as_different(report) -> None:
     section = report.units_section()
     shown = text(section)
-    sentences = [s for s in shown.split("Đơn vị có phân bố khác rõ rệt")[1:]]
+    sentences = [s for s in shown.split("Đơn vị có kết quả xếp loại khác rõ rệt")[1:]]
     assert len(sentences) == 2
     organisations, members = sentences
     # D06: 12 of 123 excellent against 279 of the other 988; 4 of 123 weak against none
     assert "Huyện D06 (hoàn thành xuất sắc 9,8% so với 28,2%; không hoàn thành 3,3% so với 0,0%" in organisations
     assert [d for d in DISTRICTS if f"Huyện {d} (" in organisations.split(". ")[0]] == ["D06"]
     assert [d for d in DISTRICTS if f"Huyện {d} (" in members.split(". ")[0]] == ["D03"]
-    assert "kiểm định hoán vị" in shown  # the small-cell rule, stated
     differs = {r[0]: r[-1] for r in tables(section)[0]}
     assert [name for name, flag in differs.items() if flag == "Có"] == ["Huyện D06"]
+    # The tests themselves stand in the methods appendix, not in the main text.
+    methods = text(report.methods_section())
+    assert "kiểm định hoán vị" in methods and "Holm" in methods  # the small-cell rule, stated there
+    assert not re.search(r"Holm|Cramér|χ²|p [=<]|hoán vị|KTC", shown)
+    tests_table = {r[0]: r for r in tables(report.methods_section())[0]}
+    assert tests_table["Huyện D06"][-1] == "Có" and tests_table["Huyện D06"][3].startswith("p ")
 
 
 def test_names_from_the_data_are_escaped(report) -> None:
@@ -441,8 +447,9 @@ def test_english_edition() -> None:
     report = build(planted_ratings(7), lang="en")
     shown = text(report.shares_section() + report.target_section() + report.units_section())
     assert "In 2018, 26.2% of grassroots organisations were rated excellent (51.4% in 2015)." in shown
-    assert "In 2018, 0.36% of grassroots organisations were weak" in shown
-    assert "Units whose distribution clearly differs from the rest" in shown
+    assert "In 2018, 4 of 1,111 grassroots organisations were weak, 0.36% (95% confidence interval:" in shown
+    assert "Units whose ratings clearly differ from the rest" in shown
+    assert not re.search(r"\bCI\b|Holm|Cramér|χ²|p [=<]|permutation", shown)
     assert "Quality ratings" in report.header()
 
 

@@ -61,3 +61,59 @@ def test_section_states_the_term_in_the_seed_sentence_form() -> None:
         "data/sample", "SIM", ["2010-2015", "2015-2020"], ["removed", "asked_to_leave"], "vi"
     )
     assert "424 đảng viên bị xóa tên (tăng 37,66%)" in report.terms_section()
+
+
+# --- small bases and legends (issue 13) ---------------------------------------------------------------------
+
+
+def _small_table(tn):
+    yearly = pd.DataFrame(
+        {
+            "year": range(2011, 2021),
+            "removed": [1, 1, 1, 1, 0, 3, 3, 3, 3, 3],  # 4 → 15: too few for a percent change
+            "asked_to_leave": [20] * 5 + [30] * 5,  # 100 → 150: +50%
+        }
+    )
+    return term_table(yearly, tn, ["removed", "asked_to_leave"], ["2010-2015", "2015-2020"])
+
+
+def test_a_change_on_a_small_base_is_given_as_from_to(tn) -> None:
+    from helpers.report.sections.term_table import term_sentences
+
+    table = _small_table(tn)
+    vi = term_sentences(table, ["removed", "asked_to_leave"], "vi", threshold=10)[1]
+    assert "15 đảng viên bị xóa tên (tăng từ 4 lên 15 người; số nhỏ, không tính tỷ lệ thay đổi)" in vi
+    assert "275" not in vi and "150 đảng viên xin ra khỏi Đảng (tăng 50,00%)" in vi
+    en = term_sentences(table, ["removed", "asked_to_leave"], "en", threshold=10)[1]
+    assert "(up from 4 to 15; too few to give a percent change)" in en
+    # with a lower threshold the same change is a percent again, as the seeds state it
+    assert "tăng 275,00%" in term_sentences(table, ["removed", "asked_to_leave"], "vi", threshold=3)[1]
+
+
+def test_table_cells_and_note_carry_exactly_the_symbols_used(tn) -> None:
+    from helpers.report.sections.term_table import SMALL_BASE_MARK, change_cells, table_note
+
+    table = _small_table(tn)
+    removed = change_cells(table, "removed", "vi", threshold=10)
+    asked = change_cells(table, "asked_to_leave", "vi", threshold=10)
+    assert removed == ["–", SMALL_BASE_MARK] and asked == ["–", "+50,00%"]
+    note = table_note(table, removed + asked, "Tỉnh X", "vi", threshold=10)
+    assert "Tỉnh X" in note and "2011–2020" in note
+    assert "–: nhiệm kỳ đầu của bảng" in note and "*: một trong hai nhiệm kỳ có dưới 10 người" in note
+    plain = table_note(table, asked, "Tỉnh X", "vi")
+    assert "*:" not in plain  # no legend for a symbol no cell shows
+
+
+def test_rendered_section_passes_the_text_checks() -> None:
+    from bs4 import BeautifulSoup
+
+    from helpers.report.checks import appendix_terms, legends
+    from helpers.report.sections.term_table import TermTableReport
+
+    for lang in ("vi", "en"):
+        report = TermTableReport.build(
+            "data/sample", "SIM", ["2010-2015", "2015-2020"], ["removed", "asked_to_leave"], lang
+        )
+        soup = BeautifulSoup(report.terms_section(), "html.parser")
+        assert legends(soup) == []
+        assert appendix_terms(soup.find_all(["p", "td", "th", "figcaption", "img"]), lang) == []

@@ -360,14 +360,21 @@ def first_half_share(series: pd.DataFrame, year: int, history: int = HISTORY_YEA
 
 def year_end_status(projection: float, high: float, planned: float) -> str:
     """'behind' when even the upper bound is below the plan, 'at_risk' when the point value is, else 'on_track';
-    'no_plan' without a plan, 'no_projection' without a first-half count or a share to divide it by."""
+    'no_plan' without a plan, 'no_projection' without a first-half count or a share to divide it by. Values are
+    compared as the report writes them, in whole members: a projection shown as 210 against a plan of 210 meets it.
+    """
     if pd.isna(planned):
         return "no_plan"
     if pd.isna(projection):
         return "no_projection"
-    if high < planned:
+    if round_half_up(high) < planned:
         return "behind"
-    return "at_risk" if projection < planned else "on_track"
+    return "at_risk" if round_half_up(projection) < planned else "on_track"
+
+
+def round_half_up(value: float) -> int:
+    """A count as the report writes it: 209,5 → 210 (Python's round() would give the even 210 but 208,5 → 208)."""
+    return int(np.floor(float(value) + 0.5))
 
 
 def midyear_table(

@@ -36,13 +36,15 @@ PERMUTATION_TOLERANCE = 1e-12  # float noise allowed when comparing a relabelled
 def cause_distribution(members: pd.DataFrame, years: range) -> pd.DataFrame:
     """Leavers (removed, asked to leave) exiting in ``years`` by cause group: count and share per kind and overall.
 
-    ``share`` is a proportion (0–1) of those with a recorded cause group; ``unrecorded`` counts the others.
+    Each leaver has one recorded cause group (the main one), so ``count`` counts people: ``share`` is a proportion
+    (0–1) of the ``recorded`` leavers of that kind (those with a cause group), the share of leavers citing the
+    group; ``unrecorded`` counts the others.
 
     Returns
     -------
     pandas.DataFrame
-        One row per kind (and ``all``) and cause group: ``kind``, ``cause_group``, ``count``, ``share``,
-        ``unrecorded``, ``first_year``, ``last_year``.
+        One row per kind (and ``total``) and cause group: ``kind``, ``cause_group``, ``count``, ``share``,
+        ``recorded``, ``unrecorded``, ``first_year``, ``last_year``.
     """
     leavers = members[members["exit_kind"].isin(ATTRITION_EXITS) & members["exit_date"].dt.year.isin(list(years))]
     rows = []
@@ -56,6 +58,7 @@ def cause_distribution(members: pd.DataFrame, years: range) -> pd.DataFrame:
                     "cause_group": group,
                     "count": int(count),
                     "share": count / len(known) if len(known) else np.nan,
+                    "recorded": len(known),
                     "unrecorded": int(len(part) - len(known)),
                     "first_year": years.start,
                     "last_year": years.stop - 1,
@@ -65,8 +68,11 @@ def cause_distribution(members: pd.DataFrame, years: range) -> pd.DataFrame:
 
 
 def rating_summary(survey: pd.DataFrame) -> pd.DataFrame:
-    """Per respondent type (and ``"all"``) and group: answered n, mean rating and share rating 4–5 (0–1)."""
+    """Per respondent type (and ``"all"``) and group: the forms returned (``forms``), those answering (``n``), mean
+    rating, share rating 4–5 and share rating 1–2 (0–1), and the survey years (``first_year``, ``last_year``)."""
     rows = []
+    known = survey["year"].dropna().astype(int) if "year" in survey else pd.Series(dtype=int)
+    years = (int(known.min()), int(known.max())) if len(known) else (pd.NA, pd.NA)
     parts = [*survey.groupby("respondent_type", sort=True), ("all", survey)]
     for rtype, part in parts:
         for item in ("cause", "solution"):
@@ -77,12 +83,28 @@ def rating_summary(survey: pd.DataFrame) -> pd.DataFrame:
                         "respondent_type": str(rtype),
                         "item": item,
                         "group": k,
+                        "forms": len(part),
                         "n": len(values),
                         "mean": values.mean() if len(values) else np.nan,
                         "share_4_5": (values >= 4).mean() if len(values) else np.nan,
+                        "share_1_2": (values <= 2).mean() if len(values) else np.nan,
+                        "first_year": years[0],
+                        "last_year": years[1],
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def implementation_summary(ratings: pd.DataFrame) -> pd.DataFrame:
+    """How well each solution group is implemented, per respondent type (and ``"all"``), best first.
+
+    From :func:`rating_summary`: the solution rows with ``n``, ``mean``, ``share_4_5`` (rated 4–5, "implemented
+    well"), ``share_1_2`` (rated 1–2, "implemented poorly") and ``rank`` (1 = highest mean within the respondent
+    type; ties share the better rank).
+    """
+    solutions = ratings[ratings["item"] == "solution"].drop(columns="item").copy()
+    solutions["rank"] = solutions.groupby("respondent_type")["mean"].rank(ascending=False, method="min").astype("Int64")
+    return solutions.sort_values(["respondent_type", "rank", "group"], kind="stable").reset_index(drop=True)
 
 
 # --- correlations of causes with solutions ---------------------------------------------------------------------
@@ -265,6 +287,50 @@ def matched_pair_test(r: pd.DataFrame) -> MatchedPairTest:
         p_two_sided=float(np.mean(np.abs(null) >= abs(observed) - PERMUTATION_TOLERANCE)),
         p_one_sided_negative=float(np.mean(null <= observed + PERMUTATION_TOLERANCE)),
         n_permutations=len(perms),
+    )
+
+
+@dataclass(frozen=True)
+class CauseSolutionFinding:
+    """What the cause × solution analysis concludes, for sentences that must agree with each other.
+
+    ``flagged_negative`` / ``flagged_positive``: matched groups k (cause k, solution k) whose adjusted p is below
+    :data:`ALPHA`, by the sign of their coefficient; ``strongest``: the flagged matched group with the largest
+    |coefficient| (None when none is flagged); ``unmatched_flagged``: (cause, solution) pairs off the diagonal that
+    are flagged; ``stands_out``: whether the matched pairs are more negative than the unmatched ones (one-sided
+    permutation p below :data:`ALPHA`).
+    """
+
+    flagged_negative: tuple[int, ...]
+    flagged_positive: tuple[int, ...]
+    not_flagged: tuple[int, ...]
+    undefined: tuple[int, ...]
+    strongest: int | None
+    strongest_r: float
+    unmatched_flagged: tuple[tuple[int, int], ...]
+    stands_out: bool
+
+    @property
+    def n_flagged(self) -> int:
+        return len(self.flagged_negative) + len(self.flagged_positive)
+
+
+def cause_solution_finding(result: CorrelationResult, test: MatchedPairTest | None) -> CauseSolutionFinding:
+    """What :func:`correlations` and :func:`matched_pair_test` conclude, as a :class:`CauseSolutionFinding`."""
+    matched = result.matched()
+    finite = matched[np.isfinite(matched["r"])]
+    flagged = finite[finite["p_holm"] < ALPHA]
+    strongest = flagged.loc[flagged["r"].abs().idxmax()] if len(flagged) else None
+    off = ~np.eye(len(GROUPS), dtype=bool) & (result.p_holm.to_numpy() < ALPHA)
+    return CauseSolutionFinding(
+        flagged_negative=tuple(int(k) for k in flagged.loc[flagged["r"] < 0, "group"]),
+        flagged_positive=tuple(int(k) for k in flagged.loc[flagged["r"] > 0, "group"]),
+        not_flagged=tuple(int(k) for k in finite.loc[~(finite["p_holm"] < ALPHA), "group"]),
+        undefined=tuple(int(k) for k in matched.loc[~np.isfinite(matched["r"]), "group"]),
+        strongest=None if strongest is None else int(strongest["group"]),
+        strongest_r=float("nan") if strongest is None else float(strongest["r"]),
+        unmatched_flagged=tuple((int(i) + 1, int(j) + 1) for i, j in zip(*np.nonzero(off))),
+        stands_out=test is not None and test.p_one_sided_negative < ALPHA,
     )
 
 

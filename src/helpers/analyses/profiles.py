@@ -17,7 +17,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.data.codes import ATTRITION_EXITS, INFORMAL_OCCUPATIONS
+from helpers.data.codes import ATTRITION_EXITS, DOMAINS, INFORMAL_OCCUPATIONS
 
 AGE_BANDS = ((18, 30, "18_30"), (31, 40, "31_40"), (41, 50, "41_50"), (51, 60, "51_60"), (61, 200, "61_plus"))
 TENURE_BANDS = ((0, 1, "under_2"), (2, 5, "2_5"), (6, 10, "6_10"), (11, 200, "11_plus"))
@@ -62,6 +62,24 @@ MODEL_REFERENCE = {
     "political_none": "no",
     "tenure": "11_plus",
 }
+
+
+# The order categories are shown in: bands youngest / newest first, coded attributes in their domain's order
+# (training from none to the highest), the seed groups "yes" before "no". Never alphabetical: "Từ 11 năm" would
+# otherwise come before "2–5 năm".
+CATEGORY_ORDER: dict[str, tuple[str, ...]] = {
+    **{a: ("yes", "no") for a in SEED_GROUPS},
+    "age_band": tuple(name for _, _, name in AGE_BANDS),
+    "tenure": tuple(name for _, _, name in TENURE_BANDS),
+    **{a: DOMAINS[a] for a in ("sex", "occupation", "branch_type", "professional_training", "political_training")},
+}
+
+
+def ordered_categories(attribute: str, present) -> list[str]:
+    """The categories of ``attribute`` found in ``present``, in their natural order (unknown ones last)."""
+    order = CATEGORY_ORDER.get(attribute, ())
+    present = list(dict.fromkeys(str(c) for c in present))
+    return [c for c in order if c in present] + sorted(c for c in present if c not in order)
 
 
 def _band(values: pd.Series, bands) -> pd.Series:
@@ -116,8 +134,9 @@ def profile_table(py: pd.DataFrame, attribute: str, kinds: Sequence[str] = ATTRI
     Returns
     -------
     pandas.DataFrame
-        One row per category: ``category``, ``member_years``, a count per kind, ``leavers``, ``leaver_share``,
-        ``member_share``, ``ratio``, ``ratio_low``, ``ratio_high``, ``rate_per_1000``, ``attribute``.
+        One row per category, in the natural order of :data:`CATEGORY_ORDER`: ``category``, ``member_years``, a
+        count per kind, ``leavers``, ``leaver_share``, ``member_share``, ``ratio``, ``ratio_low``, ``ratio_high``,
+        ``rate_per_1000``, ``attribute``.
     """
     kinds = list(kinds)
     left = py["exit_kind"].isin(kinds)
@@ -129,6 +148,7 @@ def profile_table(py: pd.DataFrame, attribute: str, kinds: Sequence[str] = ATTRI
         )
     )
     table = table.fillna(0).astype(int)
+    table = table.reindex(ordered_categories(attribute, table.index))
     table["leavers"] = table[kinds].sum(axis=1)
     total_leavers, total_years = int(table["leavers"].sum()), int(table["member_years"].sum())
     table["leaver_share"] = table["leavers"] / total_leavers

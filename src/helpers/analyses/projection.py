@@ -100,3 +100,61 @@ def project_term(
         target,
         status,
     )
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What the target asks of the years of a term, beside what has happened in them.
+
+    For a term still under way: ``remaining`` members may still leave in the ``years_left`` years to come, that is
+    at most ``per_year_allowed`` a year (rounded down; negative when the target is already out of reach), against
+    ``per_year_so_far`` a year in the term's observed years. For an ended term: ``miss`` members above the allowed
+    number (negative: below it), the annual level that would have met the target (``per_year_allowed``) and the
+    actual one (``per_year_so_far``)."""
+
+    term: str
+    complete: bool
+    years_left: int
+    remaining: float
+    per_year_allowed: int
+    per_year_so_far: float
+    miss: float
+
+
+def requirement(projection: Projection, term_length: int) -> Requirement:
+    """What the target of ``projection`` asks of the rest of its term (or would have asked, for an ended term).
+
+    ``term_length`` is the number of calendar years of the term (five for a congress term). The allowed annual
+    level is rounded down, so staying at it keeps the total within the target."""
+    allowed = projection.target.allowed
+    observed = projection.observed_total
+    years_seen = len(projection.years_observed)
+    so_far = observed / years_seen if years_seen else float("nan")
+    complete = not projection.years_projected
+    if complete:
+        return Requirement(
+            projection.term,
+            True,
+            0,
+            allowed - observed,
+            int(np.floor(allowed / max(term_length, 1) + 1e-9)),
+            so_far,
+            observed - allowed,
+        )
+    left = len(projection.years_projected)
+    remaining = allowed - observed
+    return Requirement(
+        projection.term,
+        False,
+        left,
+        remaining,
+        int(np.floor(remaining / left + 1e-9)),
+        so_far,
+        observed - allowed,
+    )
+
+
+def next_target(target: Target, term_total: int, next_term: str) -> Target:
+    """The same target rule applied to the term after ``target.term``: the same change against the term just
+    ended (whose total is ``term_total``)."""
+    return Target(next_term, target.term, int(term_total), target.change_pct, target.direction)

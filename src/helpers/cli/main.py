@@ -73,6 +73,26 @@ def cmd_check_published(args: argparse.Namespace) -> int:
     return EXIT_FAILED if (args.strict and mismatches) else EXIT_OK
 
 
+def cmd_check_report(args: argparse.Namespace) -> int:
+    """Read rendered reports as a committee member would: the text checks of helpers.report.checks."""
+    from helpers.report.checks import check_report
+
+    found = 0
+    for path in args.paths:
+        try:
+            html = path.read_text(encoding="utf-8")
+        except OSError as err:
+            print(both("cli.check_report.unreadable", file=path, error=err.strerror or err), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        language = args.language or ("en" if 'lang="en"' in html[:2000] else "vi")
+        problems = check_report(html, language)
+        found += len(problems)
+        for problem in problems:
+            print(f"{path}: {problem}")
+    print(both("cli.check_report.summary", files=len(args.paths), problems=found), file=sys.stderr)
+    return EXIT_FAILED if found else EXIT_OK
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from helpers.synth.province import generate, to_csv_text, write_sample
 
@@ -101,10 +121,21 @@ def _checked_series(args: argparse.Namespace):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from helpers.report.committee import check_parameters
-    from helpers.run.render import declared_parameters, render
+    from helpers.data.terms import term_list_problems
+    from helpers.errors import ParameterProblem
+    from helpers.report.parameters import check_parameters
 
     check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
+    # The terms against the terms configuration and the data's years, before the data is loaded (seconds, not a
+    # minute into the notebook). A report compares each term with the one before; an analysis may take one.
+    found = entry(args.notebook)
+    problems = term_list_problems(
+        args.terms, args.data, args.unit, minimum=2 if found and found.kind == "report" else 1
+    )
+    if problems:
+        raise ParameterProblem("\n".join(problems))
+    from helpers.run.render import declared_parameters, render
+
     series = _checked_series(args)
     last = int(series["year"].max())
     if args.year > last:
@@ -406,6 +437,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-mismatches", action="store_true", help="list only the figures that do not match")
     p.add_argument("--strict", action="store_true", help="exit 1 when any figure does not match")
     p.set_defaults(func=cmd_check_published)
+
+    p = sub.add_parser(
+        "check-report",
+        help="read rendered reports for repeated paragraphs, unexplained symbols, jargon and small figure text",
+        description="The text checks of the rendered reports: a paragraph said twice, a table symbol without its "
+        "legend (or a legend without its symbol), an internal identifier, a summary number the body does not give, "
+        "a technical term outside the appendix, figure text under the body size on a phone. Exit 1 on any.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="HTML", help="rendered report files")
+    p.add_argument("--language", choices=LANGUAGES, help="the reports' language (default: read from the page)")
+    p.set_defaults(func=cmd_check_report)
 
     p = sub.add_parser(
         "synth",

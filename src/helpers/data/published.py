@@ -38,6 +38,7 @@ COLUMNS = (
     "qualifier",
     "quote",
 )
+OPTIONAL = ("label_en",)  # the figure's name in English; the Vietnamese name stands in where it is empty
 CHECKS = ("share", "change", "attainment", "total", "none")
 RESULT_COLUMNS = (
     "figure_id",
@@ -77,7 +78,7 @@ def load_figures(paths: list[Path] | None = None) -> pd.DataFrame:
             raise FiguresError(both("published.error.no_files", folder=published_dir()))
     records = [rec for path in paths for rec in _read(Path(path))]
     _validate(records)
-    frame = pd.DataFrame(records, columns=[*COLUMNS, "file", "row"])
+    frame = pd.DataFrame(records, columns=[*COLUMNS, *OPTIONAL, "file", "row"])
     frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype(float)
     return frame
 
@@ -104,7 +105,11 @@ def _read(path: Path) -> list[dict]:
                         expected=len(header),
                     )
                 )
-            rec = {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(header) if c in COLUMNS}
+            rec = {c: "" for c in OPTIONAL} | {
+                c: (cells[i].strip() if i < len(cells) else "")
+                for i, c in enumerate(header)
+                if c in COLUMNS or c in OPTIONAL
+            }
             out.append(rec | {"file": path.name, "row": reader.line_num})
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,7 @@ import pandas as pd
 
 from helpers.data.contracts import CONTRACTS, enforce
 from helpers.errors import TermsError
-from helpers.paths import data_terms_file, repo_relative, terms_file
+from helpers.paths import data_terms_file, repo_relative, resolve_data_path, terms_file
 from helpers.text import LANGUAGES, both
 
 
@@ -29,6 +31,10 @@ class Terms:
 
     def rule(self, lang: str) -> str:
         return self.rules[lang]
+
+    def for_province_or_empty(self, province_code: str) -> pd.DataFrame:
+        """The province's terms, oldest first; an empty table when the province has none."""
+        return self.table[self.table["province_code"] == province_code].sort_values("start_year")
 
     def for_province(self, province_code: str) -> pd.DataFrame:
         rows = self.table[self.table["province_code"] == province_code].sort_values("start_year")
@@ -107,3 +113,85 @@ def term_years(terms: pd.DataFrame, label: str) -> range:
     """The calendar years a term holds under the rule."""
     row = terms.loc[terms["label"] == label].iloc[0]
     return range(int(row["start_year"]) + 1, int(row["end_year"]) + 1)
+
+
+TERM_LABEL = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def _unit_province(units_csv: Path, unit: str) -> str | None:
+    """The province code above ``unit`` in a units file, read without the data contracts (None if not found)."""
+    if not units_csv.is_file():
+        return None
+    with units_csv.open(encoding="utf-8-sig", newline="") as fh:
+        rows = {row["unit_code"]: row for row in csv.DictReader(fh) if row.get("unit_code")}
+    code, seen = unit, set()
+    while code in rows and code not in seen:
+        seen.add(code)
+        if rows[code].get("level") == "province":
+            return code
+        code = rows[code].get("parent_code") or ""
+    return None
+
+
+def _data_years(counts_csv: Path) -> list[int]:
+    """The calendar years of a counts file, from its year column only."""
+    if not counts_csv.is_file():
+        return []
+    with counts_csv.open(encoding="utf-8-sig", newline="") as fh:
+        years = {row.get("year", "") for row in csv.DictReader(fh)}
+    return sorted(int(y) for y in years if y and y.strip().isdigit())
+
+
+def term_list_problems(terms: list[str], data: str | Path, unit: str, minimum: int = 2) -> list[str]:
+    """What is wrong with a report's list of terms, checked against the terms configuration and the data's years
+    before the data is loaded: malformed, unknown, out of order, too few, or without a year of data."""
+    problems = [both("terms.check.malformed", value=term) for term in terms if not _well_formed(term)]
+    if problems:
+        return problems
+    folder = resolve_data_path(data)
+    try:
+        config = load_terms(data=folder)
+    except TermsError as err:
+        return [str(err)]
+    province = _unit_province(folder / "units.csv", unit)
+    table = config.table if province is None else config.for_province_or_empty(province)
+    table = table.sort_values("start_year").drop_duplicates("label")
+    known = list(table["label"])
+    files = ", ".join(repo_relative(f) for f in config.files)
+    where = province or unit
+    problems = [
+        both("terms.check.unknown", value=term, province=where, files=files, known=", ".join(known))
+        for term in terms
+        if term not in known
+    ]
+    if problems:
+        return problems
+    positions = [known.index(term) for term in terms]
+    if positions != list(range(positions[0], positions[0] + len(positions))):
+        return [both("terms.check.order", value=", ".join(terms), known=", ".join(known))]
+    if len(terms) < minimum:
+        start = max(0, positions[-1] - minimum + 1)
+        example = " ".join(known[start : start + minimum])
+        return [both("terms.check.too_few", minimum=minimum, example=example, value=", ".join(terms))]
+    years = _data_years(folder / "annual_counts.csv")
+    if years:
+        for term in terms:
+            first, last = (int(y) for y in TERM_LABEL.match(term).groups())
+            if not any(first < y <= last for y in years):
+                problems.append(
+                    both(
+                        "terms.check.no_data",
+                        value=term,
+                        first=first + 1,
+                        last=last,
+                        file=repo_relative(folder / "annual_counts.csv"),
+                        data_first=years[0],
+                        data_last=years[-1],
+                    )
+                )
+    return problems
+
+
+def _well_formed(term: str) -> bool:
+    match = TERM_LABEL.match(str(term))
+    return bool(match) and int(match.group(1)) < int(match.group(2))

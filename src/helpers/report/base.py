@@ -15,6 +15,7 @@ from helpers.data.datasets import Dataset, check_unit, load_dataset
 from helpers.data.terms import Terms, load_terms, term_label
 from helpers.data.units import ancestors, descendants, predecessors
 from helpers.paths import resolve_data_path
+from helpers.report.formatting import long_date
 from helpers.report.html import escape, html_table, items, say
 from helpers.report.provenance import git_commit, input_hashes, library_versions
 from helpers.text import t
@@ -90,7 +91,13 @@ class TermReport:
         first, last = self.table["term"].iloc[0], self.table["term"].iloc[-1]
         subtitle = t("report.subtitle", lang, unit=self.unit_name, first=term_label(first), last=term_label(last))
         parts.append(f'<p class="subtitle">{escape(subtitle)}</p>')
-        period = t("report.data_period", lang, first_year=int(years["first_year"].iloc[0]), last_year=self.last_year)
+        period = t(
+            "report.data_period",
+            lang,
+            first_year=int(years["first_year"].iloc[0]),
+            last_year=self.last_year,
+            date=long_date(f"{self.last_year}-12-31", lang),
+        )
         parts.append(f'<p class="period">{escape(period)}</p>')
         links = "".join(f'<li><a href="#{s}">{escape(t(f"{prefix}.{s}", lang))}</a></li>' for s in sections)
         parts.append(f'<nav class="toc"><p>{escape(t("report.contents", lang))}</p><ol>{links}</ol></nav>')

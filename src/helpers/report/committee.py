@@ -13,49 +13,35 @@ from helpers.data.terms import term_label
 from helpers.data.units import series_units
 from helpers.errors import ParameterProblem
 from helpers.report.base import Heading, TermReport
-from helpers.report.formatting import number, percent
+from helpers.report.formatting import number
 from helpers.report.html import escape, html_table, items, paragraphs, say
+from helpers.report.parameters import check_parameters, common_problems  # noqa: F401 (quality.py imports it here)
 from helpers.report.sections.causes import CausesReport
 from helpers.report.sections.profiles import ProfilesReport
 from helpers.report.sections.term_table import TermTableReport, term_sentences
 from helpers.report.sections.trends import TrendsReport, apc_sentence, series_phrase
-from helpers.text import LANGUAGES, both, t
+from helpers.text import both, t
 
 KINDS = list(ATTRITION_EXITS)
+# The Tây Ninh project and directive (shared/seeds 000 and 003), the documents this report is modelled on: their
+# figures are checked in the appendix; other documents' figures (admissions, ratings) belong to the quality report.
+MODEL_SOURCES = ("000", "003")
 DETAILED = ("age_band", "occupation", "branch_type", "tenure")
 PARTS = ("summary", "basis", "situation", "causes", "solutions", "target", "appendix")
 
 
-def common_problems(
-    unit: str,
-    years: list[int],
-    terms: list[str],
-    language: str,
-    suppression_threshold: int,
-) -> list[str]:
-    """What is wrong with the parameters every committee report takes (a year 0 means the data's last)."""
-    problems = []
-    if language not in LANGUAGES:
-        problems.append(both("committee.error.language", value=language, allowed=", ".join(LANGUAGES)))
-    if not 2 <= suppression_threshold <= 100:
-        problems.append(both("committee.error.threshold", value=suppression_threshold))
-    problems += [both("committee.error.year", value=year) for year in years if not (year == 0 or 1990 <= year <= 2100)]
-    if not terms or len(set(terms)) != len(terms):
-        problems.append(both("committee.error.terms", value=", ".join(terms)))
-    if not unit.strip():
-        problems.append(both("committee.error.unit"))
-    return problems
+def _lower_first(text: str) -> str:
+    """A group's label inside a sentence: 'Tuổi đời từ 18 đến 40' → 'tuổi đời từ 18 đến 40'."""
+    return text[:1].lower() + text[1:]
 
 
-def check_parameters(
-    unit: str, year: int, terms: list[str], target_change_pct: float, language: str, suppression_threshold: int
-) -> None:
-    """Refuse values out of range before any data is read (types and unknown names are checked by the runner)."""
-    problems = common_problems(unit, [year], terms, language, suppression_threshold)
-    if not -1 <= target_change_pct <= 100:
-        problems.append(both("committee.error.target", value=target_change_pct))
-    if problems:
-        raise ParameterProblem("\n".join(problems))
+def model_figures() -> pd.DataFrame:
+    """The model documents' figures as :func:`check_figures` checks them, with their names in both languages."""
+    figures = load_figures()
+    figures = figures[figures["source_id"].isin(MODEL_SOURCES)]
+    checked = check_figures(figures).reset_index(drop=True)
+    names = figures.set_index("figure_id")[["label_vi", "label_en"]]
+    return checked.join(names, on="figure_id")
 
 
 @dataclass(frozen=True)
@@ -83,11 +69,13 @@ class CommitteeReport:
         suppression_threshold: int,
     ) -> CommitteeReport:
         """Check the parameters, load the data once, and run every analysis the report states."""
-        check_parameters(unit, year, terms, target_change_pct, language, suppression_threshold)
+        check_parameters(unit, year, terms, target_change_pct, language, suppression_threshold, data_path)
         base = TermReport.build(data_path, unit, terms, KINDS, language, year)
         if year and year > base.last_year:
             raise ParameterProblem(both("committee.error.year_after_data", value=year, last=base.last_year))
-        trends = TrendsReport.build(data_path, unit, terms, KINDS, target_change_pct, year, language, base)
+        trends = TrendsReport.build(
+            data_path, unit, terms, KINDS, target_change_pct, year, language, base, threshold=suppression_threshold
+        )
         members, survey = base.dataset.members is not None, base.dataset.survey is not None
         who = (
             ProfilesReport.build(data_path, unit, terms, terms[-1], KINDS, suppression_threshold, language, base)
@@ -99,7 +87,7 @@ class CommitteeReport:
             if members and survey
             else None
         )
-        return cls(base, trends, who, causes, check_figures(load_figures()), suppression_threshold)
+        return cls(base, trends, who, causes, model_figures(), suppression_threshold)
 
     # --- parts ----------------------------------------------------------------------------------------------
     def header(self) -> str:
@@ -108,30 +96,54 @@ class CommitteeReport:
     def summary(self) -> str:
         """Five to seven sentences a committee member reads instead of the report."""
         lang = self.lang
-        sentences = [term_sentences(self.base.table, KINDS, lang)[-1]]
+        sentences = [term_sentences(self.base.table, KINDS, lang, threshold=self.threshold)[-1]]
         total = self.trends.apc[(self.trends.apc["series"] == "total") & self.trends.apc["fitted"]]
         if not total.empty:
             row = total.iloc[-1]
             sentences.append(apc_sentence(row, series_phrase("total", KINDS, lang), lang))
-        if self.who is not None:
-            sentences.append(self._groups_sentence())
-        if self.causes is not None:
-            matched = self.causes.correlation.matched()
-            strongest = matched.sort_values("r").iloc[0]
+        if self.who is not None and (groups := self.who.top_groups(2)):
             sentences.append(
                 t(
-                    "committee.summary.causes",
+                    "committee.summary.groups",
                     lang,
-                    k=int(strongest["group"]),
-                    cause=t(f"codes.cause_group.{int(strongest['group'])}", lang),
-                    r=number(strongest["r"], lang, 2),
-                    flagged=int((matched["p_holm"] < 0.05).sum()),
+                    term=term_label(self.who.term),
+                    groups=t("report.and", lang).join(
+                        t(
+                            "committee.summary.group",
+                            lang,
+                            group=_lower_first(g["label"]),
+                            share=g["share"],
+                            ratio=g["ratio"],
+                        )
+                        for g in groups
+                    ),
                 )
             )
+        if self.causes is not None:
+            found = self.causes.finding()
+            if found is None:
+                sentences.append(t("committee.summary.causes_none", lang))
+            else:
+                sentences.append(
+                    t(
+                        "committee.summary.causes" if found["negative"] else "committee.summary.causes_mixed",
+                        lang,
+                        flagged=found["flagged"],
+                        pairs=found["pairs"],
+                        k=found["group"],
+                        solution=found["solution"],
+                        r=found["r"],
+                    )
+                )
         flagged = self.trends.units_table
         if flagged is not None and (flagged["flag"] == "above").any():
-            names = ", ".join(flagged.loc[flagged["flag"] == "above", "name"])
-            sentences.append(t("committee.summary.units", lang, units=names))
+            above = flagged[flagged["flag"] == "above"]
+            units = t("report.and", lang).join(
+                t("committee.summary.unit", lang, name=row.name, rate=number(row.rate, lang, 2))
+                for row in above.itertuples()
+            )
+            overall = number(float(above["overall_rate"].iloc[0]), lang, 2)
+            sentences.append(t("committee.summary.units", lang, units=units, overall=overall))
         p = self.trends.projection
         if p is not None:
             sentences.append(
@@ -141,34 +153,13 @@ class CommitteeReport:
                     term=term_label(p.term),
                     allowed=number(p.target.allowed, lang),
                     observed=number(p.observed_total, lang),
+                    gap=number(abs(p.observed_total - p.target.allowed), lang),
                     expected=number(p.expected_total, lang),
                     low=number(p.low, lang),
                     high=number(p.high, lang),
                 )
             )
         return self._h("summary", 2) + items(sentences, css="summary")
-
-    def _groups_sentence(self) -> str:
-        """The two groups most over-represented among the current term's leavers, as the summary states them."""
-        lang = self.lang
-        ranked = sorted(
-            (
-                (self.who.tables[a].set_index("category").loc["yes"], a)
-                for a in ("age_18_40", "informal_occupation", "hamlet_branch", "professional_low", "political_none")
-            ),
-            key=lambda pair: -pair[0]["ratio"],
-        )
-        groups = "; ".join(
-            t(
-                "committee.summary.group",
-                lang,
-                group=t(f"profiles.seed_group.{a}", lang),
-                share=percent(100 * r["leaver_share"], lang, 1),
-                ratio=number(r["ratio"], lang, 1),
-            )
-            for r, a in ranked[:2]
-        )
-        return t("committee.summary.groups", lang, groups=groups)
 
     def basis(self) -> str:
         """Part I: what the analysis answers, the data, the definitions, the term rule, data quality."""
@@ -217,7 +208,7 @@ class CommitteeReport:
         return "".join(
             [
                 self._h("situation", 2),
-                TermTableReport(self.base).terms_section(h("terms")),
+                TermTableReport(self.base).terms_section(h("terms"), threshold=self.threshold),
                 self.trends.annual_section(h("annual")),
                 self.trends.apc_section(h("apc")),
                 *(
@@ -248,6 +239,7 @@ class CommitteeReport:
         return "".join(
             [
                 self._h("solutions", 2),
+                self.causes.implementation_section(h("implementation")),
                 self.causes.correlations_section(h("correlations")),
                 self.causes.branches_section(h("branches")),
             ]
@@ -263,7 +255,9 @@ class CommitteeReport:
             section
             for section in (
                 self.trends.methods_section(Heading("methods-trends", t("committee.appendix.trends", lang), 3)),
-                self.who.methods_section(Heading("methods-profiles", t("committee.appendix.profiles", lang), 3))
+                self.who.methods_section(
+                    Heading("methods-profiles", t("committee.appendix.profiles", lang), 3), adjusted=False
+                )
                 if self.who is not None
                 else "",
                 self.causes.methods_section(Heading("methods-causes", t("committee.appendix.causes", lang), 3))
@@ -271,27 +265,46 @@ class CommitteeReport:
                 else "",
             )
         )
-        mismatches = self.published[self.published["verdict"] == "mismatch"]
-        explanation = f"explanation_{lang}"  # check_figures writes one explanation column per language
-        check = html_table(
-            mismatches,
-            {},
-            {
-                "figure_id": t("committee.appendix.col_figure", lang),
-                explanation: t("committee.appendix.col_check", lang),
-            },
-            caption=t("committee.appendix.published_caption", lang),
-            note=t("committee.appendix.published_note", lang, n=len(self.published), mismatch=len(mismatches)),
+        rule = f'<h3 id="small-numbers">{escape(t("committee.appendix.small_numbers", lang))}</h3>' + paragraphs(
+            t(f"committee.appendix.small_numbers_{part}", lang, threshold=self.threshold, largest=self.threshold - 1)
+            for part in ("shown", "withheld", "changes")
         )
         provenance = self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3))
         if not self.base.dataset.simulated:
             # The published figures are other provinces' documents: the default province reproduces them; a
             # province's own report has nothing to check against them.
-            return f"{self._h('appendix', 2)}{methods}{provenance}"
-        return (
-            f"{self._h('appendix', 2)}{methods}"
-            f'<h3 id="published">{escape(t("committee.appendix.published", lang))}</h3>{check}{provenance}'
+            return f"{self._h('appendix', 2)}{methods}{rule}{provenance}"
+        return f"{self._h('appendix', 2)}{methods}{rule}{self._published_check()}{provenance}"
+
+    def _published_check(self) -> str:
+        """The Tây Ninh figures this report is modelled on, each recomputed from the numbers stated beside it."""
+        lang, checked = self.lang, self.published
+        shown = checked.assign(
+            name=[
+                t(
+                    "committee.appendix.figure_name",
+                    lang,
+                    name=getattr(row, f"label_{lang}", "") or row.label_vi,
+                    place=row.place,
+                    period=term_label(row.period),
+                )
+                for row in checked.itertuples()
+            ],
+            verdict_text=[t(f"published.verdict.{v}", lang) for v in checked["verdict"]],
         )
+        mismatch = int((checked["verdict"] == "mismatch").sum())
+        table = html_table(
+            shown,
+            {},
+            {
+                "name": t("committee.appendix.col_figure", lang),
+                "verdict_text": t("committee.appendix.col_verdict", lang),
+                f"explanation_{lang}": t("committee.appendix.col_check", lang),
+            },
+            caption=t("committee.appendix.published_caption", lang),
+            note=t("committee.appendix.published_note", lang, n=len(checked), mismatch=mismatch),
+        )
+        return f'<h3 id="published">{escape(t("committee.appendix.published", lang))}</h3>{table}'
 
     def _needs(self, heading: Heading, table: str) -> str:
         """A part the data cannot give: its heading and which table it needs (counts alone give Part II's numbers)."""

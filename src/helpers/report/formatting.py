@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from babel.numbers import format_decimal
 
-from helpers.text import LOCALES
+from helpers.text import LOCALES, t
 
 
 def number(value: float | int | None, lang: str = "vi", decimals: int = 0) -> str:
@@ -44,3 +44,22 @@ def signed_percent(value: float | None, lang: str = "vi", decimals: int = 2) -> 
         return "–"
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     return sign + percent(abs(value), lang, decimals)
+
+
+def long_date(day, lang: str = "vi") -> str:
+    """A date as a party document writes it: 'ngày 31 tháng 12 năm 2025'; '31 December 2025' in English. Decree
+    30/2020/NĐ-CP writes a leading zero for days under 10 and for months 1 and 2 ('ngày 05 tháng 02', 'tháng 3'):
+    each language's Babel pattern is in its catalogue, with one for January and February."""
+    from babel.dates import format_date
+
+    day = pd.Timestamp(day)
+    pattern = t("report.date_pattern_early" if day.month <= 2 else "report.date_pattern", lang)
+    return format_date(day.date(), format=pattern, locale=LOCALES[lang])
+
+
+def small_base(before: float | int | None, after: float | int | None, threshold: int) -> bool:
+    """Whether a change between two counts rests on a base too small for a percent change to mean much: either
+    count under the suppression threshold. Such a change is stated as 'from 4 to 15', not as '+275%'."""
+    if missing(before) or missing(after):
+        return False
+    return min(float(before), float(after)) < threshold

@@ -9,7 +9,17 @@ from pathlib import Path
 
 from helpers.paths import REPO_ROOT
 
-MAIN_LIBRARIES = ("pandas", "numpy", "pandera", "matplotlib", "papermill", "nbconvert", "babel")
+MAIN_LIBRARIES = (
+    "pandas",
+    "numpy",
+    "pandera",
+    "matplotlib",
+    "seaborn",
+    "statsmodels",
+    "papermill",
+    "nbconvert",
+    "babel",
+)
 
 
 def file_digest(path: Path) -> str:

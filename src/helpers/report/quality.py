@@ -13,12 +13,22 @@ from helpers.report.base import Heading, TermReport
 from helpers.report.committee import ParameterProblem, common_problems
 from helpers.report.formatting import number
 from helpers.report.html import escape, html_table, items, say
-from helpers.report.sections.admissions import AdmissionsReport
+from helpers.report.sections.admissions import AdmissionsReport, suppression_rule
 from helpers.report.sections.management import ManagementReport
 from helpers.report.sections.ratings import RatingsReport
 from helpers.text import both, t
 
 PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
+# The qualifiers a published percentage may carry (helpers.data.published), by their catalogue key.
+QUALIFIERS = {
+    "trên": "above",
+    "hơn": "more_than",
+    "dưới": "below",
+    "khoảng": "about",
+    "gần": "nearly",
+    "ít nhất": "at_least",
+    "không quá": "at_most",
+}
 
 
 def check_parameters(
@@ -158,7 +168,11 @@ class QualityReport:
             [
                 self._h("development", 2),
                 a.attainment_section(self._sub("development", "attainment")),
-                a.midyear_section(self._sub("development", "midyear")),
+                a.midyear_section(
+                    Heading("midyear", t("quality.development.midyear_done", self.lang), 3)
+                    if a.year_complete
+                    else self._sub("development", "midyear")
+                ),
                 a.rate_section(self._sub("development", "rates")),
                 a.profile_section(self._sub("development", "profile")),
             ]
@@ -192,43 +206,40 @@ class QualityReport:
         methods = "".join(
             [
                 self.admissions.methods_section(
-                    Heading("methods-admissions", t("quality.appendix.admissions", lang), 3)
+                    Heading("methods-admissions", t("quality.appendix.admissions", lang), 3), standalone=False
                 ),
-                self.ratings.methods_section(Heading("methods-ratings", t("quality.appendix.ratings", lang), 3)),
+                self.ratings.methods_section(
+                    Heading("methods-ratings", t("quality.appendix.ratings", lang), 3), standalone=False
+                ),
                 self.management.methods_section(
-                    Heading("methods-management", t("quality.appendix.management", lang), 3)
+                    Heading("methods-management", t("quality.appendix.management", lang), 3), standalone=False
                 ),
             ]
         )
-        parts = [self._h("appendix", 2), methods, say("report.suppression_rule", lang, threshold=self.threshold)]
+        # Said once for every section: the small-number rule (tables carry only "x: …") and the year-to-term rule.
+        parts = [
+            self._h("appendix", 2),
+            methods,
+            f'<h3 id="rules">{escape(t("quality.appendix.rules", lang))}</h3>',
+            items([suppression_rule(self.threshold, lang), self.base.terms.rule(lang)]),
+        ]
         if self.reproduction is not None:
-            shown = self.reproduction.assign(
-                stated=[
-                    number(v, lang, int(d)) + "%"
-                    for v, d in zip(self.reproduction["stated"], self.reproduction["decimals"])
-                ],
-                computed=[
-                    number(v, lang, int(d)) + "%"
-                    for v, d in zip(self.reproduction["computed"], self.reproduction["decimals"])
-                ],
-                verdict=[t(f"quality.appendix.verdict.{v}", lang) for v in self.reproduction["verdict"]],
-            )
+            table = reproduction_rows(self.reproduction, lang)
             headers = {
-                "figure_id": t("committee.appendix.col_figure", lang),
-                "label_vi": t("quality.appendix.col_label", lang),
+                "figure": t("quality.appendix.col_label", lang),
                 "stated": t("quality.appendix.col_stated", lang),
                 "computed": t("quality.appendix.col_computed", lang),
                 "verdict": t("quality.appendix.col_verdict", lang),
             }
-            same = int((self.reproduction["verdict"] == "same").sum())
+            same = int((table["verdict_code"] == "same").sum())
             parts.append(f'<h3 id="reproduced">{escape(t("quality.appendix.reproduced", lang))}</h3>')
             parts.append(
                 html_table(
-                    shown[list(headers)],
+                    table,
                     {},
                     headers,
                     caption=self.base.caption_text(t("quality.appendix.reproduced_caption", lang)),
-                    note=t("quality.appendix.reproduced_note", lang, same=same, n=len(self.reproduction)),
+                    note=t("quality.appendix.reproduced_note", lang, same=same, n=len(table)),
                 )
             )
         parts.append(self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3)))
@@ -239,6 +250,64 @@ class QualityReport:
 
     def _sub(self, part: str, anchor: str) -> Heading:
         return Heading(anchor, t(f"quality.{part}.{anchor}", self.lang), 3)
+
+
+def _period_words(period: str, lang: str) -> str:
+    """A published figure's period in words: '2021', '2016–2022', '6 tháng đầu năm 2023'."""
+    if period.endswith("-H1"):
+        return t("quality.appendix.first_half", lang, year=period[:-3])
+    return period.replace("-", "–")
+
+
+def _stated_text(stated: float, decimals: int, qualifier: str, lang: str) -> str:
+    """The stated percentage as the document words it, with its qualifier ('từ 10 đến 12%', 'dưới 0,5%')."""
+    value = number(stated, lang, decimals) + "%"
+    q = (qualifier or "").strip()
+    if not q:
+        return value
+    if q.startswith("từ") and "đến" in q:
+        upper = float(q.split("đến", 1)[1].strip().replace(".", "").replace(",", "."))  # Vietnamese number format
+        return t(
+            "quality.appendix.between", lang, low=number(stated, lang, decimals), high=number(upper, lang, decimals)
+        )
+    code = QUALIFIERS.get(q.lower())
+    return t(f"quality.appendix.qualifier.{code}", lang, value=value) if code else f"{q} {value}"
+
+
+def reproduction_rows(reproduction: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The published-figure check as a reader sees it: each figure once, named in words (indicator, place, period),
+    the stated value with its qualifier, the computed value at the stated precision (the lowest and highest
+    year for a figure stated for every year of a span), and the verdict."""
+    figures = load_figures().set_index("figure_id")
+    rows = []
+    for figure_id, group in reproduction.groupby("figure_id", sort=False):
+        rec = figures.loc[figure_id]
+        decimals = int(group["decimals"].iloc[0])
+        label = rec.get(f"label_{lang}") or rec["label_vi"]
+        name = t(
+            "quality.appendix.figure_name",
+            lang,
+            label=label,
+            place=rec["place"],
+            period=_period_words(rec["period"], lang),
+        )
+        low, high = group["computed"].min(), group["computed"].max()
+        computed = number(low, lang, decimals) + "%"
+        if high != low:
+            computed = t(
+                "quality.appendix.range", lang, low=number(low, lang, decimals), high=number(high, lang, decimals)
+            )
+        verdict = "same" if (group["verdict"] == "same").all() else "differs"
+        rows.append(
+            {
+                "figure": name,
+                "stated": _stated_text(float(group["stated"].iloc[0]), decimals, rec.get("qualifier", ""), lang),
+                "computed": computed,
+                "verdict": t(f"quality.appendix.verdict.{verdict}", lang),
+                "verdict_code": verdict,
+            }
+        )
+    return pd.DataFrame(rows, columns=["figure", "stated", "computed", "verdict", "verdict_code"])
 
 
 def _reproduction(

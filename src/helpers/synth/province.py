@@ -3,8 +3,11 @@
 Members on the rolls are simulated year by year from the flows in :mod:`helpers.synth.truth`; members removed from the
 rolls or asking to leave are constructed so that each term's totals, and every 2015-2020 share the Tây Ninh
 project states, come out exactly. Their annual numbers follow a continuous segmented log-linear trend in the rate
-per member (knots at 2015 and 2020), solved so that the term totals are met (:func:`solve_trend`). Admissions per
-district, year and half-year are planted exactly (leavers admitted in the period included), so the Hòa Bình
+per member (knots at 2015 and 2020), solved so that the term totals are met (:func:`solve_trend`); each term's total
+is split over its years as a multinomial draw around that trend times a mild year effect
+(:func:`multinomial_schedule`), so the counts scatter like Poisson counts. Admissions per district, year and
+half-year (drawn around the province's totals and a 45% first half) are planted exactly (leavers admitted in the
+period included), so the Hòa Bình
 attainment percentages follow from the registry; plans, the candidates' pool, quality ratings and member
 management are built around them and around the registry's counts.
 """
@@ -89,16 +92,27 @@ def poisson_replicates(exposure: pd.Series, kind: str, replicates: int, seed: in
     return np.random.default_rng([seed, 5]).poisson(mean, size=(replicates, len(mean)))
 
 
-def integer_schedule(expected: pd.Series) -> pd.Series:
-    """Round expected annual counts to integers whose sum over each term equals the term's rounded total."""
+def year_effects(seed: int, kind: str) -> pd.Series:
+    """The planted year effect of one kind of exit: exp(YEAR_EFFECT_SD · z) per year, z standard normal."""
+    z = np.random.default_rng([seed, 10, ATTRITION_EXITS.index(kind)]).standard_normal(len(YEARS))
+    return pd.Series(np.exp(truth.YEAR_EFFECT_SD * z), index=list(YEARS))
+
+
+def multinomial_schedule(expected: pd.Series, totals: dict[str, int], seed: int | list[int]) -> pd.Series:
+    """Annual counts whose sum over each term is that term's total, split over its years as a multinomial draw
+    with probabilities proportional to ``expected`` (Poisson counts conditional on their sum).
+
+    Each of a term's exits is placed by a fixed uniform draw against the cumulative probabilities, so a small
+    change in ``expected`` (the exposure moving by a few members while the generator iterates) moves at most the
+    few exits whose draw lies at a boundary, and the iteration settles."""
     out = pd.Series(0, index=expected.index, dtype=int)
-    for years in TERM_YEARS.values():
-        part = expected.loc[list(years)]
-        floor = np.floor(part).astype(int)
-        short = int(round(part.sum())) - int(floor.sum())
-        order = (part - floor).sort_values(ascending=False, kind="stable").index[:short]
-        floor.loc[order] += 1
-        out.loc[floor.index] = floor
+    keys = [seed] if isinstance(seed, int) else list(seed)
+    for t, (term, years) in enumerate(TERM_YEARS.items()):
+        part = expected.loc[list(years)].to_numpy(dtype=float)
+        edges = np.cumsum(part) / part.sum()
+        u = np.random.default_rng([*keys, t]).random(int(totals[term]))
+        slot = np.minimum(np.searchsorted(edges, u, side="right"), len(part) - 1)
+        out.loc[list(years)] = np.bincount(slot, minlength=len(part))
     return out
 
 
@@ -171,14 +185,27 @@ def _unit_factor(factors: dict, year: int) -> np.ndarray:
     return np.array([u[2] * factors.get((u[0], year), 1.0) for u in truth.UNITS])
 
 
-def planted_admissions() -> pd.DataFrame:
+def planted_admissions(seed: int = truth.SEED) -> pd.DataFrame:
     """Members to admit per district and year (leavers included) and how many of them by 30 June, from the
-    province totals in :mod:`helpers.synth.truth`."""
+    province totals in :mod:`helpers.synth.truth`: districts by size times a random and the planted factor, first
+    halves binomial around a district's and a year's share (2023's published first half split by the districts'
+    own 2020-2022 shares)."""
+    rng = np.random.default_rng([seed, 12])
+    n_units = len(truth.UNITS)
+    sizes = np.array([u[2] for u in truth.UNITS])
+    effect = truth.FIRST_HALF_UNIT_SD * rng.standard_normal(n_units)
+    unit_share = truth.FIRST_HALF_SHARE + effect - (sizes * effect).sum() / sizes.sum()  # the province's is 0,45
     rows = []
     for year, total in truth.ADMITTED_PER_YEAR.items():
-        per_unit = allocate(total, _unit_factor(truth.ADMISSION_RATE_FACTOR, year))
-        first = truth.ADMITTED_FIRST_HALF_2023 if year == 2023 else int(round(truth.FIRST_HALF_SHARE * total))
-        first_half = allocate(first, per_unit)
+        noise = np.exp(truth.ADMISSION_UNIT_SD * np.clip(rng.standard_normal(n_units), -1.5, 1.5))
+        per_unit = allocate(total, _unit_factor(truth.ADMISSION_RATE_FACTOR, year) * noise)
+        share = np.clip(unit_share + truth.FIRST_HALF_YEAR_SD * rng.standard_normal(), 0.3, 0.6)
+        first_half = rng.binomial(per_unit, share)
+        if year == 2023:
+            before = [r for r in rows if 2020 <= r["year"] <= 2022]
+            history = pd.DataFrame(before).groupby("unit_code", sort=False)[["admitted", "admitted_first_half"]].sum()
+            own = (history["admitted_first_half"] / history["admitted"]).reindex([u[0] for u in truth.UNITS])
+            first_half = allocate(truth.ADMITTED_FIRST_HALF_2023, per_unit * own.to_numpy())
         rows += [
             {"unit_code": u[0], "year": year, "admitted": int(n), "admitted_first_half": int(h)}
             for u, n, h in zip(truth.UNITS, per_unit, first_half)
@@ -585,10 +612,11 @@ def _admission_plans(members: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["unit_code", "year"], kind="stable").reset_index(drop=True)
 
 
-def _admission_sources(members: pd.DataFrame) -> pd.DataFrame:
-    """The province's pool of candidates per year and attribute: SOURCE_POOL_PER_ADMITTED per member admitted with
-    the admitted members' profile, except the planted training ratios (the rest of the pool spread over the other
-    training levels in proportion to those admitted)."""
+def _admission_sources(seed: int, members: pd.DataFrame) -> pd.DataFrame:
+    """The province's pool of candidates per year and attribute: SOURCE_POOL_PER_ADMITTED per member admitted,
+    drawn (multinomial) with the admitted members' profile as expected shares, except the planted training ratios
+    (the rest of the pool expected over the other training levels in proportion to those admitted)."""
+    rng = np.random.default_rng([seed, 13])
     admitted = _admitted(members)
     admitted = admitted[admitted["year"].isin(truth.SOURCE_YEARS)]
     admitted = admitted.assign(age_group=[age_group(a) for a in admitted["year"] - admitted["birth_year"]])
@@ -611,6 +639,8 @@ def _admission_sources(members: pd.DataFrame) -> pd.DataFrame:
                     ]
                 )
                 pool = pool.reindex(DOMAINS[attribute])
+            expected = pool.fillna(0).to_numpy(dtype=float)
+            pool = pd.Series(rng.multinomial(k * len(group), expected / expected.sum()), index=pool.index)
             rows += [
                 {
                     "unit_code": truth.PROVINCE_CODE,
@@ -629,10 +659,10 @@ def _quality_ratings(seed: int, management: pd.DataFrame) -> pd.DataFrame:
     member ratings of each district's rated members (D03 better)."""
     rng = np.random.default_rng([seed, 8])
     codes = np.array(QUALITY_RATINGS, dtype=object)
-    orgs = allocate(truth.GRASSROOTS_ORGANISATIONS, [u[2] for u in truth.UNITS])
     outlier, since = truth.ORGANISATION_OUTLIER
     rows = []
     for year in truth.RATING_YEARS:
+        orgs = allocate(truth.GRASSROOTS_ORGANISATIONS[year], [u[2] for u in truth.UNITS])
         remaining = np.array(truth.ORGANISATION_RATINGS[year])
         counts = {}
         if year >= since:
@@ -726,7 +756,11 @@ def _attrition(
             kind: solve_trend(exposure, truth.TERM_TOTALS[kind], truth.FIRST_TERM_APC[kind]) for kind in ATTRITION_EXITS
         }
         new = {
-            kind: integer_schedule(exposure * np.exp(trends[kind].log_rate(exposure.index.to_numpy())))
+            kind: multinomial_schedule(
+                exposure * np.exp(trends[kind].log_rate(exposure.index.to_numpy())) * year_effects(seed, kind),
+                truth.TERM_TOTALS[kind],
+                [seed, 11, ATTRITION_EXITS.index(kind)],
+            )
             for kind in ATTRITION_EXITS
         }
         if leavers is not None and all(new[k].equals(schedule[k]) for k in ATTRITION_EXITS):
@@ -738,7 +772,7 @@ def _attrition(
 
 def generate(seed: int = truth.SEED) -> SyntheticProvince:
     """Generate the default province. The same seed gives the same tables, row for row."""
-    planted = planted_admissions()
+    planted = planted_admissions(seed)
     branches = _branches()
     # The base admits the planted numbers less the leavers admitted in the same unit, year and half, and the
     # leavers depend on the base's exposure: iterate until the leavers' admissions no longer change.
@@ -773,7 +807,7 @@ def generate(seed: int = truth.SEED) -> SyntheticProvince:
         "survey": survey,
         "targets": _targets(),
         "admission_plans": _admission_plans(members),
-        "admission_sources": _admission_sources(members),
+        "admission_sources": _admission_sources(seed, members),
         "quality_ratings": _quality_ratings(seed, management),
         "member_management": management,
     }

@@ -7,13 +7,16 @@ hidden count are hidden with it. Counts per unit (admitted, planned) are not per
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from helpers.analyses.admissions import (
     HISTORY_YEARS,
@@ -40,8 +43,8 @@ from helpers.errors import ParameterProblem
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent
 from helpers.report.html import html_table, paragraph
-from helpers.report.plots import STYLE, figure_html, forest, mark_simulated
-from helpers.report.suppression import Suppressed, note, shown_table, suppress
+from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, figure_html, forest, is_phone, mark_simulated, theme
+from helpers.report.suppression import Suppressed, shown_table, suppress
 from helpers.text import both, t
 
 SECTIONS = ("attainment", "midyear", "rates", "profile", "methods", "appendix")
@@ -58,6 +61,41 @@ def category_label(attribute: str, category: str, lang: str) -> str:
 
 def _p(text: str) -> str:
     return paragraph(text)
+
+
+def legend_table(
+    frame: pd.DataFrame,
+    formats: dict,
+    headers: dict,
+    caption: str,
+    lang: str,
+    threshold: int,
+    notes: tuple[str, ...] = (),
+    dash: str = "",
+    star: str = "",
+) -> str:
+    """A table whose note explains exactly the symbols its cells show: "x" (withheld), "–" (``dash``: why a cell
+    is empty) and "*" (``star``); a symbol no cell shows gets no legend. The suppression rule itself is stated once,
+    in the appendix; under the table stands only its short legend."""
+    bare = html_table(frame, formats, headers, caption=caption)
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", bare, flags=re.S)]
+    legends = list(notes)
+    if any(c == "x" or c.startswith("x ") for c in cells):
+        legends.append(t("quality.legend.x", lang, threshold=number(threshold, lang)))
+    if dash and any(c == "–" or c.startswith("– ") for c in cells):
+        legends.append(dash)
+    if star and any(c.endswith("*") for c in cells):
+        legends.append(star)
+    note_text = " ".join(text for text in legends if text)
+    return html_table(frame, formats, headers, caption=caption, note=note_text or None)
+
+
+def year_span(years) -> str:
+    """'2011–2025' for a run of years, '2025' for one."""
+    years = sorted({int(y) for y in years})
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def _complete(data, year: int) -> bool:
@@ -318,20 +356,29 @@ class AdmissionsReport(AnalysisReport):
             "admitted_first_half": fmt_n,
             "first_half_rounded": fmt_p,
         }
+        period = year_span(table["year"])
         parts.append(
             figure_html(
-                attainment_bars(table, lang, self._simulated),
+                partial(attainment_bars, table, lang, self._simulated),
                 t("admissions.attainment.figure_alt", lang, summary=" ".join(sentences)),
-                self.base.caption("admissions.attainment.figure_caption"),
+                self.base.caption_text(t("admissions.attainment.figure_caption", lang, period=period)),
             )
         )
+        partial_year = table["admitted"].isna() & table["admitted_first_half"].notna()
+        notes = [t("admissions.attainment.note", lang)]
+        if partial_year.any():
+            current_year = int(table.loc[partial_year, "year"].iloc[0])
+            notes.append(t("admissions.attainment.note_current", lang, year=current_year))
         parts.append(
-            html_table(
+            legend_table(
                 table,
                 formats,
                 headers,
-                caption=self.base.caption("admissions.attainment.caption"),
-                note=t("admissions.attainment.note", lang),
+                self.base.caption_text(t("admissions.attainment.caption", lang, period=period)),
+                lang,
+                self.threshold,
+                notes=tuple(notes),
+                dash=t("admissions.legend.no_count", lang),
             )
         )
         cumulative = pd.DataFrame(
@@ -357,12 +404,16 @@ class AdmissionsReport(AnalysisReport):
                 "admitted": t("admissions.col.admitted", lang),
                 "pct": t("admissions.col.attainment", lang),
             }
+            span = year_span(
+                [c.first_year for c in self.cumulative if c.years] + [c.last_year for c in self.cumulative if c.years]
+            )
             parts.append(
                 html_table(
                     cumulative,
                     {"planned": fmt_n, "admitted": fmt_n, "pct": fmt_p},
                     headers,
-                    caption=self.base.caption("admissions.attainment.cumulative_caption"),
+                    caption=self.base.caption_text(t("admissions.attainment.cumulative_caption", lang, period=span)),
+                    note=t("admissions.attainment.cumulative_note", lang),
                 )
             )
         return "".join(parts)
@@ -420,12 +471,70 @@ class AdmissionsReport(AnalysisReport):
             out.append(
                 t("admissions.midyear.list_unplanned", lang, units=", ".join(unplanned["name"]), year=self.midyear_year)
             )
+        explained = self.aggregate_sentence()
+        if explained:
+            out.insert(1, explained)
         return out
+
+    def aggregate_sentence(self) -> str:
+        """Why the unit can be BEHIND (or AT RISK) while none of its subordinate units is: each is a little short
+        and together they are short by more than the unit's narrower interval allows, or the unit's own plan is more
+        than the sum of theirs. Computed from the mid-year table; empty when there is nothing to explain."""
+        table = self.midyear
+        if table is None:
+            return ""
+        own = table[table["role"] == "unit"].iloc[0]
+        subordinate = table[(table["role"] == "subordinate") & table["projection"].notna() & table["planned"].notna()]
+        rank = {"on_track": 0, "at_risk": 1, "behind": 2}
+        if subordinate.empty or own["status"] not in ("behind", "at_risk"):
+            return ""
+        if max(rank.get(s, 0) for s in subordinate["status"]) >= rank[own["status"]]:
+            return ""
+        lang = self.lang
+        projected, planned = float(subordinate["projection"].sum()), float(subordinate["planned"].sum())
+        fields = {
+            "status": t(f"admissions.status.{own['status']}", lang).lower(),
+            "n": len(subordinate),
+            "short": int((subordinate["projection"] < subordinate["planned"]).sum()),
+            "projection": number(projected, lang),
+            "planned": number(planned, lang),
+            "gap": number(max(planned - projected, 0), lang),
+            "own_planned": number(own["planned"], lang),
+            "name": own["name"],
+        }
+        key = "plan_above_sum" if float(own["planned"]) > planned + 0.5 else "sum_short"
+        return t(f"admissions.midyear.aggregate.{key}", lang, **fields)
+
+    @property
+    def year_complete(self) -> bool:
+        """The mid-year year is complete in the data: its full-year result is known and nothing is projected."""
+        return self.midyear_year in self.years
+
+    def complete_sentence(self) -> str:
+        """The full-year result of the mid-year year, said instead of a projection."""
+        lang = self.lang
+        row = self.series[self.series["year"] == self.midyear_year]
+        if row.empty or pd.isna(row["planned"].iloc[0]):
+            return t("admissions.midyear.complete_no_plan", lang, year=self.midyear_year)
+        row = row.iloc[0]
+        return t(
+            "admissions.midyear.complete",
+            lang,
+            year=self.midyear_year,
+            admitted=number(row["admitted"], lang),
+            pct=percent(row["attainment_rounded"], lang),
+            planned=number(row["planned"], lang),
+        )
 
     def midyear_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
         if not self.has_plans:
             return self._no_plans("midyear", heading)
+        if self.year_complete:
+            # The whole year is in the data: the heading promises no projection, and none is made.
+            parts = [self.base.heading("midyear", t("admissions.section.midyear_done", self.lang), heading)]
+            parts.append(_p(self.complete_sentence()))
+            return "".join(parts)
         parts = [self.section_heading("midyear", heading)]
         if self.midyear is None:
             parts.append(_p(t("admissions.midyear.no_data", lang, year=self.midyear_year)))
@@ -437,7 +546,7 @@ class AdmissionsReport(AnalysisReport):
         if not projected.empty:
             parts.append(
                 figure_html(
-                    midyear_forest(projected, lang, self._simulated),
+                    partial(midyear_forest, projected, lang, self._simulated),
                     t("admissions.midyear.figure_alt", lang, summary=" ".join(sentences)),
                     self.base.caption_text(t("admissions.midyear.figure_caption", lang, year=self.midyear_year)),
                 )
@@ -469,12 +578,16 @@ class AdmissionsReport(AnalysisReport):
             "status": lambda v: t(f"admissions.status.{v}", lang),
         }
         parts.append(
-            html_table(
+            legend_table(
                 shown,
                 formats,
                 headers,
-                caption=self.base.caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
-                note=t("admissions.midyear.note", lang, minimum=MIN_HISTORY_ADMISSIONS, history=HISTORY_YEARS),
+                self.base.caption_text(t("admissions.midyear.caption", lang, year=self.midyear_year)),
+                lang,
+                self.threshold,
+                notes=(t("admissions.midyear.base_note", lang, year=self.midyear_year),),
+                dash=t("admissions.legend.no_projection", lang),
+                star=t("admissions.midyear.note", lang, minimum=MIN_HISTORY_ADMISSIONS, history=HISTORY_YEARS),
             )
         )
         return "".join(parts)
@@ -543,9 +656,11 @@ class AdmissionsReport(AnalysisReport):
             return "".join(parts)
         parts.append(
             figure_html(
-                rate_plot(self.rates, self.rate_band, lang, self._simulated),
+                partial(rate_plot, self.rates, self.rate_band, lang, self._simulated),
                 t("admissions.rates.figure_alt", lang, summary=" ".join(sentences)),
-                self.base.caption("admissions.rates.figure_caption"),
+                self.base.caption_text(
+                    t("admissions.rates.figure_caption", lang, period=year_span(self.rates["year"]))
+                ),
             )
         )
         shown = self.rates.assign(
@@ -570,12 +685,15 @@ class AdmissionsReport(AnalysisReport):
             "band": lambda v: t(f"admissions.band.{v}", lang, **self._band()),
         }
         parts.append(
-            html_table(
+            legend_table(
                 shown,
                 formats,
                 headers,
-                caption=self.base.caption("admissions.rates.caption"),
-                note=t("admissions.rates.note", lang, **self._band()),
+                self.base.caption_text(t("admissions.rates.caption", lang, period=year_span(self.rates["year"]))),
+                lang,
+                self.threshold,
+                notes=(t("admissions.rates.note", lang, **self._band()),),
+                dash=t("admissions.legend.no_count", lang),
             )
         )
         if self.unit_rates is not None and not self.unit_rates.empty:
@@ -583,7 +701,19 @@ class AdmissionsReport(AnalysisReport):
             wide = wide.reindex(list(dict.fromkeys(self.unit_rates["name"]))).reset_index()
             fmt = {y: (lambda v: percent(v, lang)) for y in wide.columns if y != "name"}
             headers = {"name": t("columns.name", lang)} | {y: str(y) for y in wide.columns if y != "name"}
-            parts.append(html_table(wide, fmt, headers, caption=self.base.caption("admissions.rates.units_caption")))
+            caption = t("admissions.rates.units_caption", lang, period=year_span(self.unit_rates["year"]))
+            parts.append(
+                legend_table(
+                    wide,
+                    fmt,
+                    headers,
+                    self.base.caption_text(caption),
+                    lang,
+                    self.threshold,
+                    notes=(t("admissions.rates.units_note", lang),),
+                    dash=t("admissions.legend.no_count", lang),
+                )
+            )
         return "".join(parts)
 
     # --- profile of new members -------------------------------------------------------------------------------
@@ -604,6 +734,8 @@ class AdmissionsReport(AnalysisReport):
             clear = shown[shown["ratio_low"].notna() & ((shown["ratio_low"] > 1) | (shown["ratio_high"] < 1))]
             for r in clear.itertuples():
                 key = "admissions.profile.higher" if r.ratio > 1 else "admissions.profile.lower"
+                if r.new_members == 0:  # nobody of the group among new members: said in words, not as "0,00 lần"
+                    key = "admissions.profile.absent"
                 out.append(
                     t(
                         key,
@@ -657,7 +789,7 @@ class AdmissionsReport(AnalysisReport):
             t("report.terms.col_total", lang)
         ]
         counts.columns = [columns[c] for c in hidden.counts.columns]
-        hide = t("admissions.profile.hidden", lang)
+        hide = "x"
 
         def share(values) -> list[str]:
             return [hide if v is None else percent(100 * v, lang) for v in values] + [percent(100, lang)]
@@ -672,34 +804,45 @@ class AdmissionsReport(AnalysisReport):
         ] + [number(1, lang, 2)]
         counts = counts.reset_index(names=t("admissions.col.category", lang))
         name = t(f"admissions.attribute.{attribute}", lang)
-        testable = len(table) >= 2 and table["new_members"].sum() > 0 and table["pool"].sum() > 0
-        test = profile_test(table) if testable else None
-        sentence = (
-            t(
-                "admissions.profile.chi2",
-                lang,
-                attribute=name,
-                chi2=number(test.chi2, lang, 1),
-                dof=test.dof,
-                p=p_value(test.p_value, lang),
-                v=number(test.cramers_v_corrected, lang, 3),
-            )
-            if test is not None
-            else ""
-        )
         caption = t(
             "admissions.profile.caption", lang, attribute=name, period=self._period(), pool=self._pool_phrase(attribute)
         )
-        return html_table(
+        return legend_table(
             counts,
             {},
             {c: c for c in counts.columns},
-            caption=self.base.caption_text(caption),
-            note=f"{sentence} {note(hidden, lang)}".strip(),
+            self.base.caption_text(caption),
+            lang,
+            self.threshold,
+            dash=t("admissions.legend.no_ratio", lang),
         )
 
+    def profile_test_sentences(self) -> list[str]:
+        """The test of each attribute's whole distribution against the pool, for the methods appendix."""
+        lang, out = self.lang, []
+        for attribute, table in self.profiles.items():
+            testable = len(table) >= 2 and table["new_members"].sum() > 0 and table["pool"].sum() > 0
+            if not testable or int(table["new_members"].sum()) < self.threshold:
+                continue
+            test = profile_test(table)
+            out.append(
+                t(
+                    "admissions.profile.chi2",
+                    lang,
+                    attribute=t(f"admissions.attribute.{attribute}", lang),
+                    period=self._period(),
+                    chi2=number(test.chi2, lang, 1),
+                    dof=test.dof,
+                    p=p_value(test.p_value, lang),
+                    v=number(test.cramers_v_corrected, lang, 3),
+                )
+            )
+        return out
+
     # --- methods ----------------------------------------------------------------------------------------------
-    def methods_section(self, heading: Heading | None = None) -> str:
+    def methods_section(self, heading: Heading | None = None, standalone: bool = True) -> str:
+        """Methods in plain words, with the test results behind the main text; ``standalone`` adds the suppression
+        rule and the year-to-term rule, which a composed report states once for all its sections."""
         lang = self.lang
         fields = {
             "history": HISTORY_YEARS,
@@ -722,9 +865,23 @@ class AdmissionsReport(AnalysisReport):
             "attributes",
         )
         items = [t(f"admissions.methods.{key}", lang, **fields) for key in keys]
-        items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        items.append(self.base.terms.rule(lang))
+        items += self.profile_test_sentences()
+        if standalone:
+            items.append(suppression_rule(self.threshold, lang))
+            items.append(self.base.terms.rule(lang))
         return self.list_section("methods", items, heading)
+
+
+def suppression_rule(threshold: int, lang: str) -> str:
+    """The small-number rule in full, said once per report (tables carry only the short legend "x: …")."""
+    if threshold <= 1:
+        return t("suppression.no_rule", lang, threshold=threshold)
+    return t(
+        "quality.appendix.suppression_rule",
+        lang,
+        threshold=number(threshold, lang),
+        largest=number(threshold - 1, lang),
+    )
 
 
 def withheld_profile(table: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, Suppressed]:
@@ -784,32 +941,71 @@ def admissions_tables(report: AdmissionsReport) -> dict[str, pd.DataFrame]:
 # --- figures ---------------------------------------------------------------------------------------------------
 
 
-def attainment_bars(table: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
-    """Admitted per year (the report's year: its first half) against the plan, drawn as a line across each bar."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 3.6))
+def year_ticks(ax, years: list[int], width: float) -> None:
+    """Year labels that never run together: every year when they fit, else every second or fifth year (always the
+    last), fewer on a phone."""
+    n = len(years)
+    room = 4 if is_phone(width) else 9  # year labels at 12 pt that fit side by side
+    step = 1 if n <= room else next(k for k in (2, 5, 10) if -(-n // k) <= room)
+    for i, tick in enumerate(ax.get_xticklabels()):
+        tick.set_visible((n - 1 - i) % step == 0)
+
+
+def attainment_bars(
+    table: pd.DataFrame, lang: str = "vi", simulated: bool = False, width: float = DESKTOP_WIDTH
+) -> plt.Figure:
+    """Admitted per year (a year not yet complete: its first half) against the plan, drawn as a line across each bar."""
+    phone = is_phone(width)
+    values = lambda column: table[column].to_numpy(dtype=float, na_value=np.nan)  # noqa: E731
+    full = table["admitted"].notna().to_numpy()
+    kind_full, kind_half = t("admissions.col.admitted", lang), t("admissions.col.first_half", lang)
+    frame = pd.DataFrame(
+        {
+            "year": [str(y) for y in table["year"]],
+            "admitted": np.where(full, values("admitted"), values("admitted_first_half")),
+            "kind": np.where(full, kind_full, kind_half),
+        }
+    )
+    with theme():
+        fig, ax = plt.subplots(figsize=(width, 4.6 if phone else 3.8))
+        sns.barplot(
+            frame,
+            x="year",
+            y="admitted",
+            hue="kind",
+            palette={kind_full: "#2e6fb0", kind_half: "#85b4e0"},
+            dodge=False,
+            saturation=1,
+            ax=ax,
+        )
         xs = np.arange(len(table))
-        full = table["admitted"].notna().to_numpy()
-        values = lambda column: table[column].to_numpy(dtype=float, na_value=np.nan)  # noqa: E731
-        admitted = np.where(full, values("admitted"), values("admitted_first_half"))
-        ax.bar(xs[full], admitted[full], color="#2e6fb0", label=t("admissions.col.admitted", lang))
-        if (~full).any():
-            ax.bar(xs[~full], admitted[~full], color="#85b4e0", label=t("admissions.col.first_half", lang))
         ax.hlines(
             values("planned"), xs - 0.4, xs + 0.4, color="#b03a2e", linewidth=2, label=t("admissions.col.planned", lang)
         )
-        ax.set_ylim(0, 1.2 * np.nanmax(np.concatenate([admitted, values("planned")])))  # room for the legend
-        ax.set_xticks(xs, [str(y) for y in table["year"]])
+        ax.set_ylim(0, 1.1 * np.nanmax(np.concatenate([frame["admitted"].to_numpy(), values("planned")])))
+        year_ticks(ax, [int(y) for y in table["year"]], width)
+        ax.set_xlabel("")
         ax.set_ylabel(t("report.axis.members", lang))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
-        ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+        if phone:
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        ax.legend(
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=1 if phone else 3,
+            title=None,
+            fontsize=MIN_TEXT_PT,
+        )
         fig.tight_layout()
         if simulated:
             mark_simulated(fig, lang)
     return fig
 
 
-def midyear_forest(table: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
+def midyear_forest(
+    table: pd.DataFrame, lang: str = "vi", simulated: bool = False, width: float = DESKTOP_WIDTH
+) -> plt.Figure:
     """Each unit's projected year-end admissions as % of its plan, with the 95% interval; 100% is the plan."""
     scale = 100 / table["planned"].astype(float)
     return forest(
@@ -821,6 +1017,7 @@ def midyear_forest(table: pd.DataFrame, lang: str = "vi", simulated: bool = Fals
         100,
         t("admissions.midyear.axis", lang),
         lambda v, _: number(v, lang) + "%",
+        width=width,
         margin=1.3,
         reference_style={"color": "#333333", "linewidth": 1},
         lang=lang,
@@ -833,28 +1030,34 @@ def rate_plot(
     band: tuple[float, float],
     lang: str = "vi",
     simulated: bool = False,
+    width: float = DESKTOP_WIDTH,
 ) -> plt.Figure:
-    """The admission rate per year with its exact 95% interval, over the shaded band."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 3.4))
+    """The admission rate per year with its 95% interval, over the shaded band."""
+    phone = is_phone(width)
+    frame = rates.assign(
+        year=rates["year"].astype(int).astype(str),
+        side=[t(f"admissions.rates.side.{side}", lang) for side in rates["band"]],
+    )
+    palette = {t(f"admissions.rates.side.{side}", lang): colour for side, colour in BAND_COLOURS.items()}
+    with theme():
+        fig, ax = plt.subplots(figsize=(width, 4.2 if phone else 3.6))
         ax.axhspan(band[0], band[1], color="#1e8449", alpha=0.12, label=t("admissions.rates.band_label", lang))
-        years = rates["year"].astype(int).to_numpy()
-        for side, colour in BAND_COLOURS.items():
-            part = rates[rates["band"] == side]
-            if part.empty:
-                continue
-            rate, low, high = (part[c].to_numpy(dtype=float) for c in ("rate_pct", "rate_low", "rate_high"))
-            ax.errorbar(
-                part["year"].to_numpy(dtype=int), rate, yerr=[rate - low, high - rate], fmt="o", color=colour, capsize=3
-            )
+        xs = np.arange(len(frame))
+        rate, low, high = (rates[c].to_numpy(dtype=float) for c in ("rate_pct", "rate_low", "rate_high"))
+        ax.errorbar(xs, rate, yerr=[rate - low, high - rate], fmt="none", ecolor="#888888", capsize=3, zorder=1)
+        sns.scatterplot(
+            x=xs, y=rate, hue=frame["side"].to_numpy(), palette=palette, s=50, ax=ax, zorder=2, legend=False
+        )
+        ax.set_xticks(xs, list(frame["year"]))
+        year_ticks(ax, [int(y) for y in frame["year"]], width)
+        ax.set_xlim(-0.6, len(xs) - 0.4)
         ax.set_ylim(
             max(0.0, min(band[0] - 1, rates["rate_low"].min() - 0.2)), max(band[1] + 1, rates["rate_high"].max() + 0.2)
         )  # the band in view, with room around it
-        ax.set_xticks(years, [str(y) for y in years])
         ax.set_ylabel(t("admissions.col.rate", lang))
-        ax.set_xlabel(t("report.axis.year", lang))
+        ax.set_xlabel("")
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1) + "%"))
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=MIN_TEXT_PT)
         fig.tight_layout()
         if simulated:
             mark_simulated(fig, lang)

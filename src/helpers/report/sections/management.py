@@ -10,7 +10,7 @@ wherever any of its tables hides it. Sections whose column the data lacks say so
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import ClassVar
 
 import matplotlib.pyplot as plt
@@ -29,8 +29,9 @@ from helpers.data.codes import ATTRITION_EXITS
 from helpers.data.units import subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, percent, share
-from helpers.report.html import html_table, paragraph
-from helpers.report.plots import figure_html, forest
+from helpers.report.html import paragraph
+from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, figure_html, forest, is_phone, textwrap_label
+from helpers.report.sections.admissions import legend_table, suppression_rule
 from helpers.report.suppression import note, suppress
 from helpers.text import t
 
@@ -329,8 +330,15 @@ class ManagementReport(AnalysisReport):
             headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
             caption = self.base.caption_text(t("management.screening_caption", lang, year=year))
             parts.append(
-                html_table(
-                    table, {}, headers, caption=caption, note=suppression_note(full, "screening", self.threshold, lang)
+                legend_table(
+                    table,
+                    {},
+                    headers,
+                    caption,
+                    lang,
+                    self.threshold,
+                    notes=(t("management.screening_note", lang, year=year),),
+                    dash=t("management.legend.no_data", lang),
                 )
             )
         return "".join(parts)
@@ -404,7 +412,8 @@ class ManagementReport(AnalysisReport):
         table = pd.DataFrame(columns)
         plotted = shown[shown["exempted_share"].notna()]
         if not plotted.empty:
-            fig = _exemption_plot(
+            draw = partial(
+                _exemption_plot,
                 plotted,
                 [self._names()[c] for c in plotted.index],
                 self.exemption_threshold_pct,
@@ -414,18 +423,25 @@ class ManagementReport(AnalysisReport):
             )
             parts.append(
                 figure_html(
-                    fig,
+                    draw,
                     t("management.exemptions_figure_alt", lang, year=self.year, threshold=self.threshold_text),
                     self.base.caption_text(
-                        t("management.exemptions_figure_caption", lang, threshold=self.threshold_text)
+                        t("management.exemptions_figure_caption", lang, threshold=self.threshold_text, year=self.year)
                     ),
                 )
             )
         headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
         caption = self.base.caption_text(t("management.exemptions_caption", lang, year=self.year))
         parts.append(
-            html_table(
-                table, {}, headers, caption=caption, note=suppression_note(full, "exemptions", self.threshold, lang)
+            legend_table(
+                table,
+                {},
+                headers,
+                caption,
+                lang,
+                self.threshold,
+                notes=(t("management.exemptions_note", lang, year=self.year),),
+                dash=t("management.legend.no_data", lang),
             )
         )
         return "".join(parts)
@@ -492,7 +508,7 @@ class ManagementReport(AnalysisReport):
         ]
         parts += [paragraph(s) for s in sentences]
         columns: dict[str, list[str]] = {}
-        notes, order = [], None
+        order = None
         for measure in ("far_away", "registered_76"):
             if measure not in self.measures:
                 continue
@@ -507,21 +523,33 @@ class ManagementReport(AnalysisReport):
             )
             got = self._table(full, shown, ["members", *counts], counts)
             columns |= {k: v for k, v in got.items() if k not in columns}
-            notes.append(suppression_note(full, measure, self.threshold, lang))
         if columns:
             table = pd.DataFrame(columns)
             headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
             caption = self.base.caption_text(t("management.far_away_caption", lang, year=self.year))
-            parts.append(html_table(table, {}, headers, caption=caption, note=" ".join(dict.fromkeys(notes))))
+            parts.append(
+                legend_table(
+                    table,
+                    {},
+                    headers,
+                    caption,
+                    lang,
+                    self.threshold,
+                    notes=(t("management.far_away_note", lang, year=self.year),),
+                    dash=t("management.legend.no_data", lang),
+                )
+            )
         return "".join(parts)
 
-    def methods_section(self, heading: Heading | None = None) -> str:
+    def methods_section(self, heading: Heading | None = None, standalone: bool = True) -> str:
+        """Methods in plain words; ``standalone`` adds the suppression rule, which a composed report states once."""
         lang = self.lang
         items = [
             t(f"management.methods.{k}", lang, threshold=self.threshold_text)
             for k in ("shares", "screening", "exemptions", "far_away", "registered_76", "optional")
         ]
-        items.append(t("report.suppression_rule", lang, threshold=self.threshold))
+        if standalone:
+            items.append(suppression_rule(self.threshold, lang))
         return self.list_section("methods", items, heading)
 
 
@@ -533,12 +561,26 @@ def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:
 
 
 def _exemption_plot(
-    table: pd.DataFrame, names: list[str], threshold_pct: float, threshold_text: str, lang: str, simulated: bool
+    table: pd.DataFrame,
+    names: list[str],
+    threshold_pct: float,
+    threshold_text: str,
+    lang: str,
+    simulated: bool,
+    width: float = DESKTOP_WIDTH,
 ) -> plt.Figure:
     """Each unit's exempted share with its 95% interval; the threshold as a vertical line, units above it in red."""
 
     def threshold_label(ax, ys) -> None:
-        ax.text(threshold_pct, max(ys) + 0.6, " " + threshold_text, color="#b03a2e", va="center")
+        ax.annotate(
+            " " + threshold_text,
+            xy=(threshold_pct, 1.0),
+            xycoords=("data", "axes fraction"),
+            va="bottom",
+            color="#b03a2e",
+            fontsize=MIN_TEXT_PT,
+            annotation_clip=False,
+        )
 
     colours = np.where(table["above"].to_numpy(dtype=bool), "#b03a2e", "#555555")
     return forest(
@@ -548,8 +590,11 @@ def _exemption_plot(
         100 * table["exempted_high"].to_numpy(dtype=float),
         colours,
         threshold_pct,
-        t("management.axis.exempted", lang),
+        textwrap_label(t("management.axis.exempted", lang), 28)
+        if is_phone(width)
+        else t("management.axis.exempted", lang),
         lambda v, _: number(v, lang),
+        width=width,
         row_height=0.4,
         margin=1.3,
         reference_style={"color": "#b03a2e", "linestyle": "--", "linewidth": 1},

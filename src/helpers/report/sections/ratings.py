@@ -9,13 +9,14 @@ seed 004 publishes them. The tests behind every figure use the full counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import ClassVar
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from helpers.analyses.ratings import (
     MIN_EXPECTED,
@@ -34,10 +35,11 @@ from helpers.data.codes import ATTRITION_EXITS
 from helpers.data.terms import term_label
 from helpers.data.units import subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
-from helpers.report.formatting import number, p_value, percent, share
-from helpers.report.html import html_table, paragraph, say
-from helpers.report.plots import STYLE, figure_html, mark_simulated
-from helpers.report.suppression import note, suppress
+from helpers.report.formatting import number, p_value, percent, share, small_base
+from helpers.report.html import paragraph, say
+from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, figure_html, is_phone, mark_simulated, theme
+from helpers.report.sections.admissions import legend_table, suppression_rule, year_span, year_ticks
+from helpers.report.suppression import suppress
 from helpers.text import t
 
 SECTIONS = ("shares", "target", "units", "methods", "appendix")
@@ -195,6 +197,23 @@ class RatingsReport(AnalysisReport):
         for change in changes.itertuples():
             if self._hidden(subject, change.first_year, rating) or self._hidden(subject, change.last_year, rating):
                 continue
+            counts = own[own["rating"] == rating].set_index("year")["count"]
+            first_count, last_count = counts.get(change.first_year), counts.get(change.last_year)
+            if small_base(first_count, last_count, self.threshold):
+                # Too few to make a change in percentage points mean much: the counts instead.
+                out.append(
+                    t(
+                        "ratings.change_small",
+                        lang,
+                        term=term_label(change.term),
+                        first_count=number(first_count, lang),
+                        first_year=change.first_year,
+                        last_count=number(last_count, lang),
+                        last_year=change.last_year,
+                        **fields,
+                    )
+                )
+                continue
             pp = round(change.change_pp, 1)
             key = "ratings.change_same" if pp == 0 else ("ratings.change_up" if pp > 0 else "ratings.change_down")
             extra = "" if change.complete else t("ratings.change_incomplete", lang)
@@ -225,11 +244,20 @@ class RatingsReport(AnalysisReport):
             parts.append(self._shares_table(subject))
         if not self.changes.empty:
             parts.append(self._changes_table())
-        fig = _stacked_shares(
-            self.shares[self.shares["unit_code"] == self.base.unit], self.subjects, lang, self.base.dataset.simulated
-        )
+        own = self.shares[self.shares["unit_code"] == self.base.unit]
         parts.append(
-            figure_html(fig, t("ratings.shares_figure_alt", lang), self.base.caption("ratings.shares_figure_caption"))
+            figure_html(
+                partial(_stacked_shares, own, self.subjects, lang, self.base.dataset.simulated),
+                t("ratings.shares_figure_alt", lang),
+                self.base.caption_text(
+                    t(
+                        "ratings.shares_figure_caption",
+                        lang,
+                        period=year_span(own["year"]),
+                        name=self._names()[self.base.unit],
+                    )
+                ),
+            )
         )
         return "".join(parts)
 
@@ -252,19 +280,13 @@ class RatingsReport(AnalysisReport):
                 hide if (cells.loc[y, rating] or rows[y]) else cell(y, rating) for y in counts.index
             ]
         subject_text = t(f"ratings.subject.{subject}", lang)
-        extra = (
-            note(suppress(counts.astype("int64"), self.threshold), lang)
-            if subject in PERSONAL
-            else t("ratings.organisation_note", lang)
+        caption = self.base.caption_text(
+            t("ratings.shares_caption", lang, subject=subject_text, period=year_span(counts.index))
         )
-        caption = self.base.caption_text(t("ratings.shares_caption", lang, subject=subject_text))
-        return html_table(
-            shown,
-            {},
-            {c: c for c in shown.columns},
-            caption=caption,
-            note=f"{t('ratings.shares_note', lang, subject=subject_text)} {extra}",
-        )
+        notes = [t("ratings.shares_note", lang, subject=subject_text)]
+        if subject not in PERSONAL:
+            notes.append(t("ratings.organisation_note", lang))
+        return legend_table(shown, {}, {c: c for c in shown.columns}, caption, lang, self.threshold, notes=tuple(notes))
 
     def _mask(self, subject: str, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         """Hidden cells and row totals of a count table: the suppression rule for members, nothing for
@@ -305,7 +327,16 @@ class RatingsReport(AnalysisReport):
             "last": t("ratings.col.share", lang) + " (2)",
             "change": "(2) − (1)",
         }
-        return html_table(table, {}, headers, caption=self.base.caption("ratings.changes_caption"))
+        caption = t("ratings.changes_caption", lang, period=year_span([*ch["first_year"], *ch["last_year"]]))
+        return legend_table(
+            table,
+            {},
+            headers,
+            self.base.caption_text(caption),
+            lang,
+            self.threshold,
+            notes=(t("ratings.changes_note", lang),),
+        )
 
     # --- section 2 ------------------------------------------------------------------------------------------
     def target_sentences(self) -> list[str]:
@@ -327,12 +358,16 @@ class RatingsReport(AnalysisReport):
                 if not row["met"]
                 else ("ratings.target_met_ci" if row["ci_below"] else "ratings.target_met")
             )
+            if row["count"] == 0:  # no weak organisation at all: said in words, not as "0/131, 0,00%"
+                key = "ratings.target_none"
             out.append(
                 t(
                     key,
                     lang,
                     year=self.year,
                     share=share(row["share"], self.lang, 2),
+                    count=number(row["count"], lang),
+                    total=number(row["total"], lang),
                     base=base,
                     low=share(row["low"], self.lang, 2),
                     high=share(row["high"], self.lang, 2),
@@ -386,22 +421,24 @@ class RatingsReport(AnalysisReport):
             "met": lambda v: yes if v else no,
             "ci_below": lambda v: yes if v else no,
         }
+        period = year_span(own["year"])
         parts.append(
-            html_table(
+            legend_table(
                 shown,
                 formats,
                 headers,
-                caption=self.base.caption("ratings.target_caption"),
-                note=t("ratings.organisation_note", lang),
+                self.base.caption_text(t("ratings.target_caption", lang, period=period)),
+                lang,
+                self.threshold,
+                notes=(t("ratings.target_note", lang),),
             )
         )
         target_text = percent(self.weak_target_pct, lang, 1)
-        fig = _weak_line(own, self.weak_target_pct, lang, self.base.dataset.simulated)
         parts.append(
             figure_html(
-                fig,
+                partial(_weak_line, own, self.weak_target_pct, lang, self.base.dataset.simulated),
                 t("ratings.target_figure_alt", lang, target=target_text),
-                self.base.caption("ratings.target_figure_caption"),
+                self.base.caption_text(t("ratings.target_figure_caption", lang, period=period)),
             )
         )
         return "".join(parts)
@@ -427,17 +464,6 @@ class RatingsReport(AnalysisReport):
             else:
                 items = "; ".join(self._differ_item(r, cells, rows) for r in differ.itertuples())
                 parts.append(say("ratings.units_differ", lang, units=items))
-            small = int((table["method"] == "permutation").sum())
-            if small:
-                parts.append(
-                    say(
-                        "ratings.units_small",
-                        lang,
-                        n=small,
-                        minimum=number(MIN_EXPECTED, lang),
-                        permutations=number(PERMUTATIONS, lang),
-                    )
-                )
             parts.append(self._units_table(subject, table, cells, rows))
         return "".join(parts)
 
@@ -466,20 +492,42 @@ class RatingsReport(AnalysisReport):
             rest_excellent=rest_excellent,
             not_completed=weak,
             rest_not_completed=rest_weak,
-            p=p_value(row.p_holm, self.lang),
-            v=number(row.cramers_v, self.lang, 2),
         )
 
     def _units_table(self, subject: str, table: pd.DataFrame, cells: pd.DataFrame, rows: pd.Series) -> str:
         lang, names = self.lang, self._names()
         hide, yes, no = t("ratings.hidden", lang), t("ratings.yes", lang), t("ratings.no", lang)
-        fmt = lambda v, d: "–" if pd.isna(v) else number(v, lang, d)  # noqa: E731
         shown = pd.DataFrame(
             {
                 "unit": [names[c] for c in table["unit_code"]],
                 "n": [hide if rows[c] else number(n, lang) for c, n in zip(table["unit_code"], table["n"])],
                 "excellent": [" / ".join(self._pair(r, "excellent", cells, rows)) for r in table.itertuples()],
                 "not_completed": [" / ".join(self._pair(r, "not_completed", cells, rows)) for r in table.itertuples()],
+                "differs": [yes if d else no for d in table["differs"]],
+            }
+        )
+        headers = {
+            "unit": t("ratings.col.unit", lang),
+            "n": t("ratings.col.total", lang),
+            "excellent": t("ratings.col.excellent_pair", lang),
+            "not_completed": t("ratings.col.not_completed_pair", lang),
+            "differs": t("ratings.col.differs", lang),
+        }
+        subject_text = t(f"ratings.subject.{subject}", lang)
+        caption = self.base.caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
+        notes = [t("ratings.units_note", lang, subject=subject_text, year=self.year)]
+        return legend_table(shown, {}, headers, caption, lang, self.threshold, notes=tuple(notes))
+
+    def test_table(self, subject: str) -> str:
+        """The tests behind "clearly differs" for one subject: method, statistic, adjusted p and effect size, for the
+        methods appendix."""
+        lang, names = self.lang, self._names()
+        table = self.differences[subject]
+        fmt = lambda v, d: "–" if pd.isna(v) else number(v, lang, d)  # noqa: E731
+        yes, no = t("ratings.yes", lang), t("ratings.no", lang)
+        shown = pd.DataFrame(
+            {
+                "unit": [names[c] for c in table["unit_code"]],
                 "method": [t(f"ratings.method.{m}", lang) for m in table["method"]],
                 "chi2": [fmt(v, 1) for v in table["chi2"]],
                 "p_holm": ["–" if pd.isna(p) else p_value(p, lang) for p in table["p_holm"]],
@@ -489,9 +537,6 @@ class RatingsReport(AnalysisReport):
         )
         headers = {
             "unit": t("ratings.col.unit", lang),
-            "n": t("ratings.col.total", lang),
-            "excellent": t("ratings.col.excellent_pair", lang),
-            "not_completed": t("ratings.col.not_completed_pair", lang),
             "method": t("ratings.col.method", lang),
             "chi2": t("ratings.col.chi2", lang),
             "p_holm": t("ratings.col.p_holm", lang),
@@ -499,27 +544,33 @@ class RatingsReport(AnalysisReport):
             "differs": t("ratings.col.differs", lang),
         }
         subject_text = t(f"ratings.subject.{subject}", lang)
-        caption = self.base.caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
-        extra = (
-            note(
-                suppress(
-                    self.counts[
-                        (self.counts["year"] == self.year)
-                        & (self.counts["subject"] == subject)
-                        & self.counts["unit_code"].isin(table["unit_code"])
-                    ]
-                    .set_index("unit_code")[list(RATINGS)]
-                    .astype("int64"),
-                    self.threshold,
-                ),
+        caption = self.base.caption_text(t("ratings.tests_caption", lang, subject=subject_text, year=self.year))
+        small = int((table["method"] == "permutation").sum())
+        notes = [
+            t(
+                "ratings.units_small",
                 lang,
+                n=small,
+                minimum=number(MIN_EXPECTED, lang),
+                permutations=number(PERMUTATIONS, lang),
             )
-            if subject in PERSONAL
-            else t("ratings.organisation_note", lang)
+            if small
+            else ""
+        ]
+        return legend_table(
+            shown,
+            {},
+            headers,
+            caption,
+            lang,
+            self.threshold,
+            notes=tuple(notes),
+            dash=t("ratings.legend.no_test", lang),
         )
-        return html_table(shown, {}, headers, caption=caption, note=extra)
 
-    def methods_section(self, heading: Heading | None = None) -> str:
+    def methods_section(self, heading: Heading | None = None, standalone: bool = True) -> str:
+        """Methods in plain words and the tests behind the main text; ``standalone`` adds the suppression rule and
+        the year-to-term rule, which a composed report states once for all its sections."""
         lang = self.lang
         fields = {
             "target": percent(self.weak_target_pct, lang, 1),
@@ -531,9 +582,11 @@ class RatingsReport(AnalysisReport):
             t(f"ratings.methods.{k}", lang, **fields)
             for k in ("shares", "change", "target", "test", "holm", "limits", "organisations")
         ]
-        items.append(t("report.suppression_rule", lang, threshold=self.threshold))
-        items.append(self.base.terms.rule(lang))
-        return self.list_section("methods", items, heading)
+        if standalone:
+            items.append(suppression_rule(self.threshold, lang))
+            items.append(self.base.terms.rule(lang))
+        tests = "".join(self.test_table(s) for s, d in self.differences.items() if len(d) >= 2)
+        return self.list_section("methods", items, heading) + tests
 
 
 def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:
@@ -566,48 +619,69 @@ def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _stacked_shares(own: pd.DataFrame, subjects: list[str], lang: str, simulated: bool) -> plt.Figure:
-    """Stacked bars per year: the share of each rating, one panel per subject."""
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(subjects), figsize=(7, 3.4), sharey=True, squeeze=False)
-        for ax, subject in zip(axes[0], subjects):
+def _stacked_shares(
+    own: pd.DataFrame, subjects: list[str], lang: str, simulated: bool, width: float = DESKTOP_WIDTH
+) -> plt.Figure:
+    """Stacked bars per year: the share of each rating, one panel per subject (side by side; stacked on a phone)."""
+    phone = is_phone(width)
+    n = len(subjects)
+    legend_rows = 4 if phone else 2  # the four ratings, one or two to a line, above the panels
+    legend_in = legend_rows * MIN_TEXT_PT / 72 * 1.5 + 0.2
+    with theme():
+        shape, size = ((n, 1), (width, 3.3 * n + legend_in)) if phone else ((1, n), (width, 3.6 + legend_in))
+        fig, axes = plt.subplots(*shape, figsize=size, sharey=True, squeeze=False)
+        for ax, subject in zip(axes.flat, subjects):
             part = own[own["subject"] == subject]
             wide = part.pivot(index="year", columns="rating", values="share").reindex(columns=list(RATINGS)) * 100
+            years = [str(y) for y in wide.index]
             bottom = np.zeros(len(wide))
             for rating in RATINGS:
                 ax.bar(
-                    wide.index.astype(str),
-                    wide[rating].to_numpy(),
+                    years,
+                    wide[rating].fillna(0).to_numpy(),
                     bottom=bottom,
                     color=COLOURS[rating],
                     label=t(f"ratings.rating_short.{rating}", lang),
                 )
                 bottom += wide[rating].fillna(0).to_numpy()
-            ax.set_title(t(f"ratings.subject_title.{subject}", lang), fontsize=10)
-            ax.set_xlabel(t("ratings.axis.year", lang))
-            ax.tick_params(axis="x", labelrotation=90, labelsize=8)
-        axes[0][0].set_ylabel(t("ratings.axis.share", lang))
-        axes[0][0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=8)
-        fig.tight_layout(rect=(0, 0.08, 1, 1))
+            ax.set_title(t(f"ratings.subject_title.{subject}", lang))
+            ax.set_xlabel("")
+            ax.set_ylim(0, 100)
+            year_ticks(ax, [int(y) for y in wide.index], width if phone else width / max(n, 1) * 1.6)
+            ax.set_ylabel(t("ratings.axis.share", lang))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper left", ncol=1 if phone else 2, frameon=False, fontsize=MIN_TEXT_PT)
+        fig.tight_layout(rect=(0, 0, 1, 1 - legend_in / size[1]))
         if simulated:
             mark_simulated(fig, lang)
     return fig
 
 
-def _weak_line(own: pd.DataFrame, target_pct: float, lang: str, simulated: bool) -> plt.Figure:
+def _weak_line(
+    own: pd.DataFrame, target_pct: float, lang: str, simulated: bool, width: float = DESKTOP_WIDTH
+) -> plt.Figure:
     """The weak share per year with its 95% interval and the target as a horizontal line."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 3))
-        years = own["year"].astype(int).to_numpy()
+    phone = is_phone(width)
+    frame = own.assign(year=own["year"].astype(int), pct=100 * own["share"])
+    with theme():
+        fig, ax = plt.subplots(figsize=(width, 3.8 if phone else 3.4))
+        years = frame["year"].to_numpy()
         ax.fill_between(years, 100 * own["low"], 100 * own["high"], color="#b03a2e", alpha=0.15, linewidth=0)
-        ax.plot(years, 100 * own["share"], "o-", color="#b03a2e")
+        sns.lineplot(frame, x="year", y="pct", marker="o", color="#b03a2e", ax=ax)
         ax.axhline(target_pct, color="#1e8449", linewidth=1.5, linestyle="--")
-        ax.text(years.min(), target_pct, " " + percent(target_pct, lang, 1), color="#1e8449", va="bottom")
-        ax.set_xlabel(t("ratings.axis.year", lang))
+        ax.annotate(
+            t("ratings.target_label", lang, target=percent(target_pct, lang, 1)),
+            xy=(1.0, target_pct),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            color="#1e8449",
+            fontsize=MIN_TEXT_PT,
+        )
+        ax.set_xlabel("")
         ax.set_ylabel(t("ratings.axis.share", lang))
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4 if phone else 8, integer=True))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1)))
         fig.tight_layout()
         if simulated:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from helpers.analyses.funnel import funnel_curves, funnel_table
-from helpers.analyses.projection import Projection, Target, project_term
+from helpers.analyses.projection import Projection, Requirement, Target, next_target, project_term, requirement
 from helpers.analyses.trends import (
     DISPERSION_THRESHOLD,
     MIN_YEARS_PER_TERM,
@@ -27,8 +31,18 @@ from helpers.data.terms import term_label, term_years, years_outside
 from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
 from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent
-from helpers.report.html import escape, html_table, paragraph, say
-from helpers.report.plots import PALETTE, STYLE, figure_html, forest, mark_simulated
+from helpers.report.html import escape, html_table, paragraph, paragraphs, say
+from helpers.report.plots import (
+    DESKTOP_WIDTH,
+    MIN_TEXT_PT,
+    PALETTE,
+    figure_html,
+    forest,
+    is_phone,
+    mark_simulated,
+    textwrap_label,
+    theme,
+)
 from helpers.report.sections.term_table import TermTableReport
 from helpers.text import t
 
@@ -43,7 +57,7 @@ INDICATOR_KINDS = {
 def series_phrase(series: str, kinds: list[str], lang: str) -> str:
     """'tỷ lệ đảng viên bị xóa tên' / 'the rate of members removed from the rolls', or the total of the kinds."""
     if series == "total":
-        joined = t("report.and", lang).join(t(f"report.kind.{k}", lang) for k in kinds)
+        joined = t("trends.report.kinds_or", lang).join(t(f"report.kind.{k}", lang) for k in kinds)
         return t("trends.report.series_total", lang, kinds=joined)
     return t("trends.report.series_kind", lang, kind=t(f"report.kind.{series}", lang))
 
@@ -69,13 +83,29 @@ def outside_terms_sentence(years: list[int] | tuple[int, ...], terms: pd.DataFra
     return t("report.terms.outside", lang, **outside_terms_fields(years, terms))
 
 
+def trend_class(row) -> str:
+    """'up' / 'down' when the 95% interval of a fitted term's annual percent change excludes 0, else 'unclear';
+    'not_fitted' for a term too short to fit and 'no_exits' for a series with none."""
+    if row.get("no_exits", False):
+        return "no_exits"
+    if not row["fitted"]:
+        return "not_fitted"
+    if row["apc_low"] > 0:
+        return "up"
+    if row["apc_high"] < 0:
+        return "down"
+    return "unclear"
+
+
 def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
-    """One term's trend in words, with its interval; an interval that contains 0 is said to show no clear trend."""
+    """One term's trend in words, number first, with its interval written out; an interval that contains 0 is
+    said not to be enough to conclude a trend."""
     fmt = lambda v: number(v, lang, 1)  # noqa: E731
     fields = {"term": term_label(row["term"]), "series": phrase, "apc": fmt(abs(row["apc"]))}
-    if row.get("no_exits", False):
+    kind = trend_class(row)
+    if kind == "no_exits":
         return t("trends.report.apc_no_exits", lang, series=phrase, first=row["first_year"], last=row["last_year"])
-    if not row["fitted"]:
+    if kind == "not_fitted":
         return t(
             "trends.report.apc_not_fitted",
             lang,
@@ -84,12 +114,78 @@ def apc_sentence(row: pd.Series, phrase: str, lang: str) -> str:
             years=row["years_observed"],
             minimum=MIN_YEARS_PER_TERM,
         )
-    if row["apc_low"] > 0:
+    if kind == "up":
         return t("trends.report.apc_up", lang, low=fmt(row["apc_low"]), high=fmt(row["apc_high"]), **fields)
-    if row["apc_high"] < 0:
+    if kind == "down":
         return t("trends.report.apc_down", lang, low=fmt(-row["apc_high"]), high=fmt(-row["apc_low"]), **fields)
     key = "trends.report.apc_unclear_up" if row["apc"] >= 0 else "trends.report.apc_unclear_down"
     return t(key, lang, low=fmt(row["apc_low"]), high=fmt(row["apc_high"]), **fields)
+
+
+def kinds_sentence(rows: list[dict], kinds: list[str], lang: str) -> str:
+    """How each kind moved in one term, in one sentence; one kind is said to move 'clearly faster' only when the
+    two kinds move the same way and their 95% intervals do not overlap. Empty with fewer than two fitted kinds."""
+    fitted = [r for r in rows if r["fitted"]]
+    if len(kinds) < 2 or len(fitted) < 2:
+        return ""
+    parts = []
+    for r in fitted:
+        key = "trends.report.kind_part" if trend_class(r) in ("up", "down") else "trends.report.kind_part_unclear"
+        direction = t(f"trends.report.direction.{'up' if r['apc'] >= 0 else 'down'}", lang)
+        phrase = series_phrase(r["series"], kinds, lang)
+        parts.append(t(key, lang, series=phrase, direction=direction, apc=number(abs(r["apc"]), lang, 1)))
+    joined = t("trends.report.kinds_separator", lang).join(parts)
+    if len(fitted) == 2:
+        a, b = fitted
+        same_way = trend_class(a) == trend_class(b) and trend_class(a) in ("up", "down")
+        apart = a["apc_low"] > b["apc_high"] or b["apc_low"] > a["apc_high"]
+        if same_way and apart:
+            fast = max(fitted, key=lambda r: abs(r["apc"]))
+            return t(
+                "trends.report.kinds_faster",
+                lang,
+                parts=joined,
+                fast=series_phrase(fast["series"], kinds, lang),
+                direction=t(f"trends.report.direction.{trend_class(fast)}", lang),
+            )
+    return t("trends.report.kinds", lang, parts=joined)
+
+
+def change_sentence(before: dict, after: dict, knot: int, p: float, lang: str) -> str:
+    """Whether the trend of the combined rate changed at a term boundary, in plain words (the p-value goes to
+    the appendix): 'reversed' when the slope changes sign, 'changed' otherwise when the change is clear."""
+
+    def part(row: dict) -> str:
+        side = "up" if row["apc"] >= 0 else "down"
+        return t(f"trends.report.change_part.{side}", lang, pct=number(abs(row["apc"]), lang, 1) + "%")
+
+    fields = {"year": knot + 1, "before": part(before), "after": part(after)}
+    if p >= 0.05:
+        return t("trends.report.change.same", lang, **fields)
+    reversed_ = (before["apc"] >= 0) != (after["apc"] >= 0)
+    return t(f"trends.report.change.{'reversed' if reversed_ else 'changed'}", lang, **fields)
+
+
+def model_verdicts(apc: pd.DataFrame, mk: pd.DataFrame) -> pd.DataFrame:
+    """The combined rate's trend per term by the model ('up' / 'down' / 'unclear') beside the Mann–Kendall
+    check on the same years, and whether they agree (a term either could not assess is left out)."""
+    rows = []
+    columns = [*mk.columns, "model", "mk", "agree"]
+    if "tau" not in mk:  # no window had enough years for the check
+        return pd.DataFrame(rows, columns=columns)
+    model = apc[apc["series"] == "total"].set_index("term")
+    for r in mk[(mk["series"] == "total_rate") & (mk["window"] != "all") & mk["tau"].notna()].to_dict("records"):
+        if r["window"] not in model.index or not model.loc[r["window"], "fitted"]:
+            continue
+        by_model = trend_class(model.loc[r["window"]].to_dict() | {"no_exits": False})
+        by_mk = {"increasing": "up", "decreasing": "down"}.get(r["trend"], "unclear")
+        rows.append({**r, "model": by_model, "mk": by_mk, "agree": by_model == by_mk})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def short_name(name: str) -> str:
+    """A unit's name for a chart label: without the '(mô phỏng)' / '(simulated)' tag the tables keep."""
+    return re.sub(r"\s*\((?:mô phỏng|simulated)\)\s*$", "", str(name))
 
 
 @dataclass(frozen=True)
@@ -110,6 +206,7 @@ class TrendsReport(AnalysisReport):
     projection: Projection | None
     merged_from: list[str]
     outside_years: tuple[int, ...] = ()  # years of data in no configured term: shown, but counted in no term
+    threshold: int = 10  # a term-to-term change on fewer people than this is given as 'from 4 to 15', not a percent
 
     @classmethod
     def build(
@@ -122,6 +219,7 @@ class TrendsReport(AnalysisReport):
         last_year: int,
         language: str,
         base: TermReport | None = None,
+        threshold: int = 10,
     ) -> TrendsReport:
         """Check the series, fit each kind and their total, compare units, project the last term to its target."""
         base = base or TermReport.build(data_path, unit, terms, kinds, language, last_year)
@@ -169,11 +267,13 @@ class TrendsReport(AnalysisReport):
             projection,
             predecessors(data.units, unit),
             outside,
+            threshold,
         )
 
     # --- sections -------------------------------------------------------------------------------------------
-    def terms_section(self) -> str:
-        return TermTableReport(self.base).terms_section() + self._outside_paragraph()
+    def terms_section(self, heading: Heading | None = None) -> str:
+        terms = TermTableReport(self.base).terms_section(heading, threshold=self.threshold)
+        return terms + self._outside_paragraph()
 
     def _outside_paragraph(self) -> str:
         """The sentence naming the years of data outside every term; nothing when every year is in a term."""
@@ -182,6 +282,10 @@ class TrendsReport(AnalysisReport):
         terms = self.base.terms.for_province(self.base.province)
         return paragraph(outside_terms_sentence(self.outside_years, terms, self.lang))
 
+    @property
+    def _unit_name(self) -> str:
+        return self.base.dataset.units.set_index("unit_code")["name"][self.base.unit]
+
     def annual_section(self, heading: Heading | None = None) -> str:
         lang, y = self.lang, self.yearly
         parts = [self.section_heading("annual", heading)]
@@ -189,20 +293,33 @@ class TrendsReport(AnalysisReport):
             names = self.base.dataset.units.set_index("unit_code")["name"]
             merged = ", ".join(names[code] for code in self.merged_from)
             parts.append(say("trends.report.merged", lang, unit=names[self.base.unit], units=merged))
+        rates_ = []
         for span in self.spans:
             part = y[y["year"].between(span.first_year, span.last_year)]
             if part.empty:
                 continue
-            rate = part["total"].sum() / part["members_start"].sum() * 1000
-            parts.append(
-                say(
-                    "trends.report.term_rate",
-                    lang,
-                    term=term_label(span.label),
-                    rate=number(rate, lang, 2),
-                    years=len(part),
-                )
+            rate = number(part["total"].sum() / part["members_start"].sum() * 1000, lang, 2)
+            complete = len(part) == span.last_year - span.first_year + 1
+            key = "trends.report.term_rate_part" if complete else "trends.report.term_rate_part_short"
+            rates_.append(t(key, lang, term=term_label(span.label), rate=rate, years=len(part)))
+        sentences = []
+        if rates_:
+            joined = t("report.and", lang).join([", ".join(rates_[:-1]), rates_[-1]]) if len(rates_) > 1 else rates_[0]
+            sentences.append(t("trends.report.term_rates", lang, rates=joined))
+        peak, last = y.loc[y["total"].idxmax()], y.iloc[-1]
+        sentences.append(
+            t(
+                "trends.report.peak",
+                lang,
+                year=int(peak["year"]),
+                count=number(peak["total"], lang),
+                rate=number(peak["total_rate"], lang, 2),
+                last=int(last["year"]),
+                last_count=number(last["total"], lang),
+                last_rate=number(last["total_rate"], lang, 2),
             )
+        )
+        parts.append(paragraph(" ".join(sentences)))
         parts.append(self._outside_paragraph())
         headers = {"year": t("report.axis.year", lang), "members_start": t("columns.members_start", lang)}
         formats = {"year": str, "members_start": lambda v: number(v, lang)}
@@ -214,68 +331,58 @@ class TrendsReport(AnalysisReport):
             formats[f"{kind}_rate"] = lambda v: number(v, lang, 2)
         series = {k: self.fits[k] for k in [*self.base.kinds, "total"]}
         knots = next(iter(self.fits.values())).knots
-        fig = annual_trend(y, series, knots, lang, self.base.dataset.simulated)
+        draw = partial(annual_trend, y, series, knots, lang, self.base.dataset.simulated)
         parts.append(
-            figure_html(fig, t("trends.report.annual_alt", lang), self.base.caption("trends.report.annual_caption"))
+            figure_html(draw, t("trends.report.annual_alt", lang), self.base.caption("trends.report.annual_caption"))
         )
+        period = {"first": int(y["year"].min()), "last": int(y["year"].max())}
         parts.append(
             html_table(
                 y,
                 formats,
                 headers,
-                caption=self.base.caption("trends.report.annual_table"),
-                note=t("trends.report.rate_note", lang),
+                caption=self.base.caption_text(t("trends.report.annual_table", lang, **period)),
+                note=t("trends.report.rate_note", lang, unit=self._unit_name, **period),
             )
         )
         return "".join(parts)
 
     def apc_section(self, heading: Heading | None = None) -> str:
         lang, kinds = self.lang, self.base.kinds
-        parts = [self.section_heading("apc", heading)]
+        parts = [self.section_heading("apc", heading), say("trends.report.apc_intro", lang)]
         for series, fit in self.fits.items():
-            phrase = series_phrase(series, kinds, lang)
             if not fit.fitted:
-                parts.append(paragraph(no_exits_sentence(fit, phrase, lang)))
+                parts.append(paragraph(no_exits_sentence(fit, series_phrase(series, kinds, lang), lang)))
+        total_phrase = series_phrase("total", kinds, lang)
+        for span in self.spans:
+            rows = self.apc[self.apc["term"] == span.label].to_dict("records")
+            total = next((r for r in rows if r["series"] == "total"), None)
+            if total is None or total["no_exits"]:
                 continue
-            for row in self.apc[self.apc["series"] == series].to_dict("records"):
-                parts.append(paragraph(apc_sentence(pd.Series(row), phrase, lang)))
-        for row in self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records"):
-            key = "trends.report.knot_changed" if row["p_value"] < 0.05 else "trends.report.knot_same"
-            parts.append(say(key, lang, year=row["knot"], p=p_value(row["p_value"], lang)))
-        total_mk = self.mk[(self.mk["series"] == "total_rate") & self.mk["tau"].notna()]
-        for row in total_mk.to_dict("records"):
-            window = t("trends.report.mk_all", lang) if row["window"] == "all" else term_label(row["window"])
+            sentence = apc_sentence(pd.Series(total), total_phrase, lang)
+            by_kind = kinds_sentence([r for r in rows if r["series"] in kinds], kinds, lang)
+            parts.append(paragraph(f"{sentence} {by_kind}".strip()))
+        changes = self._change_sentences()
+        if changes:
+            parts.append(paragraph(" ".join(changes)))
+        disagree = model_verdicts(self.apc, self.mk)
+        disagree = disagree[~disagree["agree"]]
+        if not disagree.empty:
+            terms = t("report.and", lang).join(term_label(w) for w in disagree["window"])
+            parts.append(say("trends.report.model_concludes", lang, terms=terms))
+        forest_rows = self.apc[self.apc["fitted"]]
+        if not forest_rows.empty:
             parts.append(
-                say(
-                    "trends.report.mk",
-                    lang,
-                    window=window,
-                    trend=t("trends.report.mk_trend." + row["trend"].replace(" ", "_"), lang),
-                    tau=number(row["tau"], lang, 2),
-                    p=p_value(row["p_value"], lang),
-                    sen=number(row["sen_slope"], lang, 3),
+                figure_html(
+                    partial(apc_forest, self.apc, lang, self.base.dataset.simulated),
+                    t("trends.report.forest_alt", lang),
+                    self.base.caption("trends.report.forest_caption"),
                 )
             )
-        fitted = [fit for fit in self.fits.values() if fit.fitted and pd.notna(fit.dispersion)]
-        if fitted:
-            families = {fit.family for fit in fitted}
-            parts.append(
-                say(
-                    "trends.report.family." + ("quasi_poisson" if "quasi_poisson" in families else "poisson"),
-                    lang,
-                    dispersion=number(max(fit.dispersion for fit in fitted), lang, 2),
-                    threshold=number(DISPERSION_THRESHOLD, lang, 1),
-                )
-            )
-        parts.append(
-            figure_html(
-                apc_forest(self.apc, lang, self.base.dataset.simulated),
-                t("trends.report.forest_alt", lang),
-                self.base.caption("trends.report.forest_caption"),
-            )
-        )
         shown = self.apc.assign(
-            term=self.apc["term"].map(term_label), series=[series_phrase(s, kinds, lang) for s in self.apc["series"]]
+            term=self.apc["term"].map(term_label),
+            series=[series_phrase(s, kinds, lang) for s in self.apc["series"]],
+            verdict=[t(f"trends.report.verdict.{trend_class(r)}", lang) for r in self.apc.to_dict("records")],
         )
         fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
         headers = {
@@ -284,16 +391,31 @@ class TrendsReport(AnalysisReport):
             "apc": t("trends.report.col_apc", lang),
             "apc_low": t("trends.report.col_low", lang),
             "apc_high": t("trends.report.col_high", lang),
+            "verdict": t("trends.report.col_verdict", lang),
         }
+        note = t("trends.report.apc_note", lang, unit=self._unit_name)
+        if self.apc["apc"].isna().any():
+            note += " " + t("trends.report.apc_dash", lang, minimum=MIN_YEARS_PER_TERM)
+        period = {"first": self.spans[0].first_year, "last": int(self.yearly["year"].max())}
         parts.append(
             html_table(
                 shown,
                 {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
                 headers,
-                caption=self.base.caption("trends.report.apc_table"),
+                caption=self.base.caption_text(t("trends.report.apc_table", lang, **period)),
+                note=note,
             )
         )
         return "".join(parts)
+
+    def _knot_rows(self) -> list[tuple[dict, dict, dict]]:
+        """For each tested boundary of the combined rate: the test, the term before it and the term after it."""
+        total = self.apc[(self.apc["series"] == "total") & self.apc["fitted"]].to_dict("records")
+        tests = self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records")
+        return [(test, total[k], total[k + 1]) for k, test in enumerate(tests) if k + 1 < len(total)]
+
+    def _change_sentences(self) -> list[str]:
+        return [change_sentence(b, a, int(k["knot"]), k["p_value"], self.lang) for k, b, a in self._knot_rows()]
 
     def units_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
@@ -303,21 +425,32 @@ class TrendsReport(AnalysisReport):
             return "".join(parts)
         table, years = self.units_table, self.units_years
         period = f"{years.start}–{years.stop - 1}"
-        parts.append(
-            say("trends.report.units_intro", lang, period=period, rate=number(table["overall_rate"].iloc[0], lang, 2))
-        )
+        overall = number(table["overall_rate"].iloc[0], lang, 2)
+        parts.append(say("trends.report.units_intro", lang, period=period, n=len(table), rate=overall))
+        named_sentences = []
         for flag in ("above", "below", "warning"):
             named = table[table["flag"] == flag]
             if not named.empty:
-                units = ", ".join(f"{n} ({number(r, lang, 2)}‰)" for n, r in zip(named["name"], named["rate"]))
-                parts.append(say("trends.report.units_" + flag, lang, units=units))
+                units = "; ".join(
+                    t(
+                        "trends.report.units_item",
+                        lang,
+                        name=r.name,
+                        rate=number(r.rate, lang, 2),
+                        observed=number(r.observed, lang),
+                        expected=number(r.expected, lang),
+                    )
+                    for r in named.itertuples()
+                )
+                named_sentences.append(t("trends.report.units_" + flag, lang, units=units))
         if (table["flag"] == "within").all():
-            parts.append(say("trends.report.units_all_within", lang))
+            named_sentences.append(t("trends.report.units_all_within", lang))
+        parts.append(paragraphs(named_sentences))
         parts.append(
             figure_html(
-                funnel(table, self.units_curves, lang, self.base.dataset.simulated),
-                t("trends.report.funnel_alt", lang),
-                self.base.caption("trends.report.funnel_caption"),
+                partial(funnel, table, self.units_curves, lang, self.base.dataset.simulated),
+                t("trends.report.funnel_alt", lang, units=" ".join(named_sentences)),
+                self.base.caption_text(t("trends.report.funnel_caption", lang, period=period)),
             )
         )
         headers = {
@@ -335,16 +468,27 @@ class TrendsReport(AnalysisReport):
             "rate": lambda v: number(v, lang, 2),
             "flag": lambda v: t(f"trends.report.flag.{v}", lang),
         }
-        parts.append(html_table(table, formats, headers, caption=self.base.caption("trends.report.units_table")))
+        parts.append(
+            html_table(
+                table,
+                formats,
+                headers,
+                caption=self.base.caption_text(t("trends.report.units_table", lang, period=period)),
+                note=t("trends.report.units_note", lang, period=period, rate=overall),
+            )
+        )
         return "".join(parts)
 
     def target_section(self, heading: Heading | None = None) -> str:
         lang, p = self.lang, self.projection
         parts = [self.section_heading("target", heading)]
         if p is None:
-            parts.append(say("trends.report.no_target", lang))
+            parts.append(say("trends.report.no_target", lang, term=term_label(self.spans[-1].label)))
             return "".join(parts)
         target = p.target
+        province_terms = self.base.terms.for_province(self.base.province)
+        length = len(term_years(province_terms, p.term))
+        need = requirement(p, length)
         parts.append(
             say(
                 "trends.report.target",
@@ -369,15 +513,20 @@ class TrendsReport(AnalysisReport):
             "reduction": percent(100 * (1 - p.observed_total / target.baseline_total), lang, 1)
             if target.baseline_total
             else "–",
+            "miss": number(need.miss, lang),
+            "margin": number(-need.miss, lang),
         }
         parts.append(f"<p><strong>{escape(t('trends.report.status.' + p.status, lang, **fields))}</strong></p>")
-        parts.append(say("trends.report.status_rule", lang))
+        parts.append(paragraph(self._requirement_text(need, fields)))
+        if not need.complete:
+            parts.append(say("trends.report.status_rule", lang))
         labels = (
             t("trends.report.bar_baseline", lang, term=term_label(target.baseline_term)),
             t("trends.report.bar_target", lang),
             t("trends.report.bar_current", lang, term=term_label(p.term)),
         )
-        fig = projection_bars(
+        draw = partial(
+            projection_bars,
             target.baseline_total,
             target.allowed,
             p.observed_total,
@@ -388,16 +537,64 @@ class TrendsReport(AnalysisReport):
             lang,
             self.base.dataset.simulated,
         )
+        alt = "trends.report.target_alt_ended" if need.complete else "trends.report.target_alt"
         parts.append(
             figure_html(
-                fig, t("trends.report.target_alt", lang, **fields), self.base.caption("trends.report.target_caption")
+                draw,
+                t(alt, lang, **fields),
+                self.base.caption_text(t("trends.report.target_caption", lang, term=term_label(p.term))),
             )
         )
         return "".join(parts)
 
+    def _requirement_text(self, need: Requirement, fields: dict) -> str:
+        """What the target asks: of the years left of a term under way, or what it asked of an ended term and
+        what the same rule means for the next configured term."""
+        lang, p = self.lang, self.projection
+        if not need.complete:
+            if need.remaining < 0:
+                return t("trends.report.need_out_of_reach", lang, **fields)
+            key = "trends.report.need_ongoing" if p.years_observed else "trends.report.need_ongoing_start"
+            return t(
+                key,
+                lang,
+                years=f"{p.years_projected[0]}–{p.years_projected[-1]}"
+                if len(p.years_projected) > 1
+                else str(p.years_projected[0]),
+                remaining=number(np.floor(need.remaining + 1e-9), lang),
+                per_year=number(need.per_year_allowed, lang),
+                so_far=number(need.per_year_so_far, lang),
+            )
+        text = t(
+            "trends.report.need_ended",
+            lang,
+            per_year=number(need.per_year_allowed, lang),
+            actual=number(need.per_year_so_far, lang),
+        )
+        following = self._next_term(p.term)
+        if following is not None:
+            after = next_target(p.target, p.observed_total, following)
+            length = len(term_years(self.base.terms.for_province(self.base.province), following))
+            text += " " + t(
+                "trends.report.next_term",
+                lang,
+                next=term_label(following),
+                term=term_label(p.term),
+                pct=percent(after.change_pct, lang, 0),
+                allowed=number(np.floor(after.allowed + 1e-9), lang),
+                per_year=number(np.floor(after.allowed / length + 1e-9), lang),
+            )
+        return text
+
+    def _next_term(self, term: str) -> str | None:
+        """The configured term after ``term``, if the province's terms go on."""
+        labels = list(self.base.terms.for_province(self.base.province).sort_values("start_year")["label"])
+        i = labels.index(term) if term in labels else -1
+        return labels[i + 1] if 0 <= i < len(labels) - 1 else None
+
     def methods_section(self, heading: Heading | None = None) -> str:
         lang = self.lang
-        items = [
+        items_ = [
             t(
                 f"trends.report.methods.{key}",
                 lang,
@@ -409,15 +606,107 @@ class TrendsReport(AnalysisReport):
                 "knots",
                 "short_terms",
                 "dispersion",
-                "aapc",
+                "faster",
                 "mann_kendall",
                 "projection",
+                "targets",
                 "funnel",
                 "limits",
             )
         ]
-        items.append(self.base.terms.rule(lang))
-        return self.list_section("methods", items, heading)
+        first = self.spans[-1]
+        items_.append(
+            t(
+                "trends.report.methods.rule",
+                lang,
+                term=term_label(first.label),
+                first=first.first_year,
+                last=first.last_year,
+            )
+        )
+        return self.list_section("methods", items_, heading) + self._methods_results()
+
+    def _model_verdict(self, window: str, model: pd.DataFrame) -> str:
+        """The model's verdict on the combined rate for one term, or over the whole fitted period ('all')."""
+        if window != "all":
+            return trend_class(model.loc[window].to_dict()) if window in model.index else "not_fitted"
+        fit = self.fits["total"]
+        if not fit.fitted or fit.years.max() <= fit.years.min():
+            return "not_fitted"
+        return trend_class({**fit.aapc(int(fit.years.min()), int(fit.years.max())), "fitted": True})
+
+    def _methods_results(self) -> str:
+        """The statistics behind the main text's plain sentences: dispersion, the boundary tests' p-values, and
+        the Mann–Kendall check beside the model, with why they differ where they do."""
+        lang = self.lang
+        results = []
+        fitted = [fit for fit in self.fits.values() if fit.fitted and pd.notna(fit.dispersion)]
+        if fitted:
+            family = "quasi_poisson" if any(f.family == "quasi_poisson" for f in fitted) else "poisson"
+            results.append(
+                t(
+                    f"trends.report.methods.family.{family}",
+                    lang,
+                    dispersion=number(max(fit.dispersion for fit in fitted), lang, 2),
+                    threshold=number(DISPERSION_THRESHOLD, lang, 1),
+                )
+            )
+        knots = self._knot_rows()
+        if knots:
+            tests = "; ".join(
+                t("trends.report.methods.knot_p_part", lang, year=int(k["knot"]), p=p_value(k["p_value"], lang))
+                for k, _, _ in knots
+            )
+            results.append(t("trends.report.methods.knot_p", lang, tests=tests))
+        verdicts = model_verdicts(self.apc, self.mk)
+        for agreement in ("mk", "model"):
+            rows = verdicts[~verdicts["agree"]]
+            rows = rows[(rows["mk"] != "unclear") if agreement == "mk" else (rows["mk"] == "unclear")]
+            if rows.empty:
+                continue
+            terms = t("report.and", lang).join(term_label(w) for w in rows["window"])
+            every = agreement == "mk" and (rows["tau"].abs() > 0.999).all() and rows["n"].nunique() == 1
+            key = "mk_disagree_all" if every else f"mk_disagree_{agreement}"
+            results.append(
+                t(
+                    f"trends.report.methods.{key}",
+                    lang,
+                    terms=terms,
+                    n=int(rows["n"].iloc[0]),
+                    p=p_value(float(rows["p_value"].min()), lang),
+                )
+            )
+        mk = self.mk[self.mk["series"] == "total_rate"].dropna(subset=["tau"]) if "tau" in self.mk else self.mk[:0]
+        table = ""
+        if not mk.empty:
+            model = self.apc[self.apc["series"] == "total"].set_index("term")
+            shown = mk.assign(
+                window=[t("trends.report.methods.mk_all", lang) if w == "all" else term_label(w) for w in mk["window"]],
+                model=[t(f"trends.report.verdict.{self._model_verdict(w, model)}", lang) for w in mk["window"]],
+                mk_trend=[t("trends.report.mk_trend." + v.replace(" ", "_"), lang) for v in mk["trend"]],
+            )
+            headers = {
+                "window": t("trends.report.methods.col_window", lang),
+                "model": t("trends.report.methods.col_model", lang),
+                "mk_trend": t("trends.report.methods.col_mk", lang),
+                "tau": t("trends.report.methods.col_tau", lang),
+                "p_value": t("trends.report.methods.col_p", lang),
+                "sen_slope": t("trends.report.methods.col_sen", lang),
+            }
+            formats = {
+                "tau": lambda v: number(v, lang, 2),
+                "p_value": lambda v: number(v, lang, 3),
+                "sen_slope": lambda v: number(v, lang, 3),
+            }
+            table = html_table(
+                shown,
+                formats,
+                headers,
+                caption=self.base.caption("trends.report.methods.mk_caption"),
+                note=t("trends.report.methods.mk_note", lang),
+            )
+        intro = say("trends.report.methods.results", lang) if results or table else ""
+        return intro + paragraphs(results) + table
 
 
 def _projection(
@@ -457,43 +746,68 @@ def _projection(
 
 def _term_boundaries(ax, knots: tuple[int, ...]) -> None:
     for knot in knots:
-        ax.axvline(knot + 0.5, color="#999999", linestyle="--", linewidth=0.8)
+        ax.axvline(knot + 0.5, color="#999999", linestyle="--", linewidth=0.9)
+
+
+def _series_label(series: str, lang: str) -> str:
+    return t("report.terms.col_total", lang) if series == "total" else label("exit_kind", series, lang)
 
 
 def annual_trend(
-    yearly: pd.DataFrame, fits: dict, knots: tuple[int, ...], lang: str = "vi", simulated: bool = False
+    yearly: pd.DataFrame,
+    fits: dict,
+    knots: tuple[int, ...],
+    lang: str = "vi",
+    simulated: bool = False,
+    width: float = DESKTOP_WIDTH,
 ) -> plt.Figure:
-    """Annual counts with the fitted line (top) and rates per 1,000 members (bottom), term boundaries dashed."""
-    with plt.rc_context(STYLE):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
+    """Annual counts with the fitted line (top) and rates per 1,000 members (bottom), term boundaries dashed. On a
+    phone the two panels stay stacked, taller, with fewer year ticks and the legend above them."""
+    phone = is_phone(width)
+    names = {kind: _series_label(kind, lang) for kind in fits}
+    colours = {names[kind]: PALETTE.get(kind, "#555555") for kind in fits}
+    long = yearly.melt(id_vars="year", value_vars=list(fits), var_name="kind", value_name="count")
+    long["series"] = long["kind"].map(names)
+    rates_long = yearly.melt(id_vars="year", value_vars=[f"{k}_rate" for k in fits], var_name="kind", value_name="rate")
+    rates_long["series"] = rates_long["kind"].str.removesuffix("_rate").map(names)
+    with theme():
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(width, 7.2 if phone else 5.8), sharex=True)
+        sns.scatterplot(long, x="year", y="count", hue="series", palette=colours, ax=top, s=40, legend=False)
         for kind, fit in fits.items():
-            colour = PALETTE.get(kind, "#555555")
-            name = (
-                label("exit_kind", kind, lang)
-                if kind in PALETTE and kind != "total"
-                else t("report.terms.col_total", lang)
-            )
-            top.plot(yearly["year"], yearly[kind], "o", color=colour, label=name)
             if fit.fitted:  # a series with no exits has no trend line
-                top.plot(fit.years, fit.fitted_counts(), "-", color=colour, alpha=0.8)
-            bottom.plot(yearly["year"], yearly[f"{kind}_rate"], "o-", color=colour, label=name)
+                fitted = pd.DataFrame({"year": fit.years, "count": fit.fitted_counts()})
+                sns.lineplot(fitted, x="year", y="count", color=colours[names[kind]], ax=top, alpha=0.8)
+        sns.lineplot(rates_long, x="year", y="rate", hue="series", palette=colours, marker="o", ax=bottom, legend=False)
         for ax in (top, bottom):
             _term_boundaries(ax, knots)
             ax.yaxis.set_major_formatter(
                 matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1 if v % 1 else 0))
             )
-        top.set_ylabel(t("report.axis.members", lang))
-        bottom.set_ylabel(t("report.axis.rate", lang))
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4 if phone else 6))
+            ax.set_ylim(bottom=0)
+        top.set_ylabel(textwrap_label(t("report.axis.members", lang), 18 if phone else 40))
+        bottom.set_ylabel(textwrap_label(t("report.axis.rate", lang), 18 if phone else 40))
+        top.set_xlabel("")
         bottom.set_xlabel(t("report.axis.year", lang))
-        bottom.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        top.legend(frameon=False, fontsize=8)
-        fig.tight_layout()
+        bottom.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5 if phone else 8, integer=True))
+        handles = [matplotlib.lines.Line2D([], [], color=c, marker="o", label=n) for n, c in colours.items()]
+        # The legend stands above both panels from the figure's left edge, so long names fit on a phone.
+        fig.legend(
+            handles=handles,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(0.01, 0.995),
+            ncols=1 if phone else len(handles),
+            borderaxespad=0,
+        )
+        legend_in = (len(handles) if phone else 1) * MIN_TEXT_PT / 72 * 1.5 + 0.1
+        fig.tight_layout(rect=(0, 0, 1, 1 - legend_in / fig.get_size_inches()[1]))
         if simulated:
             mark_simulated(fig, lang)
     return fig
 
 
-def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
+def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False, width: float = DESKTOP_WIDTH):
     """Annual percent change per term and series with 95% intervals; terms not fitted are left out."""
     shown = apc[apc["fitted"]].reset_index(drop=True)
     return forest(
@@ -505,39 +819,82 @@ def apc_forest(apc: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> 
         0,
         t("report.axis.apc", lang),
         lambda v, _: number(v, lang) + "%",
+        width=width,
         lang=lang,
         simulated=simulated,
     )
 
 
-def _series_label(series: str, lang: str) -> str:
-    return t("report.terms.col_total", lang) if series == "total" else label("exit_kind", series, lang)
+FLAG_COLOURS = {"above": "#b03a2e", "below": "#2e6fb0", "warning": "#d68910", "within": "#777777"}
 
 
-def funnel(table: pd.DataFrame, curves: pd.DataFrame, lang: str = "vi", simulated: bool = False) -> plt.Figure:
-    """Each unit's rate against its size, with 95% and 99.8% limits around the overall rate; flagged units named."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 4.2))
+def funnel(
+    table: pd.DataFrame,
+    curves: pd.DataFrame,
+    lang: str = "vi",
+    simulated: bool = False,
+    width: float = DESKTOP_WIDTH,
+) -> plt.Figure:
+    """Each unit's rate against its size, with 95% and 99.8% limits around the overall rate; the units outside
+    the 95% limits are named (without the '(mô phỏng)' tag; wrapped on a phone), the others are plain dots."""
+    phone = is_phone(width)
+    shown = table.assign(assessment=[t(f"trends.report.flag.{f}", lang) for f in table["flag"]])
+    palette = {t(f"trends.report.flag.{f}", lang): c for f, c in FLAG_COLOURS.items() if f in set(table["flag"])}
+    with theme():
+        fig, ax = plt.subplots(figsize=(width, 6.0 if phone else 4.8))
         overall = float(table["overall_rate"].iloc[0])
-        ax.axhline(overall, color="#333333", linewidth=1)
+        ax.axhline(overall, color="#333333", linewidth=1.2, label=t("trends.report.funnel_overall", lang))
         for name, style in (("95", "--"), ("99.8", ":")):
             for side in ("low", "high"):
-                ax.plot(
-                    curves["exposure"],
-                    curves[f"{side}_{name}"],
-                    style,
+                sns.lineplot(
+                    curves,
+                    x="exposure",
+                    y=f"{side}_{name}",
                     color="#777777",
-                    linewidth=1,
+                    linestyle=style,
+                    linewidth=1.2,
+                    ax=ax,
                     label=t(f"report.funnel.limit_{name.replace('.', '_')}", lang) if side == "low" else None,
                 )
-        colours = {"above": "#b03a2e", "below": "#2e6fb0", "warning": "#d68910", "within": "#555555"}
-        ax.scatter(table["exposure"], table["rate"], c=table["flag"].map(colours), zorder=3)
-        for row in table[table["flag"] != "within"].itertuples():
-            ax.annotate(row.unit_code, (row.exposure, row.rate), textcoords="offset points", xytext=(5, 4), fontsize=9)
-        ax.set_xlabel(t("report.axis.member_years", lang))
-        ax.set_ylabel(t("report.axis.rate", lang))
+        sns.scatterplot(
+            shown, x="exposure", y="rate", hue="assessment", palette=palette, s=70, ax=ax, zorder=3, legend=False
+        )
+        middle = float(curves["exposure"].max()) * 0.45  # labels to the right of this point would run off the axes
+        named = shown[shown["flag"] != "within"].sort_values("rate")
+        for i, row in enumerate(named.itertuples()):
+            text = textwrap_label(short_name(row.name), 14 if phone else 28)
+            right = row.exposure > middle
+            ax.annotate(
+                text,
+                (row.exposure, row.rate),
+                textcoords="offset points",
+                xytext=(-8 if right else 8, 6 if i % 2 == 0 else -6),
+                ha="right" if right else "left",
+                va="bottom" if i % 2 == 0 else "top",
+                fontsize=MIN_TEXT_PT,
+                color=FLAG_COLOURS[row.flag],
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+                zorder=4,
+            )
+        ax.set_xlabel(textwrap_label(t("report.axis.member_years", lang), 28 if phone else 70))
+        ax.set_ylabel(textwrap_label(t("report.axis.rate", lang), 18 if phone else 40))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
-        ax.legend(frameon=False, fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(2 if phone else 6))
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4 if phone else 6))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1)))
+        ax.set_ylim(0, max(float(curves["high_99.8"].quantile(0.9)), float(table["rate"].max())) * 1.15)
+        ax.set_xlim(0, float(curves["exposure"].max()))
+        flags = [
+            matplotlib.lines.Line2D([], [], color=c, marker="o", linestyle="", label=n) for n, c in palette.items()
+        ]
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(
+            handles=handles + flags,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(-0.25 if phone else 0, -0.3 if phone else -0.22),
+            ncols=1 if phone else 3,
+        )
         fig.tight_layout()
         if simulated:
             mark_simulated(fig, lang)
@@ -554,21 +911,66 @@ def projection_bars(
     labels: tuple[str, str, str],
     lang: str = "vi",
     simulated: bool = False,
+    width: float = DESKTOP_WIDTH,
 ) -> plt.Figure:
-    """Previous term, the target, and the current term (observed + projected with its 95% interval)."""
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        fig, ax = plt.subplots(figsize=(7, 2.4))
-        ax.barh([2], [baseline], color="#999999")
-        ax.barh([0], [expected], color="#b03a2e", alpha=0.85)
-        ax.barh([0], [observed], color="#7b241c")
-        if high > low:
-            ax.errorbar(
-                [expected], [0], xerr=[[expected - low], [high - expected]], fmt="none", color="#000000", capsize=4
-            )
-        ax.axvline(allowed, color="#1e8449", linewidth=2)
-        ax.set_yticks([2, 1, 0], list(labels))
-        ax.text(allowed, 1, " " + number(allowed, lang), color="#1e8449", va="center")
+    """Previous term and the current term (observed, and for a term under way projected with its 95% interval),
+    against the allowed number as a vertical line."""
+    phone = is_phone(width)
+    ongoing = high > low or expected > observed
+    rows = pd.DataFrame({"term": [labels[0], labels[2]], "value": [baseline, observed]})
+    if phone:
+        rows["term"] = [textwrap_label(x, 10) for x in rows["term"]]
+    with theme(**{"axes.grid.axis": "x"}):
+        fig, ax = plt.subplots(figsize=(width, 3.4 if phone else 2.8))
+        if ongoing:
+            ax.barh([1], [expected], color="#e6b0aa", height=0.6)
+        sns.barplot(
+            rows, x="value", y="term", hue="term", palette=["#999999", "#7b241c"], ax=ax, legend=False, width=0.6
+        )
+        if ongoing and high > low:
+            ax.errorbar([expected], [1], xerr=[[expected - low], [high - expected]], fmt="none", color="#000000")
+        ax.vlines(allowed, -0.42, 1.5, color="#1e8449", linewidth=2.5, zorder=3)
+        top = max(baseline, high, allowed, expected, 1) * (1.35 if phone else 1.2)
+        ax.set_xlim(0, top)
+        ax.text(
+            allowed,
+            -0.55,
+            f"{labels[1]}: {number(allowed, lang)}",
+            color="#1e8449",
+            va="bottom",
+            ha="center" if top * 0.3 < allowed < top * 0.7 else ("left" if allowed <= top * 0.3 else "right"),
+            fontsize=MIN_TEXT_PT,
+        )
+        ax.text(baseline, 0, " " + number(baseline, lang), va="center", ha="left", fontsize=MIN_TEXT_PT)
+        inside = observed > top * 0.2
+        ax.text(
+            observed - top * 0.01 if inside else observed,
+            1,
+            number(observed, lang) if inside else " " + number(observed, lang),
+            va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "#222222",
+            fontsize=MIN_TEXT_PT,
+        )
+        if ongoing:
+            ax.text(max(high, expected), 1, " ≈" + number(expected, lang), va="center", ha="left", fontsize=MIN_TEXT_PT)
+        ax.set_ylim(1.5, -0.8)
+        ax.set_xlabel(t("report.axis.members", lang))
+        ax.set_ylabel("")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3 if phone else 6))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
+        if ongoing:
+            ax.legend(
+                handles=[
+                    matplotlib.patches.Patch(
+                        color="#e6b0aa",
+                        label=textwrap_label(t("trends.report.bar_projected", lang), 26 if phone else 60),
+                    )
+                ],
+                frameon=False,
+                loc="upper left",
+                bbox_to_anchor=(-0.4 if phone else 0, -0.35 if phone else -0.3),
+            )
         fig.tight_layout()
         if simulated:
             mark_simulated(fig, lang)
