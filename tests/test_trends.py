@@ -348,7 +348,7 @@ def test_a_target_on_a_kind_that_never_happens_is_projected_at_none(sample_copy)
     p = report.projection
     assert (p.target.baseline_total, p.observed_total, p.years_projected) == (0, 0, (2024, 2025))
     assert (p.expected_total, p.low, p.high, p.status) == (0.0, 0.0, 0.0, "on_track")
-    assert "the whole term is projected at 0 (95% prediction interval 0–0), within the allowed 0" in _text(
+    assert "the whole term is projected at 0 (95% prediction interval 0–0), within the target of at most 0" in _text(
         report.target_section()
     )
     done = TrendsReport.build(str(sample_copy), "SIM", TERMS, KINDS, -1.0, 0, "en")
@@ -412,12 +412,14 @@ def test_an_ended_term_is_not_projected_and_says_what_it_would_have_taken(defaul
     assert p.years_projected == () and p.status in ("met", "not_met")
     text = _text(default_report.target_section())
     assert "dự báo cả nhiệm kỳ" not in text and "khoảng dự báo" not in text
-    per_year = int(p.target.allowed // 5)
+    per_year = f"{int(10 * p.target.allowed // 5) / 10:.1f}".replace(".", ",")  # 331 / 5 = 66,2
     assert f"bình quân mỗi năm cần không quá {per_year} người" in text
-    assert f"thực tế bình quân {round(p.observed_total / 5)} người mỗi năm" in text
+    actual = f"{p.observed_total / 5:.1f}".replace(".", ",")
+    assert f"thực tế bình quân {actual} người mỗi năm" in text
     assert "Nếu nhiệm kỳ 2025–2030 giữ cùng mục tiêu" in text  # the next configured term, same rule
+    assert "Nhiệm kỳ đã kết thúc nên không dự báo" in text
     if p.status == "not_met":
-        assert f"là {int(round(p.observed_total - p.target.allowed))} người" in text
+        assert f"{int(round(p.observed_total - p.target.allowed))} người; mới giảm" in text
 
 
 def test_a_term_under_way_says_how_many_a_year_the_rest_may_have() -> None:
@@ -425,9 +427,9 @@ def test_a_term_under_way_says_how_many_a_year_the_rest_may_have() -> None:
     p = report.projection
     assert p.years_projected == (2024, 2025)
     text = _text(report.target_section())
-    per_year = int((p.target.allowed - p.observed_total) // 2)
+    per_year = f"{int(10 * (p.target.allowed - p.observed_total) // 2) / 10:.1f}".replace(".", ",")
     assert "(các năm 2024–2025)" in text and f"mỗi năm không quá {per_year} người" in text
-    so_far = round(p.observed_total / 3)
+    so_far = f"{p.observed_total / 3:.1f}".replace(".", ",")
     assert f"bình quân các năm đã qua của nhiệm kỳ: {so_far} người mỗi năm" in text
     # the verdict in bold is the projection's own
     assert {"at_risk": "Có nguy cơ", "on_track": "Đúng hướng", "off_track": "Không đạt"}[p.status] in text

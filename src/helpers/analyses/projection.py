@@ -107,16 +107,16 @@ class Requirement:
     """What the target asks of the years of a term, beside what has happened in them.
 
     For a term still under way: ``remaining`` members may still leave in the ``years_left`` years to come, that is
-    at most ``per_year_allowed`` a year (rounded down; negative when the target is already out of reach), against
-    ``per_year_so_far`` a year in the term's observed years. For an ended term: ``miss`` members above the allowed
-    number (negative: below it), the annual level that would have met the target (``per_year_allowed``) and the
-    actual one (``per_year_so_far``)."""
+    at most ``per_year_allowed`` a year on average (rounded down to a tenth; negative when the target is already
+    out of reach), against ``per_year_so_far`` a year in the term's observed years. For an ended term: ``miss``
+    members above the allowed number (negative: below it), the annual level that would have met the target
+    (``per_year_allowed``) and the actual one (``per_year_so_far``)."""
 
     term: str
     complete: bool
     years_left: int
     remaining: float
-    per_year_allowed: int
+    per_year_allowed: float
     per_year_so_far: float
     miss: float
 
@@ -125,7 +125,7 @@ def requirement(projection: Projection, term_length: int) -> Requirement:
     """What the target of ``projection`` asks of the rest of its term (or would have asked, for an ended term).
 
     ``term_length`` is the number of calendar years of the term (five for a congress term). The allowed annual
-    level is rounded down, so staying at it keeps the total within the target."""
+    level is rounded down to a tenth, so staying at it keeps the total within the target."""
     allowed = projection.target.allowed
     observed = projection.observed_total
     years_seen = len(projection.years_observed)
@@ -137,7 +137,7 @@ def requirement(projection: Projection, term_length: int) -> Requirement:
             True,
             0,
             allowed - observed,
-            int(np.floor(allowed / max(term_length, 1) + 1e-9)),
+            _tenth_below(allowed / max(term_length, 1)),
             so_far,
             observed - allowed,
         )
@@ -148,10 +148,15 @@ def requirement(projection: Projection, term_length: int) -> Requirement:
         False,
         left,
         remaining,
-        int(np.floor(remaining / left + 1e-9)),
+        _tenth_below(remaining / left),
         so_far,
         observed - allowed,
     )
+
+
+def _tenth_below(value: float) -> float:
+    """``value`` rounded down to a tenth (35,66 → 35,6): an average a year that keeps a total within its limit."""
+    return float(np.floor(10 * value + 1e-9) / 10)
 
 
 def next_target(target: Target, term_total: int, next_term: str) -> Target:

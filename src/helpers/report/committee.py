@@ -19,7 +19,7 @@ from helpers.report.parameters import check_parameters, common_problems  # noqa:
 from helpers.report.sections.causes import CausesReport
 from helpers.report.sections.profiles import ProfilesReport
 from helpers.report.sections.term_table import TermTableReport, term_sentences
-from helpers.report.sections.trends import TrendsReport, apc_sentence, series_phrase
+from helpers.report.sections.trends import TrendsReport
 from helpers.text import both, t
 
 KINDS = list(ATTRITION_EXITS)
@@ -97,10 +97,9 @@ class CommitteeReport:
         """Five to seven sentences a committee member reads instead of the report."""
         lang = self.lang
         sentences = [term_sentences(self.base.table, KINDS, lang, threshold=self.threshold)[-1]]
-        total = self.trends.apc[(self.trends.apc["series"] == "total") & self.trends.apc["fitted"]]
-        if not total.empty:
-            row = total.iloc[-1]
-            sentences.append(apc_sentence(row, series_phrase("total", KINDS, lang), lang))
+        trend = self.trends.trend_sentence(self.base.table["term"].iloc[-1])
+        if trend:
+            sentences.append(trend)
         if self.who is not None and (groups := self.who.top_groups(2)):
             sentences.append(
                 t(
@@ -130,8 +129,7 @@ class CommitteeReport:
                         lang,
                         flagged=found["flagged"],
                         pairs=found["pairs"],
-                        k=found["group"],
-                        solution=found["solution"],
+                        strongest=self._strongest_pairs(found),
                         r=found["r"],
                     )
                 )
@@ -160,6 +158,23 @@ class CommitteeReport:
                 )
             )
         return self._h("summary", 2) + items(sentences, css="summary")
+
+    def _strongest_pairs(self, found: dict) -> str:
+        """The matched pair the cause–solution finding names, with any other significant pair whose coefficient
+        reads the same ('nhóm 3 và 4'), each by its cause's name as Part IV names it."""
+        lang, matched = self.lang, self.causes.correlation.matched()
+        tied = [
+            int(row.group)
+            for row in matched.itertuples()
+            if row.p_holm < 0.05 and number(row.r, lang, 2) == found["r"].replace("-", "−")
+        ] or [found["group"]]
+        if len(tied) == 1:
+            return t("committee.summary.strongest_one", lang, k=tied[0], cause=t(f"codes.cause_group.{tied[0]}", lang))
+        groups = t("report.and", lang).join(
+            t("committee.summary.strongest_one", lang, k=k, cause=_lower_first(t(f"codes.cause_group_short.{k}", lang)))
+            for k in sorted(tied)
+        )
+        return t("committee.summary.strongest_tie", lang, groups=groups)
 
     def basis(self) -> str:
         """Part I: what the analysis answers, the data, the definitions, the term rule, data quality."""

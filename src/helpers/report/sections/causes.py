@@ -341,7 +341,12 @@ class CausesReport(AnalysisReport):
             return "".join(parts)
         order = list(overall.sort_values(["mean"], ascending=False, kind="stable").index)
         # Rows best first: the order is the ranking (the caption says so), the number is the group's own.
-        table = pd.DataFrame({t("causes_report.col_solution", lang): [self._solution_name(k) for k in order]})
+        table = pd.DataFrame(
+            {
+                t("causes_report.col_solution", lang): [self._solution_name(k) for k in order],
+                t("causes_report.col_mean_all", lang): [number(overall.loc[k, "mean"], lang, 2) for k in order],
+            }
+        )
         for rtype in kept:
             part = summary[summary["respondent_type"] == rtype].set_index("group").reindex(order)
             who = t(f"codes.respondent_type.{rtype}", lang)
@@ -820,7 +825,9 @@ def correlation_heatmap(
     values = result.r.to_numpy(dtype=float)
     finite = np.isfinite(values)
     flagged = (result.p_holm.to_numpy(dtype=float) < ALPHA) & finite
-    limit = max(0.5, float(np.nanmax(np.abs(values))) if finite.any() else 0.5)
+    # One scale for every report (a colour means the same correlation in the province's and a district's report);
+    # a stronger correlation than ±0.6 takes the end colour.
+    limit = 0.6
     rows = [textwrap_label(f"{k}. {t(f'codes.cause_group_short.{k}', lang)}", 13) for k in GROUPS]
     cols = [f"{k}. {t(f'codes.solution_group_short.{k}', lang)}" for k in GROUPS]
     frame = pd.DataFrame(values, index=rows, columns=cols)

@@ -6,6 +6,7 @@ hidden count are hidden with it, and no sentence states a count below the thresh
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import ClassVar
@@ -168,6 +169,11 @@ class ProfilesReport(AnalysisReport):
         share, the profiled term's, and how that compares with the group's share of all members."""
         lang, out = self.lang, []
         previous = self.seed_groups(self.previous_term) if self.previous_term else [None] * len(SEED_GROUPS)
+        withheld = [g["withheld"] and (b is None or b["withheld"]) for g, b in zip(self.seed_groups(), previous)]
+        if all(withheld):  # a small unit: one sentence, not one per group
+            terms = [term for term in (self.previous_term, self.term) if term]
+            listed = t("report.and", lang).join(term_label(term) for term in terms)
+            return [t("profiles.seed.every_group_withheld", lang, terms=listed, threshold=self.threshold)]
         for now, before in zip(self.seed_groups(), previous):
             predicate = t(f"profiles.seed_predicate.{now['attribute']}", lang)
             terms = [(self.previous_term, before), (self.term, now)] if before else [(self.term, now)]
@@ -410,7 +416,7 @@ class ProfilesReport(AnalysisReport):
             wide = wide.reindex(columns=terms, fill_value=0).astype(int)
             last = self._reason_term(terms)
             wide = wide.sort_values([last, *terms[::-1]], ascending=False, kind="stable")
-            out[kind] = (wide, suppress(wide, self.threshold))
+            out[kind] = (wide, _with_published_totals(suppress(wide, self.threshold)))
         return out
 
     def _reason_term(self, terms: list[str]) -> str:
@@ -730,3 +736,17 @@ def ratio_forest(
         for text in ax.texts:  # the labels above each row stay legible where a grid line crosses them
             text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1})
     return fig
+
+
+def _with_published_totals(hidden: Suppressed) -> Suppressed:
+    """The kind's total per term is published in the term table, so it is never withheld here: where the rule
+    hid a term's total, that term's every reason (zeros too) is withheld instead, so the shown total gives none
+    of them away."""
+    withheld = hidden.column_total_hidden
+    if not withheld.any():
+        return hidden
+    cells = hidden.hidden.copy()
+    cells.loc[:, withheld[withheld].index] = True
+    return dataclasses.replace(
+        hidden, hidden=cells, column_total_hidden=pd.Series(False, index=withheld.index), grand_total_hidden=False
+    )

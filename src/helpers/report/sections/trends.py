@@ -359,6 +359,9 @@ class TrendsReport(AnalysisReport):
             total = next((r for r in rows if r["series"] == "total"), None)
             if total is None or total["no_exits"]:
                 continue
+            if self.few_exits(span.label):
+                parts.append(paragraph(self.counts_sentence(span.label)))
+                continue
             sentence = apc_sentence(pd.Series(total), total_phrase, lang)
             by_kind = kinds_sentence([r for r in rows if r["series"] in kinds], kinds, lang)
             parts.append(paragraph(f"{sentence} {by_kind}".strip()))
@@ -366,7 +369,7 @@ class TrendsReport(AnalysisReport):
         if changes:
             parts.append(paragraph(" ".join(changes)))
         disagree = model_verdicts(self.apc, self.mk)
-        disagree = disagree[~disagree["agree"]]
+        disagree = disagree[~disagree["agree"] & ~disagree["window"].map(self.few_exits)]
         if not disagree.empty:
             terms = t("report.and", lang).join(term_label(w) for w in disagree["window"])
             parts.append(say("trends.report.model_concludes", lang, terms=terms))
@@ -408,11 +411,49 @@ class TrendsReport(AnalysisReport):
         )
         return "".join(parts)
 
+    def few_exits(self, term: str) -> bool:
+        """Whether a term's exits are too few for a yearly percent change to mean much: fewer than the
+        threshold a year on average (a district's 6, 8, 6, 3, 1). Such a term is told in counts."""
+        years = self.yearly[
+            self.yearly["year"].isin(term_years(self.base.terms.for_province(self.base.province), term))
+        ]
+        return not years.empty and float(years["total"].mean()) < self.threshold
+
+    def counts_sentence(self, term: str) -> str:
+        """A term with few exits in counts, first and last year, instead of a percent change."""
+        years = self.yearly[
+            self.yearly["year"].isin(term_years(self.base.terms.for_province(self.base.province), term))
+        ]
+        first, last = years.iloc[0], years.iloc[-1]
+        return t(
+            "trends.report.few_exits",
+            self.lang,
+            term=term_label(term),
+            total=number(int(years["total"].sum()), self.lang),
+            first_count=number(int(first["total"]), self.lang),
+            first_year=int(first["year"]),
+            last_count=number(int(last["total"]), self.lang),
+            last_year=int(last["year"]),
+            threshold=self.threshold,
+        )
+
+    def trend_sentence(self, term: str) -> str | None:
+        """The combined rate's trend in ``term`` as the summary states it: the percent change, or the counts when
+        the term's exits are few (None when the term has no fitted trend)."""
+        if self.few_exits(term):
+            return self.counts_sentence(term)
+        rows = self.apc[(self.apc["series"] == "total") & (self.apc["term"] == term) & self.apc["fitted"]]
+        if rows.empty:
+            return None
+        return apc_sentence(rows.iloc[0], series_phrase("total", self.base.kinds, self.lang), self.lang)
+
     def _knot_rows(self) -> list[tuple[dict, dict, dict]]:
-        """For each tested boundary of the combined rate: the test, the term before it and the term after it."""
+        """For each tested boundary of the combined rate: the test, the term before it and the term after it
+        (a boundary next to a term with few exits is not stated in words)."""
         total = self.apc[(self.apc["series"] == "total") & self.apc["fitted"]].to_dict("records")
         tests = self.knots_tested[self.knots_tested["series"] == "total"].to_dict("records")
-        return [(test, total[k], total[k + 1]) for k, test in enumerate(tests) if k + 1 < len(total)]
+        rows = [(test, total[k], total[k + 1]) for k, test in enumerate(tests) if k + 1 < len(total)]
+        return [(k, b, a) for k, b, a in rows if not (self.few_exits(b["term"]) or self.few_exits(a["term"]))]
 
     def _change_sentences(self) -> list[str]:
         return [change_sentence(b, a, int(k["knot"]), k["p_value"], self.lang) for k, b, a in self._knot_rows()]
@@ -562,14 +603,14 @@ class TrendsReport(AnalysisReport):
                 if len(p.years_projected) > 1
                 else str(p.years_projected[0]),
                 remaining=number(np.floor(need.remaining + 1e-9), lang),
-                per_year=number(need.per_year_allowed, lang),
-                so_far=number(need.per_year_so_far, lang),
+                per_year=number(need.per_year_allowed, lang, 1),
+                so_far=number(need.per_year_so_far, lang, 1),
             )
         text = t(
             "trends.report.need_ended",
             lang,
-            per_year=number(need.per_year_allowed, lang),
-            actual=number(need.per_year_so_far, lang),
+            per_year=number(need.per_year_allowed, lang, 1),
+            actual=number(need.per_year_so_far, lang, 1),
         )
         following = self._next_term(p.term)
         if following is not None:
@@ -582,7 +623,7 @@ class TrendsReport(AnalysisReport):
                 term=term_label(p.term),
                 pct=percent(after.change_pct, lang, 0),
                 allowed=number(np.floor(after.allowed + 1e-9), lang),
-                per_year=number(np.floor(after.allowed / length + 1e-9), lang),
+                per_year=number(np.floor(10 * after.allowed / length + 1e-9) / 10, lang, 1),
             )
         return text
 
