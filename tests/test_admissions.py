@@ -537,9 +537,14 @@ def test_rate_sentences_name_the_planted_unit_years(report, hostile_province) ->
     above = percent(100 * 420 / counts.loc[("D04", 2018), "members_start"], "vi")
     sentences = report.rate_sentences()
     below_sentence = next(s for s in sentences if "dưới 3%" in s and "Huyện Ba" in s)
-    assert f"Huyện Ba năm 2018: {below}" in below_sentence
-    assert f"Huyện Bốn năm 2018: {above}" in next(s for s in sentences if "trên 4%" in s)
-    assert "7/7 năm" in sentences[0]  # the province inside the band every year
+    # One unit-year on each side: said as the only case, the rate in brackets, no interval in the main text.
+    assert (
+        below_sentence
+        == f"Chỉ có một trường hợp đơn vị trực thuộc có tỷ lệ kết nạp dưới 3%: Huyện Ba năm 2018 ({below})."
+    )
+    assert f"Huyện Bốn năm 2018 ({above})" in next(s for s in sentences if "trên 4%" in s)
+    assert "ở cả 7 năm, từ năm" in sentences[0]  # the province inside the band every year
+    assert all("khoảng tin cậy" not in s for s in sentences)
     assert "<figure>" in report.rate_section()
 
 
@@ -557,11 +562,26 @@ def test_profile_hides_small_counts_and_keeps_the_planted_ratio(report) -> None:
     assert table.loc["university", "new_members"] > POSTGRADUATES_2021_2022 and table["pool_kind"].eq("sources").all()
 
 
+def test_join_words() -> None:
+    from helpers.report.sections.admissions import join_words
+
+    assert join_words(["A"], "vi") == "A" and join_words(["A", "B"], "vi") == "A và B"
+    assert join_words(["A", "B", "C"], "en") == "A, B and C" and join_words(["A", "B"], "en", "; ") == "A and B"
+
+
+def test_the_profile_is_one_paragraph_and_names_the_pool_once(report) -> None:
+    html = report.profile_section()
+    paragraphs = re.findall(r"<p>(.*?)</p>", html, re.S)
+    assert sum("rõ rệt" in p for p in paragraphs) == 1  # above, below and matching in one paragraph
+    assert "chỉ bằng" not in html and "lần (khoảng tin cậy" not in html
+    assert "Nguồn so sánh" not in html or report.pools["professional_training"] != "sources"
+
+
 def test_english_edition(hostile_province) -> None:
     report = build(dataset(hostile_province), lang="en")
     assert "In 2021, 1,394 members were admitted, 110.63% of the plan (1,260 members)." in report.attainment_sentences()
     assert "Units BEHIND their 2023 plan" in text_of(report.midyear_section())
-    assert "general level for admitting new members" in report.methods_section()
+    assert "the source documents set no common level" in report.methods_section()
     assert "Admissions against plan" in report.header()
 
 
@@ -577,7 +597,7 @@ def test_no_plans_say_so_and_the_other_sections_still_run(hostile_province) -> N
     report = build(dataset(hostile_province, admission_plans=None, admission_sources=None))
     no_plans = t("admissions.no_plans", "vi")
     assert no_plans in text_of(report.attainment_section()) and no_plans in text_of(report.midyear_section())
-    assert "7/7 năm" in text_of(report.rate_section())
+    assert "ở cả 7 năm" in text_of(report.rate_section())
     assert "đảng viên có tên đầu năm 2021" in text_of(report.profile_section())
     assert "attainment" not in admissions_tables(report) and "rates" in admissions_tables(report)
 

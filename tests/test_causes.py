@@ -518,13 +518,13 @@ def test_implementation_section_names_best_and_worst_with_numbers(reports) -> No
     branch = table[table["respondent_type"] == "branch"]
     best, worst = branch.iloc[0], branch.iloc[-1]
     name = t(f"codes.solution_group.{int(best['group'])}", "vi")
-    assert f"nhóm giải pháp {int(best['group'])} ({name}) được thực hiện tốt nhất: " in html
+    assert f"nhóm giải pháp {int(best['group'])} ({name}) có điểm thực hiện cao nhất, trung bình " in html
     assert percent(100 * best["share_4_5"], "vi", 1) in html
-    assert f"thực hiện kém nhất là nhóm {int(worst['group'])}" in html
+    assert f"thấp nhất là nhóm {int(worst['group'])}" in html
     assert "khảo sát năm 2021" in html and "phiếu của chi bộ" in html
     assert "Nguyên nhân" not in html.split("<table")[1].split("</table>")[0]  # solutions by their own names
     en = reports[("SIM", "en")].implementation_section()
-    assert "is the best implemented" in en and t("codes.solution_group.1", "en") in en
+    assert "has the highest implementation rating" in en and t("codes.solution_group.1", "en") in en
 
 
 def test_small_unit_withholds_a_respondent_type_with_too_few_forms(reports) -> None:

@@ -212,8 +212,8 @@ def test_the_cohort_comparison_is_plain_in_the_text_and_detailed_in_the_appendix
     differ = CohortDifference((2011, 2024), 100, 10, 74.34, 13, 1e-10)
     same = CohortDifference((2011, 2024), 100, 10, 10.2, 13, 0.68)
     assert difference_sentence(differ, "vi") == (
-        "Mức giữ chân đảng viên của các lớp kết nạp từ năm 2011 đến năm 2024 khác nhau rõ rệt: chênh lệch có ý nghĩa "
-        "thống kê, không phải do ngẫu nhiên."
+        "Chênh lệch giữa các lớp kết nạp từ năm 2011 đến năm 2024 về mức giữ chân đảng viên lớn hơn mức có thể do "
+        "ngẫu nhiên."
     )
     assert "không khác nhau rõ rệt" in difference_sentence(same, "vi")
     assert difference_sentence(same, "en").startswith("Retention does not differ clearly")

@@ -241,32 +241,41 @@ def report() -> ManagementReport:
 
 
 def test_the_seed_screening_sentence(report) -> None:
-    ci = stats.binomtest(119, 1127).proportion_ci(method="exact")
-    low, high = percent(100 * ci.low, "vi", 1), percent(100 * ci.high, "vi", 1)
+    # The data has screening for 2019 alone (the round Directive 28-CT/TW ordered): the sentence says so.
     assert (
-        f"Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%; khoảng tin cậy 95%: "
-        f"{low}–{high}), đồng thời tiếp tục theo dõi, giáo dục 1.008 trường hợp."
+        "Số liệu rà soát, sàng lọc chỉ có cho năm 2019 (đợt rà soát theo Chỉ thị số 28-CT/TW): "
+        "năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%), "
+        "đồng thời tiếp tục theo dõi, giáo dục 1.008 trường hợp."
     ) in text(report.screening_section())
+    # The interval of 119/1.127 is in the appendix only.
+    ci = stats.binomtest(119, 1127).proportion_ci(method="exact")
+    assert "khoảng tin cậy" not in text(report.screening_section()).split("(DỮ LIỆU MÔ PHỎNG)")[0]
+    assert percent(100 * ci.low, "vi", 1) not in text(report.screening_section())
 
 
 def test_exactly_the_units_above_the_threshold_are_named(report) -> None:
     shown = text(report.exemptions_section())
-    named = shown.split("cần rà soát theo chỉ đạo:")[1].split(".")[0]
+    named = shown.split("cần rà soát theo kết luận của Ban Thường vụ Tỉnh ủy:")[1].split(".")[0]
     assert [d for d in EXEMPTED if f"Huyện {d}" in named] == ["D04", "D08"]
-    assert "Huyện D04: 13,0% (khoảng tin cậy 95%:" in named and "Huyện D08: 16,0% (khoảng tin cậy 95%:" in named
-    assert "Ở Huyện D04, Huyện D08, cả khoảng tin cậy 95% nằm trên ngưỡng" in shown
-    assert "Huyện D04 có tỷ lệ trên ngưỡng 10% trong 4/4 năm có số liệu." in shown  # 2016-2019
+    assert "Huyện D04 (13,0%) và Huyện D08 (16,0%)" in named
+    # Both above in every year with data (2016-2019): one sentence with the years, then the plain-words interval.
+    assert "Cả hai đơn vị Huyện D04 và Huyện D08 đều vượt ngưỡng 10% liên tục 4 năm, từ năm 2016 đến năm 2019." in shown
+    assert "Tỷ lệ cao ở cả hai đơn vị này là ổn định, không phải biến động nhất thời." in shown
+    assert "khoảng tin cậy 95% nằm" not in shown
     rows = tables(report.exemptions_section())[0]
     assert {r[0]: r[4] for r in rows if r[4] == "Có"} == {"Huyện D04": "Có", "Huyện D08": "Có"}
     d09 = next(r for r in rows if r[0] == "Huyện D09")
-    assert d09[3].startswith("10,0% (") and d09[4] == "Không"  # exactly 10%: not above
+    assert d09[3] == "10,0%" and d09[4] == "Không"  # exactly 10%: not above
+    # The intervals, and whether all of each is above the threshold, are in the methods appendix.
+    appendix = {r[0]: r for r in tables(report.methods_section())[0]}
+    assert appendix["Huyện D04"][1].startswith("13,0% (") and appendix["Huyện D04"][-1] == "Có"
     assert "không vượt ngưỡng 10%" in shown  # the province as a whole
     assert "<img" in report.exemptions_section()
 
 
 def test_the_threshold_is_a_parameter_of_the_section() -> None:
     shown = text(build(planted_management(), exemption_threshold_pct=15.0).exemptions_section())
-    named = shown.split("cần rà soát theo chỉ đạo:")[1].split(".")[0]
+    named = shown.split("cần rà soát theo kết luận của Ban Thường vụ Tỉnh ủy:")[1].split(".")[0]
     assert "trên 15%" in shown and [d for d in EXEMPTED if f"Huyện {d}" in named] == ["D08"]
 
 
@@ -279,9 +288,11 @@ def test_far_away_and_76_sentences(report) -> None:
     )
     assert f"Trong số đó, {number(series['far_away_overdue'], 'vi')} người đã hết thời hạn" in shown
     assert f"Năm 2019 có {number(series['registered_76'], 'vi')} đảng viên đang công tác giữ mối liên hệ" in shown
-    assert "theo Quy định 213-QĐ/TW (quen gọi là đảng viên 76)" in shown  # 76-QĐ/TW was replaced in 2020
+    # 76-QĐ/TW was replaced in 2020: the sentence says so, and the headers use the current name.
+    assert "theo Quy định số 213-QĐ/TW của Bộ Chính trị (thay Quy định số 76-QĐ/TW; quen gọi là đảng viên 76)" in shown
     header = re.findall(r"<th[^>]*>(.*?)</th>", report.far_away_section())
-    assert "Đảng viên 76" in header and "Hết hạn chưa gia hạn" in header
+    assert "Đảng viên giữ mối liên hệ nơi cư trú (Quy định 213)" in header and "Hết hạn chưa gia hạn" in header
+    assert "Đảng viên 76" not in header
 
 
 def test_names_are_escaped(report) -> None:
@@ -306,9 +317,16 @@ def test_no_count_under_the_threshold_is_shown(report) -> None:
 def test_english_edition() -> None:
     report = build(planted_management(), lang="en")
     shown = text(sections(report))
-    assert "In 2019, 1,127 members were reviewed and 119 were removed from the party (10.6%;" in shown
-    assert "to be reviewed as the directive asks: Huyện D04: 13.0% (95% confidence interval:" in shown
-    assert "under Regulation 213-QĐ/TW" in shown
+    assert (
+        "in 2019, 1,127 members were reviewed and 119 were removed from the party (10.6%), "
+        "and 1,008 were kept under monitoring and education." in shown
+    )
+    assert (
+        "to be reviewed as the provincial standing committee's conclusion asks: Huyện D04 (13.0%) and Huyện D08 (16.0%)"
+        in shown
+    )
+    assert "every year from 2016 to 2019 (4 years)" in shown
+    assert "under Regulation No. 213-QĐ/TW of the Politburo (which replaced Regulation No. 76-QĐ/TW" in shown
     assert "Screening of members" in report.header()
 
 
@@ -326,10 +344,10 @@ def test_missing_columns_say_so(columns, missing) -> None:
         assert t("management.no_column", "vi", what=t(f"management.what.{name}", "vi")) in text(section)
     assert not set(management_tables(report)) & set(missing)
     if "screened" in columns:  # removed without monitored: the sentence without the monitored clause
-        assert "Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%;" in text(
+        assert "năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%)." in text(
             report.screening_section()
         )
-        assert "theo dõi" not in text(report.screening_section()).split("(10,6%;")[1].split(".")[0]
+        assert "theo dõi" not in text(report.screening_section()).split("(10,6%)")[1].split(".")[0]
         assert "đảng viên 76" in text(report.far_away_section())
 
 

@@ -103,7 +103,10 @@ def test_the_default_data_reproduces_every_stated_percentage(province: QualityRe
     assert len(province.reproduction) > figures
     assert f"Kết quả: {figures}/{figures} tỷ lệ khớp" in appendix
     # Each figure once, named in words, its range as the document states it; no internal identifier.
-    assert appendix.count("Đảng viên hoàn thành xuất sắc nhiệm vụ mỗi năm, TP. Hồ Chí Minh, 2016–2020") == 1
+    assert appendix.count("Đảng viên hoàn thành xuất sắc nhiệm vụ mỗi năm, Thành phố Hồ Chí Minh, 2016–2020") == 1
+    assert "TCCSĐ" not in appendix.split("Phương pháp: quản lý")[-1]  # the abbreviation spelled out in the table
+    assert "Tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ, Thành phố Hồ Chí Minh, 2015" in appendix
+    assert "việc khớp chỉ xác nhận cách tính, không xác nhận số liệu" in appendix
     assert "từ 10 đến 12%" in appendix
     assert "HB-20" not in appendix and "HCM-20" not in appendix and "members_excellent" not in appendix
 
@@ -119,6 +122,38 @@ def test_the_report_names_the_planted_units(province: QualityReport) -> None:
     assert names["D06"] in ratings and names["D03"] in ratings
     development = province.development()
     assert "1.394" in development and "110,63%" in development and "104,82%" in development
+
+
+def test_the_summary_states_the_term_and_the_new_members_and_no_interval(province: QualityReport) -> None:
+    summary = province.summary()
+    term = province.admissions.term_sentences()[-1]  # the current term's result, said in the body too
+    assert term in summary and term in province.development()
+    profile = province.admissions.profile_sentences()[0]
+    assert profile in summary and profile in province.development()
+    assert "khoảng tin cậy" not in summary
+    # A complete year: no mid-year levels in Part I, and the appendix says the projection is not applied.
+    assert "CHẬM" not in province.basis()
+    assert "Không áp dụng trong báo cáo này vì số liệu năm" in province.appendix()
+
+
+def test_member_ratings_say_the_exempted_are_not_rated(province: QualityReport) -> None:
+    year = province.ratings.year
+    series = province.management.series.set_index(["unit_code", "year"]).loc[("SIM", year)]
+    counts = province.ratings.counts
+    rated = counts[(counts["unit_code"] == "SIM") & (counts["subject"] == "member") & (counts["year"] == year)]
+    gap = int(series["members"]) - int(rated["total"].iloc[0])
+    assert gap == int(series["exempted"])  # the generator's rule: exempted members are not rated
+    exempted = f"{gap:,}".replace(",", ".")
+    note = f"Không tính đảng viên được miễn công tác và sinh hoạt đảng ({exempted} người năm {year})."
+    assert note in province.ratings.shares_section()
+
+
+def test_the_units_part_and_the_standards_read_as_a_committee_writes(province: QualityReport) -> None:
+    part = province.ratings_part()
+    assert "khác với phần còn lại của Đảng bộ tỉnh" in part and "Phần còn lại không tính" in part
+    basis = province.basis()
+    assert "trên 10%" in basis and "10,0%" not in basis and "(quen gọi là yếu kém)" in basis
+    assert "mức nghị quyết của Trung ương" not in basis  # the seeds name no resolution setting 3-4%
 
 
 def test_mid_year_names_exactly_the_units_planted_behind(tmp_path: Path) -> None:

@@ -400,7 +400,11 @@ def test_the_seed_sentence_and_the_term_change_in_vietnamese(report) -> None:
     assert re.search(r"Năm 2018 có 1\d,\d% đảng viên hoàn thành xuất sắc nhiệm vụ \(năm 2015 là 1\d,\d%\)\.", shown)
     organisations = tables(report.shares_section())[0]
     row_2018 = next(r for r in organisations if r[0] == "2018")
-    assert row_2018[1] == "1.111" and row_2018[2].startswith("26,2% (")
+    assert row_2018[1] == "1.111" and row_2018[2] == "26,2%"  # the interval is in the appendix, not the table
+    # The change column is the difference of the shares as printed, so a reader's subtraction agrees.
+    for row in tables(report.shares_section())[-1]:
+        first, last, change = (float(c.rstrip("%").replace(",", ".").replace("−", "-")) for c in row[-3:])
+        assert round(last - first, 1) == change, row
     assert "<img" in report.shares_section()
 
 
@@ -409,22 +413,35 @@ def test_the_target_for_weak_organisations(report) -> None:
     low, high = percent(100 * ci.low, "vi", 2), percent(100 * ci.high, "vi", 2)
     shown = text(report.target_section())
     assert (
-        f"Năm 2018 có 4/1.111 tổ chức cơ sở đảng yếu kém, tỷ lệ 0,36% (khoảng tin cậy 95%: {low}–{high}; "
-        "năm 2015 là 0,54%): "
+        "Năm 2018 có 4/1.111 tổ chức cơ sở đảng không hoàn thành nhiệm vụ, tỷ lệ 0,36% (năm 2015 là 0,54%): "
         "đạt chỉ tiêu dưới 0,5%."
     ) in shown
-    assert "Đạt chỉ tiêu 4/6 năm có số liệu; chưa đạt các năm 2015, 2016." in shown  # 6/1.111 = 0,54% is not below
-    assert "Các đơn vị trực thuộc chưa đạt chỉ tiêu năm 2018: Huyện D06 (3,25%)." in shown  # its 4 of 123
+    # 6/1.111 = 0,54% is not below
+    assert (
+        "Trong 6 năm có số liệu, từ năm 2015 đến năm 2020, có 4 năm đạt chỉ tiêu; các năm chưa đạt: 2015 và 2016."
+        in shown
+    )
+    assert "Đơn vị trực thuộc chưa đạt chỉ tiêu năm 2018: Huyện D06 (3,25%)." in shown  # its 4 of 123
+    assert "khoảng tin cậy" not in shown.split("(DỮ LIỆU MÔ PHỎNG)")[0] and "yếu kém" not in shown
+    # The interval stands in the methods appendix, with whether all of it is below the target.
+    methods = text(report.methods_section())
+    assert f"0,36% {low}–{high} Không" in methods
 
 
 def test_exactly_the_planted_units_are_named_as_different(report) -> None:
     section = report.units_section()
     shown = text(section)
-    sentences = [s for s in shown.split("Đơn vị có kết quả xếp loại khác rõ rệt")[1:]]
+    sentences = [s for s in shown.split("Đơn vị có kết quả xếp loại khác hẳn phần còn lại")[1:]]
     assert len(sentences) == 2
     organisations, members = sentences
     # D06: 12 of 123 excellent against 279 of the other 988; 4 of 123 weak against none
-    assert "Huyện D06 (hoàn thành xuất sắc 9,8% so với 28,2%; không hoàn thành 3,3% so với 0,0%" in organisations
+    assert (
+        "Huyện D06 (hoàn thành xuất sắc nhiệm vụ 9,8%, phần còn lại 28,2%; "
+        "không hoàn thành nhiệm vụ 3,3%, phần còn lại 0,0%"
+    ) in organisations
+    # The other units' rest leaves out the unit found to differ, and the note under the table says so.
+    assert "Phần còn lại không tính Huyện D06, đơn vị đã xác định khác rõ rệt." in organisations
+    assert "Phần còn lại không tính Huyện D03, đơn vị đã xác định khác rõ rệt." in members
     assert [d for d in DISTRICTS if f"Huyện {d} (" in organisations.split(". ")[0]] == ["D06"]
     assert [d for d in DISTRICTS if f"Huyện {d} (" in members.split(". ")[0]] == ["D03"]
     differs = {r[0]: r[-1] for r in tables(section)[0]}
@@ -437,6 +454,19 @@ def test_exactly_the_planted_units_are_named_as_different(report) -> None:
     assert tests_table["Huyện D06"][-1] == "Có" and tests_table["Huyện D06"][3].startswith("p ")
 
 
+def test_rounded_change_and_year_ticks() -> None:
+    from helpers.report.sections.ratings import end_ticks, rounded_change
+
+    assert rounded_change(0.1034, 0.1424) == 3.9  # 10,3% → 14,2%, not the unrounded 3,9 or 4,0
+    assert (
+        rounded_change(0.1101, 0.1104) == 0.0
+        and rounded_change(0.1104, 0.1106) == 0.1
+        and rounded_change(0.0054, 0.0036) == -0.1
+    )
+    assert end_ticks(2015, 2025, 3) == [2015, 2020, 2025]  # the caption's first and last year are both shown
+    assert end_ticks(2015, 2025, 6)[0] == 2015 and end_ticks(2015, 2025, 6)[-1] == 2025
+
+
 def test_names_from_the_data_are_escaped(report) -> None:
     full = report.shares_section() + report.target_section() + report.units_section()
     assert "&lt;b&gt;Huyện &amp; Co&lt;/b&gt;" in full
@@ -446,9 +476,11 @@ def test_names_from_the_data_are_escaped(report) -> None:
 def test_english_edition() -> None:
     report = build(planted_ratings(7), lang="en")
     shown = text(report.shares_section() + report.target_section() + report.units_section())
-    assert "In 2018, 26.2% of grassroots organisations were rated excellent (51.4% in 2015)." in shown
-    assert "In 2018, 4 of 1,111 grassroots organisations were weak, 0.36% (95% confidence interval:" in shown
-    assert "Units whose ratings clearly differ from the rest" in shown
+    assert "In 2018, 26.2% of grassroots organisations were rated “excellent” (51.4% in 2015)." in shown
+    assert "In 2018, 4 of 1,111 grassroots organisations did not fulfil their tasks, 0.36% (0.54% in 2015)" in shown
+    assert "Units whose ratings are clearly different from the rest" in shown
+    assert "The rest leaves out Huyện D06, already found to differ clearly." in shown
+    assert "weak" not in shown.lower() and "Did not fulfil tasks" in shown
     assert not re.search(r"\bCI\b|Holm|Cramér|χ²|p [=<]|permutation", shown)
     assert "Quality ratings" in report.header()
 

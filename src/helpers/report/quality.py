@@ -18,6 +18,8 @@ from helpers.report.sections.management import ManagementReport
 from helpers.report.sections.ratings import RatingsReport
 from helpers.text import both, t
 
+# Places of the published figures whose name a report writes in its own words ("Ho Chi Minh City" in English).
+PLACES = {"TP. Hồ Chí Minh": "hcm"}
 PARTS = ("summary", "basis", "development", "ratings", "management", "appendix")
 # The qualifiers a published percentage may carry (helpers.data.published), by their catalogue key.
 QUALIFIERS = {
@@ -130,7 +132,14 @@ class QualityReport:
         # A year already complete in the data is stated in full; its mid-year projection belongs to the section.
         complete = a.midyear_year in a.years
         midyear = [] if complete else a.midyear_sentences()[:2]
-        sentences = [*a.attainment_sentences(first_half=not complete)[-2:], *midyear, *a.rate_sentences()[:1]]
+        # The current term's result, the latest year (or its first half), the admission rate, the new members.
+        sentences = [
+            *a.term_sentences()[-1:],
+            *a.attainment_sentences(first_half=not complete)[-1:],
+            *midyear,
+            *a.rate_sentences()[:1],
+            *(a.profile_sentences()[:1] if a.profiles else []),
+        ]
         if r.shares is not None:  # the share and the target's status (the target's definition is in Part I)
             sentences += [*r.share_sentences("organisation")[:1], *r.target_sentences()[1:2]]
         sentences += [*m.exemption_sentences()[:2], *m.screening_sentences()[:1]]
@@ -145,13 +154,13 @@ class QualityReport:
             if getattr(data, name, None) is not None
         ]
         listed = "".join(f"<li>{escape(t(f'quality.basis.table.{name}', lang))}</li>" for name in tables)
-        band = self.admissions.rate_band
         standards = [
-            t("quality.basis.standard.rate", lang, low=number(band[0], lang, 1), high=number(band[1], lang, 1)),
-            t("quality.basis.standard.weak", lang, value=number(self.ratings.weak_target_pct, lang, 1)),
-            t("quality.basis.standard.exempted", lang, value=number(self.management.exemption_threshold_pct, lang, 1)),
-            t("quality.basis.standard.midyear", lang),
+            t("quality.basis.standard.rate", lang, **self.admissions._band()),
+            t("quality.basis.standard.weak", lang, value=_pct(self.ratings.weak_target_pct, lang)),
+            t("quality.basis.standard.exempted", lang, value=self.management.threshold_text),
         ]
+        if not self.admissions.year_complete:  # the mid-year levels only where a projection is made
+            standards.append(t("quality.basis.standard.midyear", lang))
         return (
             self._h("basis", 2)
             + say("quality.basis.purpose", lang)
@@ -180,12 +189,16 @@ class QualityReport:
 
     def ratings_part(self) -> str:
         r = self.ratings
+        level = self.base.dataset.units.set_index("unit_code").loc[self.base.unit, "level"]
+        units = Heading(
+            "units", t("quality.ratings.units" if level == "province" else "quality.ratings.units_unit", self.lang), 3
+        )
         return "".join(
             [
                 self._h("ratings", 2),
                 r.shares_section(self._sub("ratings", "shares")),
                 r.target_section(self._sub("ratings", "target")),
-                r.units_section(self._sub("ratings", "units")),
+                r.units_section(units),
             ]
         )
 
@@ -252,6 +265,11 @@ class QualityReport:
         return Heading(anchor, t(f"quality.{part}.{anchor}", self.lang), 3)
 
 
+def _pct(value: float, lang: str) -> str:
+    """A standard as a document writes it: '10%', '0,5%' (no trailing ',0')."""
+    return number(value, lang, 0 if float(value).is_integer() else 1) + "%"
+
+
 def _period_words(period: str, lang: str) -> str:
     """A published figure's period in words: '2021', '2016–2022', '6 tháng đầu năm 2023'."""
     if period.endswith("-H1"):
@@ -284,11 +302,15 @@ def reproduction_rows(reproduction: pd.DataFrame, lang: str) -> pd.DataFrame:
         rec = figures.loc[figure_id]
         decimals = int(group["decimals"].iloc[0])
         label = rec.get(f"label_{lang}") or rec["label_vi"]
+        if "TCCSĐ" in label:  # the documents' abbreviation, spelled out in the report
+            label = label.replace("TCCSĐ", t("quality.appendix.grassroots", lang))
+            label = label[:1].upper() + label[1:]
+        place = t(f"quality.appendix.place.{PLACES[rec['place']]}", lang) if rec["place"] in PLACES else rec["place"]
         name = t(
             "quality.appendix.figure_name",
             lang,
             label=label,
-            place=rec["place"],
+            place=place,
             period=_period_words(rec["period"], lang),
         )
         low, high = group["computed"].min(), group["computed"].max()

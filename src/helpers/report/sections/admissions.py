@@ -59,6 +59,11 @@ def category_label(attribute: str, category: str, lang: str) -> str:
     return label(attribute, category, lang)
 
 
+def _lower_first(text: str) -> str:
+    """'Đại học' → 'đại học' inside a sentence (category and attribute labels start with a capital)."""
+    return text[:1].lower() + text[1:]
+
+
 def _p(text: str) -> str:
     return paragraph(text)
 
@@ -88,6 +93,14 @@ def legend_table(
         legends.append(star)
     note_text = " ".join(text for text in legends if text)
     return html_table(frame, formats, headers, caption=caption, note=note_text or None)
+
+
+def join_words(items, lang: str, sep: str = ", ") -> str:
+    """'A, B và C' / 'A, B and C': a list as a sentence writes it ("và"/"and" before the last)."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return sep.join(items[:-1]) + t("report.and", lang) + items[-1]
 
 
 def year_span(years) -> str:
@@ -238,6 +251,14 @@ class AdmissionsReport(AnalysisReport):
         return bool(self.base.dataset.simulated)
 
     # --- attainment -------------------------------------------------------------------------------------------
+    def term_sentences(self) -> list[str]:
+        """The attainment sentence of each term (not the span), in order: the summary states the latest."""
+        return [
+            sentence
+            for c, sentence in zip([c for c in self.cumulative if c.years], self.attainment_sentences(first_half=False))
+            if c.label.replace("-", "") != f"{c.first_year}{c.last_year}"
+        ]
+
     def attainment_sentences(self, first_half: bool = True) -> list[str]:
         """The span, each term, the last two complete years and (with ``first_half``) the first half of the mid-year
         year, as the seeds say them."""
@@ -601,12 +622,7 @@ class AdmissionsReport(AnalysisReport):
 
     def _rate_item(self, row, with_name: bool = False) -> str:
         lang = self.lang
-        fields = {
-            "year": int(row["year"]),
-            "rate": percent(row["rate_pct"], lang),
-            "low": percent(row["rate_low"], lang),
-            "high": percent(row["rate_high"], lang),
-        }
+        fields = {"year": int(row["year"]), "rate": percent(row["rate_pct"], lang)}
         if with_name:
             return t("admissions.rates.unit_item", lang, name=row["name"], **fields)
         return t("admissions.rates.item", lang, **fields)
@@ -621,7 +637,7 @@ class AdmissionsReport(AnalysisReport):
         name = self.base.dataset.units.set_index("unit_code").loc[self.base.unit, "name"]
         out.append(
             t(
-                "admissions.rates.summary",
+                "admissions.rates.summary_all" if len(within) == len(rates) else "admissions.rates.summary",
                 lang,
                 name=name,
                 n=len(within),
@@ -635,14 +651,15 @@ class AdmissionsReport(AnalysisReport):
         for side in ("below", "above"):
             outside = rates[rates["band"] == side]
             if not outside.empty:
-                items = "; ".join(self._rate_item(r) for _, r in outside.iterrows())
+                items = join_words([self._rate_item(r) for _, r in outside.iterrows()], lang)
                 out.append(t(f"admissions.rates.years_{side}", lang, items=items, **band))
         if self.unit_rates is not None and not self.unit_rates.empty:
             for side in ("below", "above"):
                 outside = self.unit_rates[self.unit_rates["band"] == side].sort_values(["year", "unit_code"])
                 if not outside.empty:
-                    items = "; ".join(self._rate_item(r, True) for _, r in outside.iterrows())
-                    out.append(t(f"admissions.rates.units_{side}", lang, n=len(outside), items=items, **band))
+                    items = join_words([self._rate_item(r, True) for _, r in outside.iterrows()], lang, "; ")
+                    key = f"admissions.rates.units_{side}" + ("_one" if len(outside) == 1 else "")
+                    out.append(t(key, lang, n=number(len(outside), lang), items=items, **band))
             if (self.unit_rates["band"] == "within").all():
                 out.append(t("admissions.rates.units_all_within", lang, **band))
         return out
@@ -663,20 +680,14 @@ class AdmissionsReport(AnalysisReport):
                 ),
             )
         )
-        shown = self.rates.assign(
-            interval=[
-                f"{percent(lo, lang)}–{percent(hi, lang)}"
-                for lo, hi in zip(self.rates["rate_low"], self.rates["rate_high"])
-            ]
-        )
         headers = {
             "year": t("report.axis.year", lang),
             "members_start": t("columns.members_start", lang),
             "admitted": t("admissions.col.admitted", lang),
             "rate_pct": t("admissions.col.rate", lang),
-            "interval": t("admissions.col.interval", lang),
-            "band": t("admissions.col.band", lang),
+            "band": t("admissions.col.band", lang, **self._band()),
         }
+        shown = self.rates[list(headers)]
         formats = {
             "year": str,
             "members_start": lambda v: number(v, lang),
@@ -716,6 +727,34 @@ class AdmissionsReport(AnalysisReport):
             )
         return "".join(parts)
 
+    def rate_interval_table(self) -> str:
+        """The admission rate of each year with its 95% interval, for the methods appendix."""
+        if self.rates.empty:
+            return ""
+        lang = self.lang
+        shown = self.rates.assign(
+            interval=[
+                f"{percent(lo, lang)}–{percent(hi, lang)}"
+                for lo, hi in zip(self.rates["rate_low"], self.rates["rate_high"])
+            ]
+        )[["year", "rate_pct", "interval"]]
+        headers = {
+            "year": t("report.axis.year", lang),
+            "rate_pct": t("admissions.col.rate", lang),
+            "interval": t("admissions.col.interval", lang),
+        }
+        formats = {"year": str, "rate_pct": lambda v: percent(v, lang)}
+        caption = t("admissions.rates.interval_caption", lang, period=year_span(self.rates["year"]))
+        return legend_table(
+            shown,
+            formats,
+            headers,
+            self.base.caption_text(caption),
+            lang,
+            self.threshold,
+            notes=(t("admissions.rates.interval_note", lang),),
+        )
+
     # --- profile of new members -------------------------------------------------------------------------------
     def _pool_phrase(self, attribute: str) -> str:
         kind = "sources" if self.pools[attribute] == "sources" else "members"
@@ -725,31 +764,56 @@ class AdmissionsReport(AnalysisReport):
         years = self.profile_years
         return str(years.start) if len(years) == 1 else f"{years.start}–{years.stop - 1}"
 
+    def _common_pool(self) -> str:
+        """The pool's name when every attribute is compared with the same pool, else the generic 'comparison pool'."""
+        kinds = set(self.pools.values())
+        if len(kinds) == 1:
+            return self._pool_phrase(next(iter(self.profiles)))
+        return t("admissions.profile.pool_mixed", self.lang)
+
     def profile_sentences(self) -> list[str]:
-        """Categories whose share among new members clearly differs from the pool's (interval excludes 1),
-        never for a count under the threshold."""
-        lang, out = self.lang, []
+        """One short paragraph: the groups whose share among new members is clearly above, then clearly below, their
+        share of the pool (interval excludes 1), and the attributes where new members match the pool; never a group
+        whose count is under the threshold."""
+        lang = self.lang
+        above: list[str] = []
+        below: list[str] = []
+        matching: list[str] = []
         for attribute, table in self.profiles.items():
             shown, _ = withheld_profile(table, self.threshold)
             clear = shown[shown["ratio_low"].notna() & ((shown["ratio_low"] > 1) | (shown["ratio_high"] < 1))]
-            for r in clear.itertuples():
-                key = "admissions.profile.higher" if r.ratio > 1 else "admissions.profile.lower"
-                if r.new_members == 0:  # nobody of the group among new members: said in words, not as "0,00 lần"
-                    key = "admissions.profile.absent"
-                out.append(
+            name = t(f"admissions.attribute.{attribute}", lang)
+            if clear.empty:
+                matching.append(name[0].lower() + name[1:])
+                continue
+            for side, rows in (("above", clear[clear["ratio"] > 1]), ("below", clear[clear["ratio"] <= 1])):
+                if rows.empty:
+                    continue
+                groups = [
                     t(
-                        key,
+                        "admissions.profile.group",
                         lang,
-                        attribute=t(f"admissions.attribute.{attribute}", lang),
-                        category=category_label(attribute, r.category, lang),
+                        category=_lower_first(category_label(attribute, r.category, lang)),
                         new_share=percent(100 * r.new_share, lang),
                         pool_share=percent(100 * r.pool_share, lang),
-                        pool=self._pool_phrase(attribute),
-                        ratio=number(r.ratio, lang, 2),
-                        low=number(r.ratio_low, lang, 2),
-                        high=number(r.ratio_high, lang, 2),
                     )
+                    for r in rows.itertuples()
+                ]
+                item = t(
+                    "admissions.profile.attribute_groups",
+                    lang,
+                    attribute=_lower_first(name),
+                    groups=join_words(groups, lang),
                 )
+                (above if side == "above" else below).append(item)
+        pool, period = self._common_pool(), self._period()
+        out = []
+        if above:
+            out.append(t("admissions.profile.above", lang, pool=pool, period=period, groups="; ".join(above)))
+        if below:
+            out.append(t("admissions.profile.below", lang, pool=pool, groups="; ".join(below)))
+        if matching and (above or below):
+            out.append(t("admissions.profile.matching", lang, pool=pool, attributes=join_words(matching, lang)))
         return out
 
     def profile_section(self, heading: Heading | None = None) -> str:
@@ -773,7 +837,7 @@ class AdmissionsReport(AnalysisReport):
         )
         parts.append(_p(t(intro, lang, period=self._period(), n=number(total, lang), year=self.profile_years.start)))
         sentences = self.profile_sentences()
-        parts += [_p(s) for s in sentences] or [_p(t("admissions.profile.no_difference", lang))]
+        parts.append(_p(" ".join(sentences) if sentences else t("admissions.profile.no_difference", lang)))
         for attribute in self.profiles:
             parts.append(self.profile_table_html(attribute))
         return "".join(parts)
@@ -782,7 +846,11 @@ class AdmissionsReport(AnalysisReport):
         """One attribute: new members and pool per category (suppressed), shares and ratio, the chi-square test."""
         lang, table = self.lang, self.profiles[attribute]
         shown, hidden = withheld_profile(table, self.threshold)
-        columns = {"new_members": t("admissions.col.new_members", lang), "pool": t("admissions.col.pool", lang)}
+        sources = self.pools[attribute] == "sources"
+        columns = {
+            "new_members": t("admissions.col.new_members", lang),
+            "pool": t("admissions.col.pool" if sources else "admissions.col.pool_members", lang),
+        }
         counts = shown_table(hidden, lambda v: number(v, lang), t("report.terms.col_total", lang))
         counts = counts.drop(columns=t("report.terms.col_total", lang))  # new + pool is not a meaningful total
         counts.index = [category_label(attribute, c, lang) for c in table["category"]] + [
@@ -795,7 +863,8 @@ class AdmissionsReport(AnalysisReport):
             return [hide if v is None else percent(100 * v, lang) for v in values] + [percent(100, lang)]
 
         counts[t("admissions.col.new_share", lang)] = share(shown["new_share"])
-        counts[t("admissions.col.pool_share", lang)] = share(shown["pool_share"])
+        pool_share = "admissions.col.pool_share" if sources else "admissions.col.pool_share_members"
+        counts[t(pool_share, lang)] = share(shown["pool_share"])
         counts[t("admissions.col.ratio", lang)] = [
             hide
             if r is None
@@ -807,6 +876,15 @@ class AdmissionsReport(AnalysisReport):
         caption = t(
             "admissions.profile.caption", lang, attribute=name, period=self._period(), pool=self._pool_phrase(attribute)
         )
+        base_note = t(
+            "admissions.profile.table_note",
+            lang,
+            attribute=name,
+            new=number(int(table["new_members"].sum()), lang),
+            pool_n=number(int(table["pool"].sum()), lang),
+            period=self._period(),
+            pool=self._pool_phrase(attribute),
+        )
         return legend_table(
             counts,
             {},
@@ -814,6 +892,7 @@ class AdmissionsReport(AnalysisReport):
             self.base.caption_text(caption),
             lang,
             self.threshold,
+            notes=(base_note,),
             dash=t("admissions.legend.no_ratio", lang),
         )
 
@@ -865,11 +944,14 @@ class AdmissionsReport(AnalysisReport):
             "attributes",
         )
         items = [t(f"admissions.methods.{key}", lang, **fields) for key in keys]
+        if self.year_complete:  # the projection rules are stated, but no projection is made from a complete year
+            unused = t("admissions.methods.midyear_unused", lang, year=self.midyear_year)
+            items = [f"{item} {unused}" if key in ("midyear", "garwood") else item for key, item in zip(keys, items)]
         items += self.profile_test_sentences()
         if standalone:
             items.append(suppression_rule(self.threshold, lang))
             items.append(self.base.terms.rule(lang))
-        return self.list_section("methods", items, heading)
+        return self.list_section("methods", items, heading) + self.rate_interval_table()
 
 
 def suppression_rule(threshold: int, lang: str) -> str:

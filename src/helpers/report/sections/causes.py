@@ -490,7 +490,9 @@ class CausesReport(AnalysisReport):
         pv = lambda v: "–" if not np.isfinite(v) else p_value(v, lang)  # noqa: E731
         table = pd.DataFrame(
             {
-                t("causes_report.col_pair", lang): [str(k) for k in rows["group"]],
+                t("causes_report.col_pair", lang): [
+                    f"{k}. {t(f'codes.cause_group_short.{k}', lang)}" for k in rows["group"].astype(int)
+                ],
                 t("causes_report.detail.col_r", lang, method=method): [fmt(v) for v in rows["r"]],
                 t("causes_report.detail.col_ci", lang): [
                     "–" if not np.isfinite(r.r) else f"{fmt(r.ci_low)} {t('causes_report.to', lang)} {fmt(r.ci_high)}"
@@ -513,7 +515,9 @@ class CausesReport(AnalysisReport):
         fmt = lambda v: number(v, lang, 2)  # noqa: E731
         table = pd.DataFrame(
             {
-                t("causes_report.col_solution_number", lang): [str(k) for k in model["group"]],
+                t("causes_report.col_solution_number", lang): [
+                    f"{k}. {t(f'codes.solution_group_short.{k}', lang)}" for k in model["group"].astype(int)
+                ],
                 t("causes_report.col_rate_ratio", lang): [fmt(v) for v in model["rate_ratio"]],
                 t("causes_report.detail.col_ci", lang): [
                     f"{fmt(r.ci_low)}–{fmt(r.ci_high)}" for r in model.itertuples()

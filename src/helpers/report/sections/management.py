@@ -31,7 +31,7 @@ from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, percent, share
 from helpers.report.html import paragraph
 from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, figure_html, forest, is_phone, textwrap_label
-from helpers.report.sections.admissions import legend_table, suppression_rule
+from helpers.report.sections.admissions import join_words, legend_table, suppression_rule
 from helpers.report.suppression import note, suppress
 from helpers.text import t
 
@@ -56,6 +56,13 @@ SHARES = {
     "registered_76": {"registered_76": "members"},
 }
 MEMBER_BASED = ("exemptions", "far_away", "registered_76")
+# Directive 28-CT/TW of 21 January 2019 (seed 003) ordered the screening round of 2019: a screening reported for that
+# year alone is that round.
+DIRECTIVE_28_YEAR = 2019
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _cells(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -210,6 +217,12 @@ class ManagementReport(AnalysisReport):
             "high": share(row[f"{prefix}_high"], self.lang),
         }
 
+    def _all(self, n: int) -> str:
+        """'cả hai đơn vị' / 'both units', 'cả 3 đơn vị' / 'all 3 units'."""
+        return (
+            t("management.all_two", self.lang) if n == 2 else t("management.all_n", self.lang, n=number(n, self.lang))
+        )
+
     @property
     def threshold_text(self) -> str:
         decimals = 0 if float(self.exemption_threshold_pct).is_integer() else 1
@@ -247,20 +260,24 @@ class ManagementReport(AnalysisReport):
             return "–"
         return t("management.hidden", self.lang) if shown is None or pd.isna(shown) else number(shown, self.lang)
 
-    def _share(self, full: pd.Series, shown: pd.Series, prefix: str) -> str:
+    def _share(self, full: pd.Series, shown: pd.Series, prefix: str, interval: bool = False) -> str:
+        """A share cell: the share ('x' when hidden, '–' when the data has none); with ``interval`` (the appendix)
+        its 95% interval in brackets."""
         if pd.isna(full[f"{prefix}_share"]):
             return "–"
         if shown[f"{prefix}_share"] is None or pd.isna(shown[f"{prefix}_share"]):
             return t("management.hidden", self.lang)
         point, low, high = (share(shown[f"{prefix}_{part}"], self.lang) for part in ("share", "low", "high"))
-        return f"{point} ({low}–{high})"
+        return f"{point} ({low}–{high})" if interval else point
 
-    def _table(self, full: pd.DataFrame, shown: pd.DataFrame, counts: list[str], shares: list[str]) -> dict:
+    def _table(
+        self, full: pd.DataFrame, shown: pd.DataFrame, counts: list[str], shares: list[str], interval: bool = False
+    ) -> dict:
         columns = {"unit": [self._names()[c] for c in full.index]}
         for column in counts:
             columns[column] = [self._count(full.loc[c, column], shown.loc[c, column]) for c in full.index]
         for prefix in shares:
-            columns[f"{prefix}_share"] = [self._share(full.loc[c], shown.loc[c], prefix) for c in full.index]
+            columns[f"{prefix}_share"] = [self._share(full.loc[c], shown.loc[c], prefix, interval) for c in full.index]
         return columns
 
     # --- section 1 ------------------------------------------------------------------------------------------
@@ -269,9 +286,9 @@ class ManagementReport(AnalysisReport):
         lang, out = self.lang, []
         full = self.measures["screening"]
         full = full[full["unit_code"] == self.base.unit].set_index("year")
-        for year, row in self._own("screening").iterrows():
-            if year > self.year:
-                continue
+        own = self._own("screening")
+        own = own[own.index <= self.year]
+        for year, row in own.iterrows():
             if row["screened"] is None:
                 out.append(t("management.screening_hidden", lang, year=year))
                 continue
@@ -302,6 +319,10 @@ class ManagementReport(AnalysisReport):
                         **fields,
                     )
                 )
+        if len(out) == 1 and len(own) == 1:  # one screening round in the data: said so, so the year needs no guess
+            year = int(own.index[0])
+            key = "management.screening_one_year_28" if year == DIRECTIVE_28_YEAR else "management.screening_one_year"
+            out[0] = t(key, lang, year=year, sentence=out[0][0].lower() + out[0][1:])
         return out
 
     def screening_section(self, heading: Heading | None = None) -> str:
@@ -373,26 +394,59 @@ class ManagementReport(AnalysisReport):
             else t("management.exemptions_item", lang, name=names[c], **self._interval(shown.loc[c], "exempted"))
             for c in flagged.index
         ]
-        out.append(t("management.exemptions_above", lang, units="; ".join(items), **fields))
-        sure = [names[c] for c in flagged.index if flagged.loc[c, "ci_above"]]
-        unsure = [names[c] for c in flagged.index if not flagged.loc[c, "ci_above"]]
-        if sure:
-            out.append(t("management.exemptions_ci_above", lang, units=", ".join(sure)))
-        if unsure:
-            out.append(t("management.exemptions_ci_not_above", lang, units=", ".join(unsure)))
+        out.append(t("management.exemptions_above", lang, units=join_words(items, lang, "; "), **fields))
+        # How long each has been above: the units above in every year with data are said together, with the years.
         history = self.exemptions[self.exemptions["year"] <= self.year]
+        always, sometimes = [], []
         for code in flagged.index:
             years = history[history["unit_code"] == code]
+            above = int(years["above"].sum())
+            (always if above == len(years) else sometimes).append((code, above, years))
+        groups: dict[tuple[int, int, int], list[str]] = {}
+        for code, _, years in always:
+            groups.setdefault((len(years), int(years["year"].min()), int(years["year"].max())), []).append(names[code])
+        for (n, first, last), units in groups.items():
+            key = "management.exemptions_always_one" if len(units) == 1 else "management.exemptions_always"
+            out.append(
+                t(
+                    key,
+                    lang,
+                    units=join_words(units, lang),
+                    all=_capital(self._all(len(units))),
+                    years=n,
+                    first=first,
+                    last=last,
+                    threshold=self.threshold_text,
+                )
+            )
+        for code, above, years in sometimes:
             out.append(
                 t(
                     "management.exemptions_years",
                     lang,
                     name=names[code],
                     threshold=self.threshold_text,
-                    above=int(years["above"].sum()),
+                    above=above,
                     years=len(years),
+                    first=int(years["year"].min()),
+                    last=int(years["year"].max()),
                 )
             )
+        # The whole 95% interval above the threshold, in plain words.
+        sure = [names[c] for c in flagged.index if flagged.loc[c, "ci_above"]]
+        unsure = [names[c] for c in flagged.index if not flagged.loc[c, "ci_above"]]
+        if sure:
+            if len(sure) == len(flagged):  # every unit named above: "these units", not the names again
+                units = t(
+                    "management.these_one" if len(sure) == 1 else "management.these_many",
+                    lang,
+                    all=self._all(len(sure)),
+                )
+            else:
+                units = join_words(sure, lang)
+            out.append(t("management.exemptions_ci_above", lang, units=units))
+        if unsure:
+            out.append(t("management.exemptions_ci_not_above", lang, units=join_words(unsure, lang)))
         return out
 
     def exemptions_section(self, heading: Heading | None = None) -> str:
@@ -408,7 +462,6 @@ class ManagementReport(AnalysisReport):
         yes, no = t("management.yes", lang), t("management.no", lang)
         columns = self._table(full, shown, ["members", "exempted"], ["exempted"])
         columns["above"] = [yes if v else no for v in full["above"]]
-        columns["ci_above"] = [yes if v else no for v in full["ci_above"]]
         table = pd.DataFrame(columns)
         plotted = shown[shown["exempted_share"].notna()]
         if not plotted.empty:
@@ -541,8 +594,36 @@ class ManagementReport(AnalysisReport):
             )
         return "".join(parts)
 
+    def interval_table(self) -> str:
+        """The exempted share of each subordinate unit with its 95% interval and whether all of the interval is
+        above the threshold, for the methods appendix."""
+        if self.exemptions is None:
+            return ""
+        full, shown = self._children_in("exemptions", self.year)
+        if full.empty:
+            return ""
+        lang = self.lang
+        yes, no = t("management.yes", lang), t("management.no", lang)
+        columns = self._table(full, shown, [], ["exempted"], interval=True)
+        columns["ci_above"] = [yes if v else no for v in full["ci_above"]]
+        table = pd.DataFrame(columns)
+        headers = {c: t(f"management.col.{c}", lang) for c in table.columns}
+        headers["exempted_share"] = t("management.col.exempted_interval", lang)
+        caption = self.base.caption_text(t("management.interval_caption", lang, year=self.year))
+        return legend_table(
+            table,
+            {},
+            headers,
+            caption,
+            lang,
+            self.threshold,
+            notes=(t("management.interval_note", lang, year=self.year, threshold=self.threshold_text),),
+            dash=t("management.legend.no_data", lang),
+        )
+
     def methods_section(self, heading: Heading | None = None, standalone: bool = True) -> str:
-        """Methods in plain words; ``standalone`` adds the suppression rule, which a composed report states once."""
+        """Methods in plain words and the intervals behind the main text; ``standalone`` adds the suppression rule,
+        which a composed report states once."""
         lang = self.lang
         items = [
             t(f"management.methods.{k}", lang, threshold=self.threshold_text)
@@ -550,7 +631,7 @@ class ManagementReport(AnalysisReport):
         ]
         if standalone:
             items.append(suppression_rule(self.threshold, lang))
-        return self.list_section("methods", items, heading)
+        return self.list_section("methods", items, heading) + self.interval_table()
 
 
 def management_tables(report: ManagementReport) -> dict[str, pd.DataFrame]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.analyses.management import unit_series
 from helpers.analyses.ratings import (
     MIN_EXPECTED,
     PERMUTATIONS,
@@ -38,13 +39,34 @@ from helpers.report.base import AnalysisReport, Heading, TermReport
 from helpers.report.formatting import number, p_value, percent, share, small_base
 from helpers.report.html import paragraph, say
 from helpers.report.plots import DESKTOP_WIDTH, MIN_TEXT_PT, figure_html, is_phone, mark_simulated, theme
-from helpers.report.sections.admissions import legend_table, suppression_rule, year_span, year_ticks
+from helpers.report.sections.admissions import join_words, legend_table, suppression_rule, year_span, year_ticks
 from helpers.report.suppression import suppress
 from helpers.text import t
 
 SECTIONS = ("shares", "target", "units", "methods", "appendix")
 PERSONAL = ("member",)  # subjects whose counts are people, so small counts are hidden
 COLOURS = {"excellent": "#1e8449", "good": "#7dcea0", "completed": "#c8c8c8", "not_completed": "#b03a2e"}
+
+
+def shown_pct(value: float) -> float:
+    """A share (0–1) as the report prints it, in percent: the printed value, so that differences of printed shares
+    are what a reader computes from the table."""
+    return float(share(value, "en").rstrip("%").replace(",", "").replace("−", "-"))
+
+
+def rounded_change(first: float, last: float) -> float:
+    """The change in percentage points between two shares as printed (one decimal): 10,3% → 14,2% is +3,9."""
+    return round(shown_pct(last) - shown_pct(first), 1)
+
+
+def signed_pp(value: float, lang: str) -> str:
+    """A change in percentage points with its sign; no sign for zero."""
+    return ("+" if value > 0 else "") + number(value, lang, 1)
+
+
+def year_list(years, lang: str) -> str:
+    """'năm 2015, năm 2020' / '2015, 2020': the distinct years of a column, in order."""
+    return ", ".join(t("ratings.year_item", lang, year=int(y)) for y in sorted({int(y) for y in years}))
 
 
 def member_mask(counts: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -145,6 +167,31 @@ class RatingsReport(AnalysisReport):
             for subject in self.subjects
         }
 
+    def members_base_note(self) -> str:
+        """Why fewer members are rated than are on the rolls, when the data shows it: the gap in the report's year
+        is exactly the members exempted from duties and activities (who are not rated). Empty otherwise."""
+        management = getattr(self.base.dataset, "member_management", None)
+        if management is None or self.counts is None:
+            return ""
+        series = unit_series(management, self.base.dataset.units, [self.base.unit])
+        row = series[series["year"] == self.year]
+        rated = self.counts[
+            (self.counts["unit_code"] == self.base.unit)
+            & (self.counts["subject"] == "member")
+            & (self.counts["year"] == self.year)
+        ]
+        if (
+            "exempted" not in row.columns
+            or row.empty
+            or rated.empty
+            or row[["members", "exempted"]].isna().any(axis=None)
+        ):
+            return ""
+        members, exempted = int(row["members"].iloc[0]), int(row["exempted"].iloc[0])
+        if exempted == 0 or members - int(rated["total"].iloc[0]) != exempted:
+            return ""
+        return t("ratings.members_base_note", self.lang, exempted=number(exempted, self.lang), year=self.year)
+
     def _no_data(self, anchor: str, heading: Heading | None) -> str:
         return self.base.heading(anchor, t(f"ratings.section.{anchor}", self.lang), heading) + say(
             "ratings.no_data", self.lang
@@ -214,7 +261,7 @@ class RatingsReport(AnalysisReport):
                     )
                 )
                 continue
-            pp = round(change.change_pp, 1)
+            pp = rounded_change(change.first_share, change.last_share)
             key = "ratings.change_same" if pp == 0 else ("ratings.change_up" if pp > 0 else "ratings.change_down")
             extra = "" if change.complete else t("ratings.change_incomplete", lang)
             out.append(
@@ -272,8 +319,7 @@ class RatingsReport(AnalysisReport):
         shown[t("ratings.col.total", lang)] = [hide if rows[y] else number(v, lang) for y, v in totals.items()]
 
         def cell(year: int, rating: str) -> str:
-            w = wide.loc[(year, rating)]
-            return f"{share(w['share'], lang)} ({number(100 * w['low'], lang, 1)}–{number(100 * w['high'], lang, 1)})"
+            return share(wide.loc[(year, rating), "share"], lang)
 
         for rating in RATINGS:
             shown[t(f"ratings.rating_short.{rating}", lang)] = [
@@ -284,8 +330,8 @@ class RatingsReport(AnalysisReport):
             t("ratings.shares_caption", lang, subject=subject_text, period=year_span(counts.index))
         )
         notes = [t("ratings.shares_note", lang, subject=subject_text)]
-        if subject not in PERSONAL:
-            notes.append(t("ratings.organisation_note", lang))
+        if subject in PERSONAL:
+            notes.append(self.members_base_note())
         return legend_table(shown, {}, {c: c for c in shown.columns}, caption, lang, self.threshold, notes=tuple(notes))
 
     def _mask(self, subject: str, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -307,20 +353,18 @@ class RatingsReport(AnalysisReport):
         table = pd.DataFrame(
             {
                 "term": [term_label(v) for v in ch["term"]],
-                "years": [f"{a}–{b}" for a, b in zip(ch["first_year"], ch["last_year"])],
                 "subject": [t(f"ratings.subject_title.{s}", lang) for s in ch["subject"]],
                 "rating": [t(f"ratings.rating_short.{r}", lang) for r in ch["rating"]],
                 "first": firsts,
                 "last": lasts,
                 "change": [
-                    hide if hide in (a, b) else ("+" if c > 0 else "") + number(c, lang, 1)
-                    for a, b, c in zip(firsts, lasts, ch["change_pp"])
+                    hide if hide in (a, b) else signed_pp(rounded_change(f, la), lang)
+                    for a, b, f, la in zip(firsts, lasts, ch["first_share"], ch["last_share"])
                 ],
             }
         )
         headers = {
             "term": t("ratings.col.term", lang),
-            "years": t("ratings.col.years", lang),
             "subject": t("ratings.col.subject", lang),
             "rating": t("ratings.col.rating", lang),
             "first": t("ratings.col.share", lang) + " (1)",
@@ -335,7 +379,14 @@ class RatingsReport(AnalysisReport):
             self.base.caption_text(caption),
             lang,
             self.threshold,
-            notes=(t("ratings.changes_note", lang),),
+            notes=(
+                t(
+                    "ratings.changes_note",
+                    lang,
+                    first_years=year_list(ch["first_year"], lang),
+                    last_years=year_list(ch["last_year"], lang),
+                ),
+            ),
         )
 
     # --- section 2 ------------------------------------------------------------------------------------------
@@ -369,14 +420,16 @@ class RatingsReport(AnalysisReport):
                     count=number(row["count"], lang),
                     total=number(row["total"], lang),
                     base=base,
-                    low=share(row["low"], self.lang, 2),
-                    high=share(row["high"], self.lang, 2),
                     target=target_text,
                 )
             )
         missed = [str(y) for y, met in own["met"].items() if not met]
-        listed = t("ratings.target_years_list", lang, years=", ".join(missed)) if missed else ""
-        out.append(t("ratings.target_years", lang, met=int(own["met"].sum()), years=len(own), list=listed))
+        span = {"years": len(own), "first": int(own.index.min()), "last": int(own.index.max())}
+        if missed:
+            listed = t("ratings.target_years_list", lang, years=join_words(missed, lang))
+            out.append(t("ratings.target_years", lang, met=int(own["met"].sum()), list=listed, **span))
+        else:
+            out.append(t("ratings.target_years_all", lang, **span))
         children = self.target[self.target["unit_code"].isin(self.children) & (self.target["year"] == self.year)]
         if not children.empty:
             names = self._names()
@@ -384,8 +437,8 @@ class RatingsReport(AnalysisReport):
             if not_met.empty:
                 out.append(t("ratings.target_units_all_met", lang, year=self.year, target=target_text))
             else:
-                units = ", ".join(
-                    f"{names[r.unit_code]} ({share(r.share, self.lang, 2)})" for r in not_met.itertuples()
+                units = join_words(
+                    [f"{names[r.unit_code]} ({share(r.share, self.lang, 2)})" for r in not_met.itertuples()], lang
                 )
                 out.append(t("ratings.target_units_not_met", lang, year=self.year, units=units))
         return out
@@ -406,34 +459,29 @@ class RatingsReport(AnalysisReport):
             "total": t("ratings.col.organisations", lang),
             "count": t("ratings.col.weak", lang),
             "share": t("ratings.col.share", lang),
-            "ci": t("ratings.col.ci", lang),
             "met": t("ratings.col.met", lang),
-            "ci_below": t("ratings.col.ci_below", lang),
         }
-        shown = own.assign(
-            ci=[f"{share(lo, self.lang, 2)}–{share(hi, self.lang, 2)}" for lo, hi in zip(own["low"], own["high"])]
-        )
+        shown = own[list(headers)]
         formats = {
             "year": str,
             "total": lambda v: number(v, lang),
             "count": lambda v: number(v, lang),
             "share": lambda v: share(v, self.lang, 2),
             "met": lambda v: yes if v else no,
-            "ci_below": lambda v: yes if v else no,
         }
         period = year_span(own["year"])
+        target_text = percent(self.weak_target_pct, lang, 1)
         parts.append(
             legend_table(
                 shown,
                 formats,
                 headers,
-                self.base.caption_text(t("ratings.target_caption", lang, period=period)),
+                self.base.caption_text(t("ratings.target_caption", lang, period=period, target=target_text)),
                 lang,
                 self.threshold,
                 notes=(t("ratings.target_note", lang),),
             )
         )
-        target_text = percent(self.weak_target_pct, lang, 1)
         parts.append(
             figure_html(
                 partial(_weak_line, own, self.weak_target_pct, lang, self.base.dataset.simulated),
@@ -442,6 +490,44 @@ class RatingsReport(AnalysisReport):
             )
         )
         return "".join(parts)
+
+    def target_interval_table(self) -> str:
+        """The weak share's 95% interval per year and whether all of it is below the target, for the appendix."""
+        if self.target is None:
+            return ""
+        own = self.target[self.target["unit_code"] == self.base.unit]
+        if own.empty:
+            return ""
+        lang = self.lang
+        yes, no = t("ratings.yes", lang), t("ratings.no", lang)
+        shown = own.assign(
+            ci=[f"{share(lo, lang, 2)}–{share(hi, lang, 2)}" for lo, hi in zip(own["low"], own["high"])]
+        )[["year", "count", "total", "share", "ci", "ci_below"]]
+        headers = {
+            "year": t("ratings.col.year", lang),
+            "count": t("ratings.col.weak", lang),
+            "total": t("ratings.col.organisations", lang),
+            "share": t("ratings.col.share", lang),
+            "ci": t("ratings.col.ci", lang),
+            "ci_below": t("ratings.col.ci_below", lang),
+        }
+        formats = {
+            "year": str,
+            "count": lambda v: number(v, lang),
+            "total": lambda v: number(v, lang),
+            "share": lambda v: share(v, lang, 2),
+            "ci_below": lambda v: yes if v else no,
+        }
+        caption = t("ratings.ci_caption", lang, period=year_span(own["year"]))
+        return legend_table(
+            shown,
+            formats,
+            headers,
+            self.base.caption_text(caption),
+            lang,
+            self.threshold,
+            notes=(t("ratings.ci_note", lang),),
+        )
 
     # --- section 3 ------------------------------------------------------------------------------------------
     def units_section(self, heading: Heading | None = None) -> str:
@@ -516,6 +602,10 @@ class RatingsReport(AnalysisReport):
         subject_text = t(f"ratings.subject.{subject}", lang)
         caption = self.base.caption_text(t("ratings.units_caption", lang, subject=subject_text, year=self.year))
         notes = [t("ratings.units_note", lang, subject=subject_text, year=self.year)]
+        found = [names[c] for c in table.loc[table["differs"], "unit_code"]]
+        if found and len(table) > len(found):  # the others' rest leaves out the units found to differ
+            key = "ratings.units_rest_note" if len(found) == 1 else "ratings.units_rest_note_many"
+            notes.append(t(key, lang, units=join_words(found, lang)))
         return legend_table(shown, {}, headers, caption, lang, self.threshold, notes=tuple(notes))
 
     def test_table(self, subject: str) -> str:
@@ -548,7 +638,7 @@ class RatingsReport(AnalysisReport):
         small = int((table["method"] == "permutation").sum())
         notes = [
             t(
-                "ratings.units_small",
+                "ratings.units_small_one" if small == 1 else "ratings.units_small",
                 lang,
                 n=small,
                 minimum=number(MIN_EXPECTED, lang),
@@ -586,7 +676,7 @@ class RatingsReport(AnalysisReport):
             items.append(suppression_rule(self.threshold, lang))
             items.append(self.base.terms.rule(lang))
         tests = "".join(self.test_table(s) for s, d in self.differences.items() if len(d) >= 2)
-        return self.list_section("methods", items, heading) + tests
+        return self.list_section("methods", items, heading) + tests + self.target_interval_table()
 
 
 def ratings_tables(report: RatingsReport) -> dict[str, pd.DataFrame]:
@@ -658,6 +748,14 @@ def _stacked_shares(
     return fig
 
 
+def end_ticks(first: int, last: int, most: int) -> list[int]:
+    """At most ``most`` year ticks, always the first and the last year (2015, 2020, 2025), evenly spaced."""
+    if last - first + 1 <= most:
+        return list(range(first, last + 1))
+    step = next(k for k in range(1, last - first + 1) if (last - first) % k == 0 and (last - first) // k < most)
+    return list(range(first, last + 1, step))
+
+
 def _weak_line(
     own: pd.DataFrame, target_pct: float, lang: str, simulated: bool, width: float = DESKTOP_WIDTH
 ) -> plt.Figure:
@@ -681,7 +779,9 @@ def _weak_line(
         )
         ax.set_xlabel("")
         ax.set_ylabel(t("ratings.axis.share", lang))
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4 if phone else 8, integer=True))
+        first, last = int(years.min()), int(years.max())
+        ax.set_xticks(end_ticks(first, last, 3 if phone else 6))
+        ax.set_xlim(first - 0.5, last + 0.5)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang, 1)))
         fig.tight_layout()
         if simulated:

@@ -882,7 +882,7 @@ def funnel(
     shown = table.assign(assessment=[t(f"trends.report.flag.{f}", lang) for f in table["flag"]])
     palette = {t(f"trends.report.flag.{f}", lang): c for f, c in FLAG_COLOURS.items() if f in set(table["flag"])}
     with theme():
-        fig, ax = plt.subplots(figsize=(width, 6.0 if phone else 4.8))
+        fig, ax = plt.subplots(figsize=(width, 6.2 if phone else 4.8))
         overall = float(table["overall_rate"].iloc[0])
         ax.axhline(overall, color="#333333", linewidth=1.2, label=t("trends.report.funnel_overall", lang))
         for name, style in (("95", "--"), ("99.8", ":")):
@@ -902,16 +902,19 @@ def funnel(
         )
         middle = float(curves["exposure"].max()) * 0.45  # labels to the right of this point would run off the axes
         named = shown[shown["flag"] != "within"].sort_values("rate")
-        for i, row in enumerate(named.itertuples()):
+        for row in named.itertuples():
             text = textwrap_label(short_name(row.name), 14 if phone else 28)
             right = row.exposure > middle
             ax.annotate(
                 text,
                 (row.exposure, row.rate),
                 textcoords="offset points",
-                xytext=(-8 if right else 8, 6 if i % 2 == 0 else -6),
+                # a unit above the overall rate is named beside its dot, one below it under its dot, with a line
+                # to the dot so the name cannot be read as a neighbour's
+                xytext=(-12 if right else 12, 0 if row.flag == "above" else -14),
                 ha="right" if right else "left",
-                va="bottom" if i % 2 == 0 else "top",
+                va="center" if row.flag == "above" else "top",
+                arrowprops={"arrowstyle": "-", "color": FLAG_COLOURS[row.flag], "linewidth": 0.8},
                 fontsize=MIN_TEXT_PT,
                 color=FLAG_COLOURS[row.flag],
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
@@ -933,7 +936,7 @@ def funnel(
             handles=handles + flags,
             frameon=False,
             loc="upper left",
-            bbox_to_anchor=(-0.25 if phone else 0, -0.3 if phone else -0.22),
+            bbox_to_anchor=(-0.25 if phone else 0, -0.34 if phone else -0.22),
             ncols=1 if phone else 3,
         )
         fig.tight_layout()
