@@ -459,3 +459,17 @@ def test_small_district_term_table_flags_the_small_base() -> None:
         assert f"từ {before} lên {after} người" in _text(html) or f"từ {before} xuống {after} người" in _text(html)
     assert ("*: một trong hai nhiệm kỳ" in _text(html)) == bool(small)
     assert _main_text_problems(html, "vi") == []
+
+
+def test_a_unit_with_few_exits_is_told_in_counts_not_percent_changes() -> None:
+    """A district with a handful of exits a year gets its counts, not a yearly percent change and its interval."""
+    small = TrendsReport.build("data/sample", "D03", TERMS, KINDS, -1.0, 0, "vi")
+    years = small.yearly[small.yearly["year"].between(2021, 2025)]
+    assert years["total"].mean() < small.threshold and small.few_exits("2020-2025")
+    text = _text(small.apc_section())
+    assert f"Nhiệm kỳ 2020–2025 có {int(years['total'].sum())} đảng viên ra khỏi Đảng" in text
+    assert f"năm 2025: {int(years['total'].iloc[-1])} người" in text and "mỗi năm (khoảng tin cậy" not in text
+    assert "<figure" not in small.apc_section()
+    assert small.trend_sentence("2020-2025") == small.counts_sentence("2020-2025")
+    province = TrendsReport.build("data/sample", "SIM", TERMS, KINDS, -1.0, 0, "vi")
+    assert not province.few_exits("2020-2025") and "bình quân" in province.trend_sentence("2020-2025")

@@ -373,6 +373,9 @@ class TrendsReport(AnalysisReport):
         if not disagree.empty:
             terms = t("report.and", lang).join(term_label(w) for w in disagree["window"])
             parts.append(say("trends.report.model_concludes", lang, terms=terms))
+        if all(self.few_exits(span.label) for span in self.spans):
+            # every term is told in counts: intervals of a yearly change would only say what the text declines to
+            return "".join(parts)
         forest_rows = self.apc[self.apc["fitted"]]
         if not forest_rows.empty:
             parts.append(
