@@ -112,6 +112,8 @@ def test_an_analysis_may_take_one_term_but_not_an_unknown_one(run_cli, tmp_path:
 
     assert term_list_problems(["2020-2025"], sample_dir(), "SIM", minimum=1) == []
     assert term_list_problems(["2015-2020", "2020-2025"], sample_dir(), "D03", minimum=2) == []
+    # the province formed by the 2025 merger keeps the terms of the province it was formed from
+    assert term_list_problems(["2010-2015", "2015-2020", "2020-2025"], sample_dir(), "SIMX") == []
     (problem,) = term_list_problems(["2019-2024"], sample_dir(), "D03", minimum=1)
     assert "2019-2024" in problem and "SIM" in problem  # a district's terms are its province's
 

@@ -118,19 +118,21 @@ def term_years(terms: pd.DataFrame, label: str) -> range:
 TERM_LABEL = re.compile(r"^(\d{4})-(\d{4})$")
 
 
-def _unit_province(units_csv: Path, unit: str) -> str | None:
-    """The province code above ``unit`` in a units file, read without the data contracts (None if not found)."""
+def _unit_provinces(units_csv: Path, unit: str) -> list[str]:
+    """The province above ``unit`` in a units file, then the provinces it was formed from (whose terms a merged
+    province keeps), read without the data contracts; empty when the file or the unit is not there."""
     if not units_csv.is_file():
-        return None
+        return []
     with units_csv.open(encoding="utf-8-sig", newline="") as fh:
         rows = {row["unit_code"]: row for row in csv.DictReader(fh) if row.get("unit_code")}
     code, seen = unit, set()
     while code in rows and code not in seen:
         seen.add(code)
         if rows[code].get("level") == "province":
-            return code
+            merged_from = [c for c, row in rows.items() if (row.get("successor_code") or "") == code]
+            return [code, *merged_from]
         code = rows[code].get("parent_code") or ""
-    return None
+    return []
 
 
 def _data_years(counts_csv: Path) -> list[int]:
@@ -153,7 +155,9 @@ def term_list_problems(terms: list[str], data: str | Path, unit: str, minimum: i
         config = load_terms(data=folder)
     except TermsError as err:
         return [str(err)]
-    province = _unit_province(folder / "units.csv", unit)
+    provinces = _unit_provinces(folder / "units.csv", unit)
+    with_terms = [code for code in provinces if not config.for_province_or_empty(code).empty]
+    province = with_terms[0] if with_terms else (provinces[0] if provinces else None)
     table = config.table if province is None else config.for_province_or_empty(province)
     table = table.sort_values("start_year").drop_duplicates("label")
     known = list(table["label"])
