@@ -372,7 +372,7 @@ def test_the_default_data() -> None:
     if report.base.dataset.member_management is None:  # data/sample before the table is generated into it
         assert t("management.no_data", "vi") in text(report.exemptions_section())
     else:
-        assert "Năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%" in text(
+        assert "năm 2019 đã rà soát 1.127 đảng viên và xử lý đưa ra khỏi Đảng 119 trường hợp (10,6%" in text(
             report.screening_section()
         )
         year = report.exemptions[(report.exemptions["year"] == 2019)]
