@@ -270,3 +270,20 @@ def test_default_data_incidences_and_retention_are_consistent(sample, default_ta
 def test_default_data_cohorts_differ(sample) -> None:
     result = cohort_difference(sample.members, AS_OF, list(range(2011, 2025)))
     assert result.degrees_of_freedom == 13 and result.p_value < 0.001
+
+
+def test_a_small_unit_says_its_latest_cohort_is_withheld_instead_of_picking_a_shown_one() -> None:
+    """In a small district the latest cohort followed five years is withheld; the section says so rather than
+    describe an older cohort that happens to be shown."""
+    from helpers.report.sections.profiles import ProfilesReport
+
+    terms = ["2010-2015", "2015-2020", "2020-2025"]
+    small = ProfilesReport.build("data/sample", "D03", terms, terms[-1], ["removed", "asked_to_leave"], 10, "vi")
+    five = small.cohort_wide()[5]
+    followed = [c for c, v in five.items() if isinstance(v, str) or v == v]
+    html = small.cohorts_section()
+    assert five[max(followed)] == "x"  # the default district's latest five-year cohort is withheld
+    assert f"lớp kết nạp năm {max(followed)} (lớp gần nhất đã theo dõi đủ 5 năm) là số nhỏ" in html
+    assert "sau 5 năm còn" not in html
+    province = ProfilesReport.build("data/sample", "SIM", terms, terms[-1], ["removed", "asked_to_leave"], 10, "vi")
+    assert "Trong số" in province.cohorts_section() and "là số nhỏ" not in province.cohorts_section()

@@ -368,10 +368,17 @@ class ProfilesReport(AnalysisReport):
                     high_cohort=int(five.idxmax()),
                 )
             )
-        if not five.empty:
+        followed = wide[5][[not _missing(v) for v in wide[5]]] if 5 in wide.columns else pd.Series(dtype=object)
+        if not five.empty and int(five.index.max()) == int(followed.index.max()):
             latest = int(five.index.max())
             row = table[(table["cohort"] == latest) & (table["horizon"] == 5)].iloc[0]
             parts.append(paragraph(retention_sentence(row, lang, self.threshold)))
+        elif not followed.empty:
+            # the latest cohort followed five years is withheld: a sentence on an older, visible one would pick
+            # the cohort that happens to be shown, not the one a reader asks about
+            parts.append(
+                say("cohorts.latest_withheld", lang, cohort=int(followed.index.max()), threshold=self.threshold)
+            )
         if len(cohorts) >= 2:
             parts.append(paragraph(difference_sentence(self.cohort_test, lang)))
         headers = {"cohort": t("profiles.col_cohort", lang), "admitted": t("profiles.col_admitted", lang)}
