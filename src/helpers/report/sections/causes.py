@@ -450,11 +450,7 @@ class CausesReport(AnalysisReport):
         note = t(
             "causes_report.branch_note",
             lang,
-            n=number(int(first["n_branches"]), lang),
-            surveyed=number(int(first["n_surveyed"]), lang),
-            events=number(int(first["n_events"]), lang),
-            first=int(first["first_year"]),
-            last=int(first["last_year"]),
+            **_branch_fields(first, lang),
         )
         parts.append(html_table(table, {}, {c: c for c in table.columns}, caption=caption, note=note))
         return "".join(parts)
@@ -744,6 +740,17 @@ def too_few_branches_sentence(err: TooFewBranches, lang: str = DEFAULT_LANGUAGE)
     )
 
 
+def _branch_fields(first: pd.Series, lang: str) -> dict:
+    """The numbers every branch paragraph and note opens with: branches modelled and surveyed, cases, years."""
+    return {
+        "n": number(int(first["n_branches"]), lang),
+        "surveyed": number(int(first["n_surveyed"]), lang),
+        "events": number(int(first["n_events"]), lang),
+        "first": int(first["first_year"]),
+        "last": int(first["last_year"]),
+    }
+
+
 def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """The branch comparison in plain words: on how many branches and cases, which solutions go with fewer (or
     more) later exits, and a short reminder that this is an association (the model is in the appendix)."""
@@ -752,11 +759,7 @@ def branch_model_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) ->
         t(
             "causes.branch.intro",
             lang,
-            n=number(int(first["n_branches"]), lang),
-            surveyed=number(int(first["n_surveyed"]), lang),
-            events=number(int(first["n_events"]), lang),
-            first=int(first["first_year"]),
-            last=int(first["last_year"]),
+            **_branch_fields(first, lang),
         )
     ]
     clear = model[(model["ci_high"] < 1) | (model["ci_low"] > 1)]
@@ -787,11 +790,7 @@ def branch_detail_sentences(model: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -
         t(
             "causes.branch_detail.intro",
             lang,
-            n=number(int(first["n_branches"]), lang),
-            surveyed=number(int(first["n_surveyed"]), lang),
-            events=number(int(first["n_events"]), lang),
-            first=int(first["first_year"]),
-            last=int(first["last_year"]),
+            **_branch_fields(first, lang),
         )
     ]
     if int(first["n_surveyed"] - first["n_branches"]):
