@@ -55,8 +55,14 @@ reports: $(STAMP) ## The annual run: every unit's report for YEAR into reports/a
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 .PHONY: national
-national: $(STAMP) ## Generate the simulated national registry (5.6 million members, 34 provinces, 3,321 communes) as Parquet in data/national/
+national: $(STAMP) ## Generate the simulated national registry (5.6 million members, 34 provinces formed from 63, 3,321 communes) as Parquet in data/national/
 	@$(PY) -m helpers national --out data/national
+
+.PHONY: national-reports
+national-reports: $(STAMP) ## The national annual run: every province's committee report and the national report into reports/national/ (generates the registry first if absent; JOBS=2, SCHEDULER=…, FORCE=1)
+	@test -f data/national/members.parquet || $(PY) -m helpers national --out data/national
+	@$(PY) -m helpers national-reports --registry data/national --languages $(LANG_REPORT) --jobs $(JOBS) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 .PHONY: analyses
 analyses: $(STAMP) ## Render each analysis notebook of the registry (term table, trends, profiles, causes, admissions, ratings, management) into reports/

@@ -15,6 +15,17 @@ from helpers.data.datasets import load_dataset
 from helpers.paths import sample_dir
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """The checked-data cache of this test run, apart from the checkout's own (kernels inherit the setting)."""
+    if "HELPERS_CACHE_DIR" in os.environ:  # a caller's choice (for example `off`) stands
+        yield
+        return
+    os.environ["HELPERS_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "cache")
+    yield
+    os.environ.pop("HELPERS_CACHE_DIR", None)
+
+
 @pytest.fixture(scope="session")
 def sample():
     """The default data set, loaded once under its contracts."""

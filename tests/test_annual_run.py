@@ -423,3 +423,59 @@ def test_a_killed_run_leaves_whole_reports_only_and_the_next_run_finishes_it(tmp
     assert sorted(o.job.unit for o in summary.of("skipped")) == done
     assert len(summary.of("rendered")) == 4 - len(done) and not summary.failed
     assert not list((out / "2025").glob("*/.*"))
+
+
+# --- warm kernels ---------------------------------------------------------------------------------------------
+
+LEAKY_NOTEBOOK = nbformat.v4.new_notebook(
+    cells=[
+        nbformat.v4.new_code_cell('unit: str = "SIM"  # unit code', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import matplotlib, matplotlib.pyplot as plt\n"
+            "print('leak' in globals(), matplotlib.rcParams['lines.linewidth'], len(plt.get_fignums()))\n"
+            "leak = unit\n"
+            "matplotlib.rcParams['lines.linewidth'] = 9.0\n"
+            "plt.figure()"
+        ),
+    ],
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+)
+
+
+def test_a_warm_kernel_forgets_names_settings_figures_and_counts_between_reports(tmp_path: Path) -> None:
+    from helpers.run.render import execute
+    from helpers.run.warm import WarmKernel
+
+    notebook = tmp_path / "leaky.ipynb"
+    nbformat.write(LEAKY_NOTEBOOK, notebook)
+    kernel = WarmKernel(preload="import matplotlib")
+    try:
+        runs = [execute(notebook, {"unit": u}, tmp_path / f"{u}.ipynb", kernel) for u in ("D01", "D02", "D03")]
+    finally:
+        kernel.shutdown()
+    assert kernel.started == 1  # one kernel for the three reports
+    for nb in runs:
+        cell = nb.cells[-1]
+        # no name, rc setting or open figure left by the report before; counting restarts as in a new kernel
+        assert cell.outputs[0]["text"].split() == ["False", "1.5", "0"]
+        assert [c.execution_count for c in nb.cells] == [1, 2, 3]  # parameters, papermill's injected ones, the cell
+
+
+@pytest.mark.slow
+def test_a_report_made_after_others_in_a_warm_kernel_is_byte_identical_to_it_made_alone(tmp_path: Path) -> None:
+    from helpers.paths import notebook_file
+    from helpers.run.render import render
+    from helpers.run.warm import WarmKernel
+
+    committee, quality = notebook_file("committee"), notebook_file("quality")
+    target = {"unit": "D03", "year": 2025, "language": "en"}
+    kernel = WarmKernel()
+    try:
+        render(quality, {"unit": "D03", "year": 2025, "language": "vi"}, tmp_path / "q.html", "q", kernel=kernel)
+        render(committee, {"unit": "D05", "year": 2025, "language": "vi"}, tmp_path / "c.html", "c", kernel=kernel)
+        after = render(committee, target, tmp_path / "after.html", "t", kernel=kernel).html
+    finally:
+        kernel.shutdown()
+    alone = render(committee, target, tmp_path / "alone.html", "t").html
+    assert kernel.started == 1
+    assert after.read_bytes() == alone.read_bytes()

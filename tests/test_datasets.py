@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import xlwt
 
+from helpers.data.codes import EXIT_KINDS
 from helpers.data.contracts import ContractError
-from helpers.data.counts import annual_counts_from_members
+from helpers.data.counts import COUNT_COLUMNS, annual_counts_from_members
 from helpers.data.datasets import DATA_TABLES, Dataset, UnknownUnit, detect_table, load_dataset, table_scopes
 from helpers.paths import sample_dir
 from helpers.synth import truth
@@ -83,6 +84,61 @@ def test_counts_from_a_hand_made_registry() -> None:
     assert (a21.members_start, a21.admitted, a21.transferred_in, a21.asked_to_leave, a21.members_end) == (2, 1, 1, 1, 3)
     assert (a22.members_start, a22.removed, a22.transferred_out, a22.members_end) == (3, 1, 0, 2)
     assert (b22.members_start, b22.died, b22.members_end) == (1, 1, 0)
+
+
+def _counts_by_loop(members: pd.DataFrame, years: range, by: str = "unit_code") -> pd.DataFrame:
+    """The counting rules written out one unit and one year at a time: the reference for the vectorised counts."""
+    in_from = members["entry_date"].dt.year.where(members["entry_kind"] != "on_roll", years.start - 1)
+    in_from = in_from.fillna(years.start - 1)
+    out_after = members["exit_date"].dt.year.fillna(10_000)
+    rows = []
+    for unit, idx in members.groupby(by, sort=True).groups.items():
+        m_in, m_out, kind, entry = (
+            in_from[idx],
+            out_after[idx],
+            members.loc[idx, "exit_kind"],
+            members.loc[idx, "entry_kind"],
+        )
+        for year in years:
+            row = {by: unit, "year": year, "members_start": ((m_in < year) & (m_out >= year)).sum()}
+            row["admitted"] = ((entry == "admitted") & (m_in == year)).sum()
+            row["transferred_in"] = ((entry == "transferred_in") & (m_in == year)).sum()
+            for k in EXIT_KINDS:
+                row[k] = ((kind == k) & (m_out == year)).sum()
+            row["members_end"] = ((m_in <= year) & (m_out > year)).sum()
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=[by, "year", *COUNT_COLUMNS])
+    return frame.astype({c: "Int64" for c in ["year", *COUNT_COLUMNS]}).astype({by: "string"})
+
+
+def test_vectorised_counts_equal_the_loop_on_the_default_registry(sample) -> None:
+    members = sample.members
+    for years in (range(2011, 2026), range(2015, 2019)):  # the whole period, and one that cuts members off at both ends
+        pd.testing.assert_frame_equal(annual_counts_from_members(members, years), _counts_by_loop(members, years))
+    by_branch = annual_counts_from_members(members.head(3000), range(2020, 2026), by="branch_id")
+    pd.testing.assert_frame_equal(by_branch, _counts_by_loop(members.head(3000), range(2020, 2026), by="branch_id"))
+
+
+def test_vectorised_counts_equal_the_loop_at_the_edges() -> None:
+    ts = pd.Timestamp
+    members = pd.DataFrame(
+        {
+            "unit_code": ["A", None, "B", "A", "B", "A"],
+            "entry_kind": ["admitted", "admitted", "on_roll", "transferred_in", None, "admitted"],
+            "entry_date": [
+                ts("2019-05-01"),
+                ts("2021-01-01"),
+                ts("2018-01-01"),
+                ts("2024-01-01"),
+                ts("2021-02-02"),
+                pd.NaT,
+            ],
+            "exit_date": [ts("2020-01-01"), pd.NaT, ts("2019-12-31"), pd.NaT, ts("2023-01-01"), ts("2021-05-05")],
+            "exit_kind": ["removed", None, "died", None, "other_exit", "expelled"],
+        }
+    )
+    years = range(2020, 2023)  # entries before and after it, exits before it, a member without a unit
+    pd.testing.assert_frame_equal(annual_counts_from_members(members, years), _counts_by_loop(members, years))
 
 
 def _break_row(path: Path, unit: str, column: str, value: str, skip: int = 0) -> int:

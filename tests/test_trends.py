@@ -12,6 +12,7 @@ from scipy import stats
 from helpers.analyses.trends import (
     MIN_YEARS_PER_TERM,
     NO_EXITS,
+    Z95,
     TrendError,
     check_series,
     fit_trend,
@@ -473,3 +474,7 @@ def test_a_unit_with_few_exits_is_told_in_counts_not_percent_changes() -> None:
     assert small.trend_sentence("2020-2025") == small.counts_sentence("2020-2025")
     province = TrendsReport.build("data/sample", "SIM", TERMS, KINDS, -1.0, 0, "vi")
     assert not province.few_exits("2020-2025") and "bình quân" in province.trend_sentence("2020-2025")
+
+
+def test_the_written_out_normal_quantile_is_scipys() -> None:
+    assert Z95 == pytest.approx(stats.norm.ppf(0.975), abs=1e-15)

@@ -1,7 +1,8 @@
 """Every path the suite uses, built from one place.
 
-No heavy imports here. ``HELPERS_DATA_ROOT`` overrides the data folder and ``HELPERS_REPORTS_ROOT`` the
-reports folder, so a batch run or a test can point the suite elsewhere without changing code.
+No heavy imports here. ``HELPERS_DATA_ROOT`` overrides the data folder, ``HELPERS_REPORTS_ROOT`` the reports
+folder and ``HELPERS_CACHE_DIR`` the cache of checked data (``off`` turns it off), so a batch run or a test can
+point the suite elsewhere without changing code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def repo_relative(path: str | Path) -> str:
 def reports_root() -> Path:
     """Folder where rendered reports are written."""
     return Path(os.environ.get("HELPERS_REPORTS_ROOT", REPO_ROOT / "reports")).resolve()
+
+
+def cache_dir() -> Path | None:
+    """Folder of the checked-data cache (:mod:`helpers.data.cache`), or None when ``HELPERS_CACHE_DIR=off``."""
+    given = os.environ.get("HELPERS_CACHE_DIR", "")
+    if given.lower() == "off":
+        return None
+    return Path(given or REPO_ROOT / ".cache").resolve()
 
 
 def sample_dir() -> Path:

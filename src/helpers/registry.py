@@ -67,6 +67,7 @@ ENTRIES = (
         "management", 8, "analysis", "quality.title", aliases=("screening-exemptions", "08-screening-exemptions.ipynb")
     ),
     Entry("quality", 9, "report", "quality.title", aliases=("09-quality-report.ipynb",)),
+    Entry("national", 10, "report", "national_report.title"),
 )
 
 

@@ -105,8 +105,9 @@ def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed
         ci = km.confidence_interval_survival_function_
         cif = {}
         with np.errstate(divide="ignore", invalid="ignore"):  # variance terms at the last time, where n = d
-            for code in (REMOVED, ASKED, OTHER_EXIT):
-                cif[code] = _TiedAalenJohansen(alpha=ALPHA).fit(duration, event, event_of_interest=code)
+            for code in (REMOVED, ASKED, OTHER_EXIT):  # other exits are shown without an interval: no variance
+                fitter = _TiedAalenJohansen(alpha=ALPHA, calculate_variance=code != OTHER_EXIT)
+                cif[code] = fitter.fit(duration, event, event_of_interest=code)
     for h in horizons:
         row = {
             "horizon": h,

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pymannkendall
-import statsmodels.api as sm
-from scipy import stats
 
 from helpers.errors import TrendError
+
+# statsmodels, scipy and pymannkendall are imported where a model is fitted: checking a series (which the command
+# line does before any notebook starts) needs none of them and should not pay seconds of imports for them.
 
 MIN_YEARS_PER_TERM = 3  # a slope from fewer years says more about one odd year than about a trend
 DISPERSION_THRESHOLD = 1.5  # Pearson χ²/df above this: variance clearly exceeds the Poisson mean
 NO_EXITS = "none"  # the family of a series with no exits in any fitted year: no model is fitted
 EXPOSURE = "members_start"  # the model's exposure: members at the start of the year
-Z95 = stats.norm.ppf(0.975)
+Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975), as tests/test_trends.py checks
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class TrendFit:
                     "slope_change": change,
                     "se": se,
                     "z": z,
-                    "p_value": float(2 * stats.norm.sf(abs(z))),
+                    "p_value": float(2 * _normal_sf(abs(z))),
                 }
             )
         return pd.DataFrame(rows, columns=["series", "knot", "slope_change", "se", "z", "p_value"])
@@ -264,6 +264,8 @@ def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> Trend
             zeros,
             np.zeros((zeros.size, zeros.size)),
         )
+    import statsmodels.api as sm
+
     model = sm.GLM(counts, x, family=sm.families.Poisson(), offset=np.log(exposure))
     result = model.fit()
     df_resid = result.df_resid
@@ -296,7 +298,19 @@ def mann_kendall(yearly: pd.DataFrame, column: str, spans: list[TermSpan] | None
         values = yearly.loc[yearly["year"].between(first, last), column].astype(float).to_numpy()
         row = {"series": column, "window": label, "first_year": first, "last_year": last, "n": len(values)}
         if len(values) >= MIN_YEARS_PER_TERM:
-            res = pymannkendall.original_test(values)
+            res = _mann_kendall_test(values)
             row |= {"trend": res.trend, "tau": res.Tau, "p_value": res.p, "sen_slope": res.slope}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _normal_sf(z: float) -> float:
+    from scipy import stats
+
+    return stats.norm.sf(z)
+
+
+def _mann_kendall_test(values: np.ndarray):
+    import pymannkendall
+
+    return pymannkendall.original_test(values)

@@ -112,10 +112,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def _checked_series(args: argparse.Namespace):
     """Load the data under its contracts, check the unit and its series: bad input stops before any notebook runs."""
     from helpers.analyses.trends import check_series
+    from helpers.data.cache import cached_dataset
     from helpers.data.counts import counts_for_unit
-    from helpers.data.datasets import check_unit, load_dataset
+    from helpers.data.datasets import check_unit
 
-    dataset = load_dataset(args.data, scope=args.unit)
+    dataset = cached_dataset(args.data, scope=args.unit)  # the report's kernel then reads the checked tables
     check_unit(dataset, args.unit)
     return check_series(counts_for_unit(dataset.annual_counts, dataset.units, args.unit), args.unit)
 
@@ -126,22 +127,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     from helpers.report.parameters import check_parameters
 
     check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
+    from helpers.run.render import declared_parameters, render
+
+    notebook = notebook_file(args.notebook)
+    declared = declared_parameters(notebook)
+    per_unit = "unit" in declared  # the national report is on the whole folder and checks it itself
     # The terms against the terms configuration and the data's years, before the data is loaded (seconds, not a
     # minute into the notebook). A report compares each term with the one before; an analysis may take one.
     found = entry(args.notebook)
-    problems = term_list_problems(
-        args.terms, args.data, args.unit, minimum=2 if found and found.kind == "report" else 1
-    )
-    if problems:
-        raise ParameterProblem("\n".join(problems))
-    from helpers.run.render import declared_parameters, render
-
-    series = _checked_series(args)
-    last = int(series["year"].max())
-    if args.year > last:
-        print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    notebook = notebook_file(args.notebook)
+    if per_unit:
+        minimum = 2 if found and found.kind == "report" else 1
+        problems = term_list_problems(args.terms, args.data, args.unit, minimum=minimum)
+        if problems:
+            raise ParameterProblem("\n".join(problems))
+        series = _checked_series(args)
+        last = int(series["year"].max())
+        if args.year > last:
+            print(both("committee.error.year_after_data", value=args.year, last=last), file=sys.stderr)
+            return EXIT_BAD_INPUT
     offered = {
         "data_path": repo_relative(args.data),
         "unit": args.unit,
@@ -153,9 +156,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         "suppression_threshold": args.threshold,
         "year": args.year,
     }
-    declared = declared_parameters(notebook)
     parameters = {k: v for k, v in offered.items() if k in declared}
-    out = args.out or reports_root() / f"{args.notebook}-{args.unit}-{args.language}.html"
+    name = f"{args.notebook}-{args.unit}-{args.language}" if per_unit else f"{args.notebook}-{args.language}"
+    out = args.out or reports_root() / f"{name}.html"
     title_key = entry(args.notebook).title_key if entry(args.notebook) else "report.title"
     rendered = render(notebook, parameters, out, t(title_key, args.language))
     print(both("cli.report_written", path=rendered.html))
@@ -164,8 +167,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """The annual run: plan, lock the output folder, render what changed, print the account, write the index."""
-    from contextlib import nullcontext
-
     from helpers.run import annual as ar
 
     out_root = (args.out or reports_root() / "annual").resolve()
@@ -181,6 +182,16 @@ def cmd_reports(args: argparse.Namespace) -> int:
             tuple(args.languages),
             tuple(args.notebooks),
         )
+    return run_jobs(jobs, out_root, args)
+
+
+def run_jobs(jobs: list, out_root: Path, args: argparse.Namespace) -> int:
+    """Run planned jobs as ``--jobs``/``--scheduler``/``--force``/``--no-progress``/``--format`` say: lock the output
+    folder, render what changed, print the account and write the index (the annual and the national run)."""
+    from contextlib import nullcontext
+
+    from helpers.run import annual as ar
+
     if args.scheduler:
         executor_cm = ar.dask_executor(args.scheduler)
         planned = both("annual_run.planned_dask", n=len(jobs), address=args.scheduler)

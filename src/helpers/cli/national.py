@@ -99,6 +99,20 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_national_reports(args: argparse.Namespace) -> int:
+    """The national annual run: cut the registry into province folders (when it changed), then the committee
+    report of every province and the national report, as annual-run jobs."""
+    from helpers.cli.main import run_jobs
+    from helpers.paths import reports_root
+    from helpers.run import national as nr
+
+    out_root = (args.out or reports_root() / "national").resolve()
+    print(both("national_run.preparing", registry=str(args.registry)), file=sys.stderr)
+    inputs = nr.prepare(args.registry, args.provinces)
+    jobs = nr.plan(inputs, out_root, args.year, tuple(args.languages))
+    return run_jobs(jobs, out_root, args)
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``national`` and ``counts`` on the subparsers of ``python -m helpers``."""
     p = sub.add_parser(
@@ -138,3 +152,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="report at most this many problems per rule and column (default 20)",
     )
     p.set_defaults(func=cmd_counts)
+
+    p = sub.add_parser(
+        "national-reports",
+        help="the national annual run: every province's committee report and the national report",
+        description="From the national Parquet registry: cut one data folder per current province and one "
+        "national folder (again only when the registry changed), then render the committee report of every "
+        "province and the national report, in parallel, into OUT/YEAR/PROVINCE/ and OUT/YEAR/nation/, with "
+        "OUT/index.html. Reports whose inputs have not changed are skipped. Exit codes as for `reports`.",
+    )
+    p.add_argument(
+        "--registry", type=Path, default=data_root() / "national", help="national registry (default data/national)"
+    )
+    p.add_argument("--provinces", nargs="+", help="these current provinces only (default: all)")
+    p.add_argument("--year", type=int, default=0, help="last year the reports cover (default: the data's last)")
+    p.add_argument("--languages", nargs="+", choices=LANGUAGES, default=["vi"], help="report languages (default vi)")
+    p.add_argument("--out", type=Path, help="output folder (default reports/national)")
+    p.add_argument("--jobs", type=int, default=0, help="reports rendered at once on this machine (default: cores)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="submit the reports to this Dask distributed scheduler instead"
+    )
+    p.add_argument("--force", action="store_true", help="re-render every report, even those with unchanged inputs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or per-report lines")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="end-of-run account format")
+    p.set_defaults(func=cmd_national_reports)

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from helpers.data.codes import DOMAINS, ENTRY_KINDS, EXIT_KINDS
 from helpers.data.contracts import CONTRACTS, ContractError, Problem, header_aliases, header_key, parse_column
-from helpers.data.counts import COUNT_COLUMNS
+from helpers.data.counts import COUNT_COLUMNS, count_slots
 from helpers.data.datasets import display_path
 from helpers.text import t
 
@@ -368,42 +368,18 @@ def annual_counts(
         lo, hi = _years_of(np.array([min(s[0] for s in spans), max(s[1] for s in spans)]))
         years = range(int(lo), int(hi) + 1)
     first, n_years = years.start, len(years)
-    slots = n_years + 2  # before, each year, after
     # Slot of the year from which a member counts in the stock (before the period for those on the rolls at its
     # start), and of the year they left (after the period for those who did not).
     joins = (cols.entry_kind != _ON_ROLL) & (cols.entry_kind != NO_CODE)
     in_slot = np.where(joins, _year_slots(cols.entry_day, entry_given, entry_span, first, n_years, 0), 0)
     out_slot = _year_slots(cols.exit_day, exit_given, exit_span, first, n_years, n_years + 1)
-
-    def table(*parts: tuple[np.ndarray, int]) -> np.ndarray:
-        """Members counted by unit and by each (values, number of values) part: shape (units, *numbers)."""
-        key, shape = group, [n_units + 1]
-        for values, size in parts:
-            key = key * size + values
-            shape.append(size)
-        return np.bincount(key, minlength=int(np.prod(shape))).reshape(shape)[:n_units]
-
-    # members_start(y): joined before y and left in y or later; members_end(y): joined by y and left after y.
-    joined_left = table((in_slot, slots), (out_slot, slots))  # unit × join slot × leave slot
-    left_from = joined_left[:, :, ::-1].cumsum(axis=2)[:, :, ::-1]  # left in that slot or later
-    stock = left_from.cumsum(axis=1)  # ... and joined in that slot or earlier
-    year = np.arange(1, n_years + 1)
     # Entry category 1 admitted, 2 transferred in, 0 anything else; exit category the kind, or one past the kinds.
     entry_category = np.zeros(len(ENTRY_KINDS) + 2, dtype=np.int8)  # indexed by kind + 2 (BAD_CODE, NO_CODE)
     entry_category[[_ADMITTED + 2, _TRANSFERRED_IN + 2]] = 1, 2
     entry_category = entry_category[cols.entry_kind + 2]
-    entries = table((entry_category, 3), (in_slot, slots))
     exit_category = np.array([len(EXIT_KINDS)] * 2 + list(range(len(EXIT_KINDS))), dtype=np.int8)
     exit_category = exit_category[cols.exit_kind + 2]
-    exits = table((exit_category, len(EXIT_KINDS) + 1), (out_slot, slots))
-    out = {
-        "members_start": stock[:, year - 1, year],
-        "admitted": entries[:, 1, year],
-        "transferred_in": entries[:, 2, year],
-        "members_end": stock[:, year, year + 1],
-    }
-    for k, kind in enumerate(EXIT_KINDS):
-        out[kind] = exits[:, k, year]
+    out = count_slots(group, n_units, in_slot, out_slot, entry_category, exit_category, n_years)
     frame = pd.DataFrame(
         {
             "unit_code": np.repeat(np.array(labels, dtype=object), n_years),

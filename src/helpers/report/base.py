@@ -10,8 +10,9 @@ import pandas as pd
 
 from helpers import __version__
 from helpers.analyses.term_table import term_table
+from helpers.data.cache import cached_dataset
 from helpers.data.counts import counts_for_unit
-from helpers.data.datasets import Dataset, check_unit, load_dataset
+from helpers.data.datasets import Dataset, check_unit
 from helpers.data.terms import Terms, load_terms, term_label
 from helpers.data.units import ancestors, descendants, predecessors
 from helpers.paths import resolve_data_path
@@ -51,7 +52,7 @@ class TermReport:
         cls, data_path: str, unit: str, terms: list[str], kinds: list[str], language: str, last_year: int = 0
     ) -> TermReport:
         """Load and check the data, then build the term table for ``unit`` over ``terms``."""
-        dataset = load_dataset(resolve_data_path(data_path), scope=unit)
+        dataset = cached_dataset(resolve_data_path(data_path), scope=unit)
         check_unit(dataset, unit)
         all_terms = load_terms(data=dataset.folder)  # the data folder's own terms.toml first, where it has one
         province = _province_with_terms(all_terms, dataset.units, _province_of(dataset.units, unit))

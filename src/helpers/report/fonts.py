@@ -20,9 +20,15 @@ domain changes, which allows embedding), inlined as base64 ``data:`` URLs under 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
+
+from helpers.digests import file_digest
+from helpers.paths import cache_dir
 
 FAMILY = "Report Sans"
 SOURCE_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
@@ -118,5 +124,35 @@ def embedded_font_css() -> str:
 
     Embedded so a report renders the same offline on any laptop, phone or printer, with every Vietnamese
     diacritic; deterministic (identical text on every call and in every process), so reports are reproducible.
+    Subsetting takes seconds, so the result is kept in the cache folder under a digest of what makes it (this
+    module's source, fontTools' version and matplotlib's font files); the cached text is the text it would make.
     """
-    return "\n".join(_font_face(weight) for weight in ("normal", "bold")) + "\n"
+    folder = cache_dir()
+    path = None if folder is None else folder / "fonts" / f"{_font_key()}.css"
+    if path is not None and path.is_file():
+        return path.read_text(encoding="ascii")
+    css = "\n".join(_font_face(weight) for weight in ("normal", "bold")) + "\n"
+    if path is not None:
+        _store(path, css)
+    return css
+
+
+def _font_key() -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{file_digest(Path(__file__))}\x1ffonttools {version('fonttools')}".encode())
+    for name in sorted(SOURCE_FILES.values()):
+        digest.update(file_digest(_source_dir() / name).encode())
+    return digest.hexdigest()
+
+
+def _store(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass

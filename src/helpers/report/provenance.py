@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
+from helpers.digests import file_digest
 from helpers.paths import REPO_ROOT
 
 MAIN_LIBRARIES = (
@@ -20,15 +20,6 @@ MAIN_LIBRARIES = (
     "nbconvert",
     "babel",
 )
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes, read a mebibyte at a time."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_hashes(paths: list[Path]) -> dict[str, str]:

@@ -38,6 +38,7 @@ LOCK_NAME = ".annual-run.lock"
 STATUSES = ("rendered", "skipped", "failed")
 # The two committee reports every unit gets: attrition, and developing and managing members.
 DEFAULT_NOTEBOOKS = ("committee", "quality")
+NATION = "nation"  # the folder and unit of a report on a whole data folder (the national report)
 
 
 @dataclass(frozen=True)
@@ -189,25 +190,29 @@ def make_jobs(
         if folder not in units_by_folder:
             units_by_folder[folder] = _units_table(folder)
         units = units_by_folder[folder]
-        unit = str(spec.pop("unit", ""))
-        if unit not in set(units["unit_code"]):
+        declared = _declared(path)
+        language = str(spec.pop("language", "vi"))
+        if language not in LANGUAGES:
+            raise PlanError(both("annual_run.bad_language", value=language, where=place))
+        whole = "unit" not in declared  # a report on the whole folder (the national report) has no unit
+        unit = str(spec.pop("unit", "") or (NATION if whole else ""))
+        if not whole and unit not in set(units["unit_code"]):
             raise PlanError(
                 both("annual_run.unknown_unit", unit=unit, where=place, known=", ".join(units["unit_code"]))
             )
         year = int(spec.pop("year", 0) or last_data_year(folder, digests))
-        language = str(spec.pop("language", "vi"))
-        if language not in LANGUAGES:
-            raise PlanError(both("annual_run.bad_language", value=language, where=place))
         name = str(spec.pop("name", f"{Path(notebook).stem}-{language}"))
-        declared = _declared(path)
         parameters = {"data_path": data_path, "unit": unit, "year": year, "language": language, **spec}
         parameters = {k: v for k, v in parameters.items() if k in declared or k in spec}
         try:
             check_parameters(path, parameters)
         except ParameterError as err:
             raise PlanError(f"{place}: {err}") from err
-        row = units.loc[units["unit_code"] == unit].iloc[0]
-        fingerprint = digests.report(path, parameters, folder, table_scopes(units, unit))
+        if whole:
+            unit_name, level, scopes = t("annual_run.nation", language), "nation", None
+        else:
+            row = units.loc[units["unit_code"] == unit].iloc[0]
+            unit_name, level, scopes = str(row["name"]), str(row["level"]), table_scopes(units, unit)
         jobs.append(
             Job(
                 notebook,
@@ -216,11 +221,11 @@ def make_jobs(
                 name,
                 _title(notebook, path, language),
                 unit,
-                str(row["name"]),
+                unit_name,
                 year,
                 language,
-                fingerprint,
-                str(row["level"]),
+                digests.report(path, parameters, folder, scopes, set(units["unit_code"])),
+                level,
             )
         )
     clashes = pd.Series([str(j.html) for j in jobs])
@@ -321,6 +326,7 @@ def render_job(job: Job) -> Outcome:
     """Render one report in its own folder; never raises. On failure the stale report is removed and the executed
     notebook is kept beside it, with papermill's mark on the failing cell."""
     from helpers.run.render import NotebookFailed, render
+    from helpers.run.warm import worker_kernel
 
     start = time.monotonic()
     job.folder.mkdir(parents=True, exist_ok=True)
@@ -328,7 +334,7 @@ def render_job(job: Job) -> Outcome:
         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.name}.", dir=job.folder))
     try:
-        render(notebook_file(job.notebook), job.parameters, job.html, job.title, work_dir=work)
+        render(notebook_file(job.notebook), job.parameters, job.html, job.title, work_dir=work, kernel=worker_kernel())
         job.failed_notebook.unlink(missing_ok=True)
         outcome = Outcome(job, "rendered", seconds=time.monotonic() - start)
     except NotebookFailed as err:

@@ -15,22 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import __version__
 from helpers.data.contracts import CONTRACTS, header_aliases, header_key
 from helpers.data.datasets import table_files
 from helpers.data.readers import read_text_table
-from helpers.paths import PACKAGE_DIR, data_terms_file, published_dir, terms_file
-from helpers.report.provenance import file_digest
-
-
-def package_digest() -> str:
-    """The installed version and a digest of every source, text and template file of the package."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".toml", ".j2", ".css", ".json", ".tpl"):
-            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
-            digest.update(file_digest(path).encode())
-    return digest.hexdigest()
+from helpers.digests import file_digest, package_digest
+from helpers.paths import data_terms_file, published_dir, terms_file
 
 
 class InputDigests:
@@ -84,20 +73,33 @@ class InputDigests:
             hashes = hashes[np.isin(codes, list(units | {""}))]
         return hashlib.sha256(headers.encode() + hashes.tobytes()).hexdigest()
 
-    def data(self, folder: Path, scopes: dict[str, set[str]] | None) -> dict[str, str]:
+    def data(
+        self, folder: Path, scopes: dict[str, set[str]] | None, all_units: set[str] | None = None
+    ) -> dict[str, str]:
         """Digest of each data file of a folder as a report reads it: the rows of ``scopes[table]`` (see
-        :func:`helpers.data.datasets.table_scopes`), or whole for a table without a scope."""
+        :func:`helpers.data.datasets.table_scopes`), or whole for a table without a scope or whose scope is every
+        unit of the folder (``all_units``), as for a province's folder cut from the national registry: there the
+        report reads nearly every row, and hashing the bytes (no parsing) can only re-render on a change the rows'
+        digest would ignore, never skip one it would see."""
         folder = Path(folder)
         digests = {}
         for table, path in table_files(folder).items():
             units = (scopes or {}).get(table)
-            digests[path.name] = self.file(path) if units is None else self.rows(path, table, units)
+            whole = units is None or (all_units is not None and units >= all_units)
+            digests[path.name] = self.file(path) if whole else self.rows(path, table, units)
         for info in (folder / "dataset.toml", data_terms_file(folder)):  # the folder's description and its own terms
             if info.exists():
                 digests[info.name] = self.file(info)
         return digests
 
-    def report(self, notebook: Path, parameters: dict, data_folder: Path, scopes: dict[str, set[str]] | None) -> str:
+    def report(
+        self,
+        notebook: Path,
+        parameters: dict,
+        data_folder: Path,
+        scopes: dict[str, set[str]] | None,
+        all_units: set[str] | None = None,
+    ) -> str:
         """The fingerprint of one report: a digest of everything it reads and every choice it is given."""
         inputs = {
             "package": self.package(),
@@ -105,6 +107,6 @@ class InputDigests:
             "parameters": parameters,
             "terms": self.file(terms_file()),
             "published": {p.name: self.file(p) for p in sorted(published_dir().glob("*.csv"))},
-            "data": self.data(data_folder, scopes),
+            "data": self.data(data_folder, scopes, all_units),
         }
         return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()

@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import papermill
@@ -21,6 +22,9 @@ from helpers.errors import NotebookFailed, ParameterError
 from helpers.paths import REPO_ROOT, templates_dir
 from helpers.report.fonts import embedded_font_css
 from helpers.text import both
+
+if TYPE_CHECKING:
+    from helpers.run.warm import WarmKernel
 
 KERNEL_NAME = "helpers"  # registered by `make setup`; falls back to the running Python's own kernel
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
@@ -75,10 +79,15 @@ def kernel_name() -> str:
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-def execute(notebook: Path, parameters: dict, executed: Path) -> nbformat.NotebookNode:
-    """Run the notebook with papermill from the repository root; raise :class:`NotebookFailed` on a cell error."""
+def execute(
+    notebook: Path, parameters: dict, executed: Path, kernel: WarmKernel | None = None
+) -> nbformat.NotebookNode:
+    """Run the notebook with papermill from the repository root, in a new kernel or in ``kernel`` (a warm one,
+    reset first: see :mod:`helpers.run.warm`); raise :class:`NotebookFailed` on a cell error."""
     check_parameters(notebook, parameters)
     try:
+        if kernel is not None:
+            return kernel.execute(notebook, parameters, executed, kernel_name())
         return papermill.execute_notebook(
             str(notebook),
             str(executed),
@@ -125,14 +134,21 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def render(notebook: Path, parameters: dict, html_path: Path, title: str, work_dir: Path | None = None) -> Rendered:
-    """Execute ``notebook`` with ``parameters`` and write its report to ``html_path``.
+def render(
+    notebook: Path,
+    parameters: dict,
+    html_path: Path,
+    title: str,
+    work_dir: Path | None = None,
+    kernel: WarmKernel | None = None,
+) -> Rendered:
+    """Execute ``notebook`` with ``parameters`` (in ``kernel`` when given) and write its report to ``html_path``.
 
     The executed notebook goes to ``work_dir`` (a temporary folder by default), never into ``reports/``.
     """
     work_dir = Path(work_dir or tempfile.mkdtemp(prefix="helpers-run-"))
     work_dir.mkdir(parents=True, exist_ok=True)
     executed_path = work_dir / f"{notebook.stem}.executed.ipynb"
-    nb = execute(notebook, parameters, executed_path)
+    nb = execute(notebook, parameters, executed_path, kernel)
     write_atomic(html_path, to_html(nb, title, parameters.get("language", "vi")))
     return Rendered(html_path, executed_path)

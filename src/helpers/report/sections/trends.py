@@ -878,14 +878,22 @@ def funnel(
     lang: str = "vi",
     simulated: bool = False,
     width: float = DESKTOP_WIDTH,
+    name_flags: tuple[str, ...] = ("above", "below", "warning"),
+    fit_labels: bool = False,
+    phone_height: float = 6.2,
 ) -> plt.Figure:
     """Each unit's rate against its size, with 95% and 99.8% limits around the overall rate; the units outside
-    the 95% limits are named (without the '(mô phỏng)' tag; wrapped on a phone), the others are plain dots."""
+    the 95% limits are named (without the '(mô phỏng)' tag; wrapped on a phone), the others are plain dots.
+
+    The national report's provinces (34 dots, longer names) ask for three options: ``name_flags``, the flags
+    whose units carry their name (there, only those outside the 99.8% limits, lest the ones to watch crowd the
+    labels); ``fit_labels``, which moves a name that would run out of the axes to the other side of its dot; and
+    ``phone_height``, the phone rendering's height in inches."""
     phone = is_phone(width)
     shown = table.assign(assessment=[t(f"trends.report.flag.{f}", lang) for f in table["flag"]])
     palette = {t(f"trends.report.flag.{f}", lang): c for f, c in FLAG_COLOURS.items() if f in set(table["flag"])}
     with theme():
-        fig, ax = plt.subplots(figsize=(width, 6.2 if phone else 4.8))
+        fig, ax = plt.subplots(figsize=(width, phone_height if phone else 4.8))
         overall = float(table["overall_rate"].iloc[0])
         ax.axhline(overall, color="#333333", linewidth=1.2, label=t("trends.report.funnel_overall", lang))
         for name, style in (("95", "--"), ("99.8", ":")):
@@ -904,11 +912,12 @@ def funnel(
             shown, x="exposure", y="rate", hue="assessment", palette=palette, s=70, ax=ax, zorder=3, legend=False
         )
         middle = float(curves["exposure"].max()) * 0.45  # labels to the right of this point would run off the axes
-        named = shown[shown["flag"] != "within"].sort_values("rate")
+        named = shown[shown["flag"].isin(name_flags)].sort_values("rate")
+        notes = []
         for row in named.itertuples():
             text = textwrap_label(short_name(row.name), 14 if phone else 28)
             right = row.exposure > middle
-            ax.annotate(
+            note = ax.annotate(
                 text,
                 (row.exposure, row.rate),
                 textcoords="offset points",
@@ -923,6 +932,7 @@ def funnel(
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
                 zorder=4,
             )
+            notes.append(note)
         ax.set_xlabel(textwrap_label(t("report.axis.member_years", lang), 28 if phone else 70))
         ax.set_ylabel(textwrap_label(t("report.axis.rate", lang), 18 if phone else 40))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, lang)))
@@ -943,9 +953,36 @@ def funnel(
             ncols=1 if phone else 3,
         )
         fig.tight_layout()
+        if fit_labels:
+            _keep_inside(fig, ax, notes)
         if simulated:
             mark_simulated(fig, lang)
     return fig
+
+
+def _keep_inside(fig: plt.Figure, ax, notes: list) -> None:
+    """Keep each name inside the axes: one that runs out on its side goes to the other side of its dot, and one too
+    wide for either side is centred over (above the overall rate) or under its dot, shifted to stay inside."""
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    fits = lambda box: box.x0 >= inside.x0 and box.x1 <= inside.x1  # noqa: E731
+    for note in notes:
+        if fits(note.get_window_extent(renderer)):
+            continue
+        x, y = note.xyann
+        left_of_dot = note.get_horizontalalignment() == "right"
+        note.xyann = (-x, y)
+        note.set_horizontalalignment("left" if left_of_dot else "right")
+        box = note.get_window_extent(renderer)
+        if fits(box):
+            continue
+        dot = ax.transData.transform(note.xy)[0]
+        half = box.width / 2
+        centre = min(max(dot, inside.x0 + half), inside.x1 - half)
+        above = note.get_verticalalignment() == "center"  # a unit above the overall rate is named beside its dot
+        note.set_horizontalalignment("center")
+        note.set_verticalalignment("bottom" if above else "top")
+        note.xyann = ((centre - dot) * 72 / fig.dpi, 10 if above else -14)
 
 
 def projection_bars(
