@@ -101,6 +101,10 @@ class NotebookFailed(HelpersError):
         self.ename = ename
 
 
+class KernelFailed(HelpersError):
+    """A warm kernel could not be started, preloaded or reset (:mod:`helpers.run.warm`): the report is not run."""
+
+
 def _subclasses(cls: type) -> set[type]:
     found = set()
     for sub in cls.__subclasses__():

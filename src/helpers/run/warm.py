@@ -24,6 +24,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from helpers.errors import KernelFailed
 from helpers.paths import REPO_ROOT
 
 ENGINE = "helpers-warm"
@@ -45,10 +46,6 @@ matplotlib.rcdefaults()
 gc.collect()
 get_ipython().reset(new_session=True)
 """
-
-
-class KernelFailed(RuntimeError):
-    """The warm kernel could not be started, preloaded or reset."""
 
 
 class WarmEngine(NBClientEngine):
