@@ -4,6 +4,7 @@ stored for bad input, and reports byte-identical with and without it."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,30 @@ def test_an_entry_that_cannot_be_read_is_made_again(sample_copy: Path, tmp_path:
     (entry,) = (tmp_path / "datasets").iterdir()
     (entry / "members.parquet").write_bytes(b"not parquet")
     assert_same_dataset(cache.cached_dataset(sample_copy, "D03", root=tmp_path), load_dataset(sample_copy, "D03"))
+
+
+def test_a_folder_is_checked_once_for_every_unit_and_a_broken_unit_stops_only_its_own(
+    sample_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    calls = []
+    real = cache.load_dataset
+    monkeypatch.setattr(cache, "load_dataset", lambda folder, scope=None: calls.append(scope) or real(folder, scope))
+    for unit in ("SIM", "D01", "D03", "SIMX"):
+        assert_same_dataset(cache.cached_dataset(sample_copy, unit, root=tmp_path), real(sample_copy, unit))
+    assert calls == [None]  # the whole folder, once; each unit's rows cut from it
+
+    broken = tmp_path / "broken"
+    shutil.copytree(sample_copy, broken)
+    path = broken / "members.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = next(n for n, line in enumerate(lines) if ",D05," in line)
+    lines[row] = lines[row].replace(",male,", ",unknown,").replace(",female,", ",unknown,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls.clear()
+    assert_same_dataset(cache.cached_dataset(broken, "D03", root=tmp_path), real(broken, "D03"))
+    with pytest.raises(ContractError):
+        cache.cached_dataset(broken, "D05", root=tmp_path)
+    assert calls == [None, "D03", None, "D05"]  # the whole fails, so each unit is checked on its own
 
 
 def test_bad_input_is_refused_as_without_the_cache_and_nothing_is_stored(sample_copy: Path, tmp_path: Path) -> None:

@@ -196,6 +196,18 @@ def test_top_groups_quote_the_body_exactly(current) -> None:
             assert group["label"] == t(f"profiles.seed_group.{group['attribute']}", lang)
 
 
+def test_top_groups_name_only_groups_clearly_over_represented(current, monkeypatch) -> None:
+    report = current["vi"]
+    assert all(
+        g["ratio_low"] > 1
+        for g in report.seed_groups()
+        if g["attribute"] in {x["attribute"] for x in report.top_groups(2)}
+    )
+    near_one = [dict(g, ratio=0.99, ratio_low=0.9, ratio_high=1.1) for g in report.seed_groups()]
+    monkeypatch.setattr(type(report), "seed_groups", lambda self, term=None: near_one)
+    assert report.top_groups(2) == []  # "far more common … 0,99 times" is never written
+
+
 def test_bands_are_in_their_natural_order(py_2016_2020) -> None:
     assert list(profile_table(py_2016_2020, "tenure")["category"]) == ["under_2", "2_5", "6_10", "11_plus"]
     assert list(profile_table(py_2016_2020, "age_band")["category"]) == ["18_30", "31_40", "41_50", "51_60", "61_plus"]

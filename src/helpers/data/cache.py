@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.datasets import Dataset, load_dataset
+from helpers.data.contracts import ContractError
+from helpers.data.datasets import Dataset, load_dataset, scoped
 from helpers.digests import data_layer_digest, file_digest
 from helpers.paths import cache_dir
 
@@ -45,18 +46,34 @@ def cached_dataset(folder: Path, scope: str | None = None, root: Path | None = N
     """:func:`load_dataset`, read from the cache when the same inputs were checked before (``root``: the cache
     folder, :func:`helpers.paths.cache_dir` by default; ``HELPERS_CACHE_DIR=off`` turns the cache off).
 
-    Bad input raises exactly as :func:`load_dataset` does: only data that passed its checks is stored.
+    Bad input raises exactly as :func:`load_dataset` does: only data that passed its checks is stored. The whole
+    folder is checked and stored once; a unit's dataset is then cut from it (:func:`scoped`), so a batch of reports
+    on one folder checks it once. A unit is checked on its own only when the whole folder fails its checks.
     """
     root = cache_dir() if root is None else root
     if root is None:
         return load_dataset(folder, scope=scope)
+    whole_entry = Path(root) / "datasets" / dataset_key(folder)
+    whole = _read(whole_entry, Path(folder))
+    if whole is None and scope is None:
+        whole = load_dataset(folder)
+        _write(whole_entry, whole)
+    if whole is not None:
+        return whole if scope is None else scoped(whole, scope)
+    # The first report on this data: check the whole folder once, so every unit's report after it only cuts its
+    # rows out. When the whole folder fails, one unit's broken rows must not stop the others: check the scope.
     entry = Path(root) / "datasets" / dataset_key(folder, scope)
     found = _read(entry, Path(folder))
     if found is not None:
         return found
-    dataset = load_dataset(folder, scope=scope)
-    _write(entry, dataset)
-    return dataset
+    try:
+        whole = load_dataset(folder)
+    except ContractError:
+        dataset = load_dataset(folder, scope=scope)
+        _write(entry, dataset)
+        return dataset
+    _write(whole_entry, whole)
+    return scoped(whole, scope)
 
 
 def _read(entry: Path, folder: Path) -> Dataset | None:
@@ -99,6 +116,8 @@ def _write(entry: Path, dataset: Dataset) -> None:
             "simulated": dataset.simulated,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        if entry.exists() and _read(entry, Path(dataset.folder)) is None:
+            shutil.rmtree(entry, ignore_errors=True)  # an entry that cannot be read is replaced, not kept
         os.replace(staging, entry)  # fails if another process stored the same entry first: theirs is as good
     except OSError:
         pass

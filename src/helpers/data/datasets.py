@@ -282,6 +282,28 @@ def load_dataset(folder: Path, scope: str | None = None) -> Dataset:
     )
 
 
+def scoped(dataset: Dataset, scope: str) -> Dataset:
+    """The rows of a whole, checked dataset that ``load_dataset(folder, scope=scope)`` keeps, without checking again:
+    each unit table cut to the units that unit's report reads (:func:`table_scopes`), the counts derived again from
+    the cut members. A whole dataset that passed its checks has every scoped part pass them too."""
+    units = dataset.units
+    if scope not in set(units["unit_code"]):
+        raise UnknownUnit(both("cli.unknown_unit", unit=scope, known=", ".join(units["unit_code"])))
+    keep = table_scopes(units, scope)
+    cut = {}
+    for table in UNIT_TABLES:
+        frame = getattr(dataset, table, None)
+        if frame is not None and "unit_code" in frame.columns and table != "annual_counts":
+            frame = frame[frame["unit_code"].isin(keep[table]).to_numpy(bool)].reset_index(drop=True)
+        cut[table] = frame
+    counts = dataset.annual_counts
+    if dataset.counts_derived:
+        counts = annual_counts_from_members(cut["members"])
+    else:
+        counts = counts[counts["unit_code"].isin(keep["annual_counts"]).to_numpy(bool)].reset_index(drop=True)
+    return replace(dataset, **{**cut, "annual_counts": counts})
+
+
 def _english_first(key: str) -> str:
     """The reason a required table is missing, in both languages (English first, as these messages always read);
     the same text goes into the Vietnamese and the English message."""

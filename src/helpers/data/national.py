@@ -243,6 +243,7 @@ def province_folder(registry: Path, province: str, out: Path) -> Path:
             f"# {t('national.folder_comment', 'en')}",
             f"name = {_toml_string(name)}",
             f"simulated = {'true' if simulated else 'false'}",
+            "calibrated = false  # generated at planted rates, not fitted to any published figure",
             'level = "province"',
             f"province_code = {_toml_string(province)}",
             f"member_rows = {rows}",

@@ -12,7 +12,7 @@ from helpers import __version__
 from helpers.analyses.term_table import term_table
 from helpers.data.cache import cached_dataset
 from helpers.data.counts import counts_for_unit
-from helpers.data.datasets import Dataset, check_unit
+from helpers.data.datasets import Dataset, check_unit, dataset_info
 from helpers.data.terms import Terms, load_terms, term_label
 from helpers.data.units import ancestors, descendants, predecessors
 from helpers.paths import resolve_data_path
@@ -83,6 +83,8 @@ class TermReport:
         lang, years = self.lang, self.table[["first_year", "last_year"]]
         parts = []
         if self.dataset.simulated:
+            if banner_key == "report.simulated_banner" and dataset_info(self.dataset.folder).get("calibrated") is False:
+                banner_key = "report.simulated_banner_generated"  # a generated registry: no published figure behind it
             parts.append(
                 f'<div class="sim-banner" role="note"><span class="banner-long">'
                 f'{escape(t(banner_key, lang))}</span><span class="banner-short">'

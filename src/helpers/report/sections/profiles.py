@@ -148,11 +148,13 @@ class ProfilesReport(AnalysisReport):
         return out
 
     def top_groups(self, n: int = 2) -> list[dict]:
-        """The ``n`` seed groups most over-represented among the profiled term's leavers (withheld ones left out),
-        for the committee summary: ``attribute``, ``label``, ``share``, ``member_share`` and ``ratio`` written
-        exactly as the body writes them ("68,17%", "1,98"), so the summary quotes numbers the reader finds again."""
+        """The ``n`` seed groups most over-represented among the profiled term's leavers, of those clearly so (the
+        95% interval of the ratio above 1; withheld ones left out), for the committee summary: ``attribute``,
+        ``label``, ``share``, ``member_share`` and ``ratio`` written exactly as the body writes them ("68,17%",
+        "1,98"), so the summary quotes numbers the reader finds again. Empty when no group stands out."""
         lang = self.lang
-        shown = sorted((g for g in self.seed_groups() if not g["withheld"]), key=lambda g: -g["ratio"])
+        clear = (g for g in self.seed_groups() if not g["withheld"] and g["ratio_low"] > 1)
+        shown = sorted(clear, key=lambda g: -g["ratio"])
         return [
             {
                 "attribute": g["attribute"],
