@@ -287,3 +287,15 @@ def test_a_small_unit_says_its_latest_cohort_is_withheld_instead_of_picking_a_sh
     assert "sau 5 năm còn" not in html
     province = ProfilesReport.build("data/sample", "SIM", terms, terms[-1], ["removed", "asked_to_leave"], 10, "vi")
     assert "Trong số" in province.cohorts_section() and "là số nhỏ" not in province.cohorts_section()
+
+
+def test_without_variance_the_estimates_are_the_same_and_only_the_errors_are_left_out(sample) -> None:
+    from helpers.analyses.cohorts import retention_table
+
+    as_of = pd.Timestamp("2025-12-31")
+    members = sample.members[sample.members["unit_code"] == "D03"]
+    full = retention_table(members, as_of)
+    quick = retention_table(members, as_of, variance=False)
+    se = ["cif_removed_se", "cif_asked_se"]
+    assert full[se].notna().any().all() and quick[se].isna().all().all()
+    pd.testing.assert_frame_equal(quick.drop(columns=se), full.drop(columns=se))

@@ -90,8 +90,11 @@ def _at(frame: pd.DataFrame | pd.Series, time: float):
     return frame.loc[:time].iloc[-1]
 
 
-def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed: dict[float, bool]) -> list[dict]:
-    """One cohort's row per horizon: KM retention with its interval and the three Aalen–Johansen incidences."""
+def _cohort_estimates(
+    part: pd.DataFrame, horizons: Sequence[float], is_followed: dict[float, bool], variance: bool = True
+) -> list[dict]:
+    """One cohort's row per horizon: KM retention with its interval and the three Aalen–Johansen incidences (their
+    standard errors only with ``variance``)."""
     rows = []
     n = len(part)
     shown = [h for h in horizons if is_followed.get(h, False)]
@@ -106,7 +109,7 @@ def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed
         cif = {}
         with np.errstate(divide="ignore", invalid="ignore"):  # variance terms at the last time, where n = d
             for code in (REMOVED, ASKED, OTHER_EXIT):  # other exits are shown without an interval: no variance
-                fitter = _TiedAalenJohansen(alpha=ALPHA, calculate_variance=code != OTHER_EXIT)
+                fitter = _TiedAalenJohansen(alpha=ALPHA, calculate_variance=variance and code != OTHER_EXIT)
                 cif[code] = fitter.fit(duration, event, event_of_interest=code)
     for h in horizons:
         row = {
@@ -132,14 +135,18 @@ def _cohort_estimates(part: pd.DataFrame, horizons: Sequence[float], is_followed
             )
             for code, name in ((REMOVED, "cif_removed"), (ASKED, "cif_asked"), (OTHER_EXIT, "cif_other")):
                 row[name] = float(_at(cif[code].cumulative_density_, h).iloc[0])
-                if name != "cif_other":
+                if variance and name != "cif_other":
                     row[f"{name}_se"] = float(np.sqrt(_at(cif[code].variance_, h)))
         rows.append(row)
     return rows
 
 
 def retention_table(
-    members: pd.DataFrame, as_of: pd.Timestamp, horizons: Sequence[float] = HORIZONS, cohorts: list[int] | None = None
+    members: pd.DataFrame,
+    as_of: pd.Timestamp,
+    horizons: Sequence[float] = HORIZONS,
+    cohorts: list[int] | None = None,
+    variance: bool = True,
 ) -> pd.DataFrame:
     """Per admission cohort and horizon: members admitted, still at risk, retained, and cumulative incidence of exits.
 
@@ -149,7 +156,8 @@ def retention_table(
     incidences with events 1, 2, 3 competing (``*_se`` from lifelines' variance); they satisfy
     ``cif_removed + cif_asked ≤ 1 − retained``. ``at_risk`` counts members still followed at the horizon. Every
     estimate is NaN where the cohort has not been followed that long by ``as_of`` (see :func:`followed`). By
-    default the cohorts are those followed for at least the shortest horizon.
+    default the cohorts are those followed for at least the shortest horizon. ``variance=False`` leaves the
+    ``*_se`` columns NaN and skips lifelines' variance computation, half the time (the reports print no SE).
     """
     durations = cohort_durations(members, as_of)
     horizons = sorted(horizons)
@@ -160,7 +168,7 @@ def retention_table(
     for cohort in cohorts:
         part = durations[durations["cohort"] == cohort]
         is_followed = {h: bool(follow[h].get(cohort, False)) for h in horizons}
-        rows += [{"cohort": int(cohort), **r} for r in _cohort_estimates(part, horizons, is_followed)]
+        rows += [{"cohort": int(cohort), **r} for r in _cohort_estimates(part, horizons, is_followed, variance)]
     table = pd.DataFrame(
         rows,
         columns=[

@@ -113,7 +113,7 @@ class ProfilesReport(AnalysisReport):
 
     @cached_property
     def cohorts(self) -> pd.DataFrame:
-        return retention_table(self.members, _as_of(self.members))
+        return retention_table(self.members, _as_of(self.members), variance=False)  # no SE is printed
 
     @cached_property
     def cohort_test(self) -> CohortDifference:
