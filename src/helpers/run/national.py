@@ -21,7 +21,7 @@ from helpers.data.national import current_provinces, national_folder, province_f
 from helpers.digests import file_digest
 from helpers.errors import PlanError
 from helpers.paths import repo_relative
-from helpers.run.annual import Job, make_jobs
+from helpers.run.annual import Job, last_data_year, make_jobs
 from helpers.run.fingerprint import InputDigests
 from helpers.run.render import write_atomic
 from helpers.text import both
@@ -77,16 +77,18 @@ def prepare(registry: Path, provinces: list[str] | None = None) -> NationalInput
 
 
 def plan(inputs: NationalInputs, out_root: Path, year: int = 0, languages: tuple[str, ...] = ("vi",)) -> list[Job]:
-    """One committee report per province and language, then the national report per language."""
+    """One committee report per province and language, then the national report per language, all for ``year``
+    (0: the last year of the national counts, read once here rather than from each province's members)."""
+    year = year or last_data_year(inputs.nation)
     entries = [
         {"notebook": PROVINCE_NOTEBOOK, "data_path": repo_relative(folder), "unit": code, "language": lang}
-        | ({"year": year} if year else {})
+        | {"year": year}
         for code, folder in inputs.provinces.items()
         for lang in languages
     ]
     entries += [
         {"notebook": NATIONAL_NOTEBOOK, "data_path": repo_relative(inputs.nation), "language": lang}
-        | ({"year": year} if year else {})
+        | {"year": year}
         for lang in languages
     ]
     return make_jobs(entries, Path(out_root), digests=InputDigests())
