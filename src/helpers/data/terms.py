@@ -160,9 +160,26 @@ def term_list_problems(terms: list[str], data: str | Path, unit: str, minimum: i
     province = with_terms[0] if with_terms else (provinces[0] if provinces else None)
     table = config.table if province is None else config.for_province_or_empty(province)
     table = table.sort_values("start_year").drop_duplicates("label")
-    known = list(table["label"])
     files = ", ".join(repo_relative(f) for f in config.files)
-    where = province or unit
+    counts = folder / "annual_counts.csv"
+    return term_label_problems(
+        terms, table, province or unit, files, _data_years(counts), repo_relative(counts), minimum
+    )
+
+
+def term_label_problems(
+    terms: list[str],
+    table: pd.DataFrame,
+    where: str,
+    files: str,
+    years: list[int],
+    counts_file: str,
+    minimum: int = 2,
+) -> list[str]:
+    """What is wrong with well-formed term labels against one province's terms (``table``, from ``files``) and the
+    years its counts have (from ``counts_file``): unknown, out of order, fewer than ``minimum``, or without a year
+    of data. The committee report's command and the national report give the same messages."""
+    known = list(table.sort_values("start_year").drop_duplicates("label")["label"])
     problems = [
         both("terms.check.unknown", value=term, province=where, files=files, known=", ".join(known))
         for term in terms
@@ -177,7 +194,7 @@ def term_list_problems(terms: list[str], data: str | Path, unit: str, minimum: i
         start = max(0, positions[-1] - minimum + 1)
         example = " ".join(known[start : start + minimum])
         return [both("terms.check.too_few", minimum=minimum, example=example, value=", ".join(terms))]
-    years = _data_years(folder / "annual_counts.csv")
+    years = sorted(years)
     if years:
         for term in terms:
             first, last = (int(y) for y in TERM_LABEL.match(term).groups())
@@ -188,7 +205,7 @@ def term_list_problems(terms: list[str], data: str | Path, unit: str, minimum: i
                         value=term,
                         first=first + 1,
                         last=last,
-                        file=repo_relative(folder / "annual_counts.csv"),
+                        file=counts_file,
                         data_first=years[0],
                         data_last=years[-1],
                     )

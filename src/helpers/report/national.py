@@ -33,7 +33,7 @@ from helpers.data.codes import ATTRITION_EXITS
 from helpers.data.counts import COUNT_COLUMNS
 from helpers.data.datasets import Dataset, dataset_info, load_dataset
 from helpers.data.folders import DEFAULT_TERMS
-from helpers.data.terms import Terms, load_terms, term_label
+from helpers.data.terms import Terms, load_terms, term_label, term_label_problems
 from helpers.data.units import predecessors, series_units
 from helpers.errors import ParameterProblem
 from helpers.paths import repo_relative, resolve_data_path
@@ -48,7 +48,7 @@ from helpers.report.sections.term_table import (
     change_phrase,
     term_sentences,
 )
-from helpers.report.sections.trends import FLAG_COLOURS, apc_sentence, funnel, series_phrase, short_name
+from helpers.report.sections.trends import FLAG_COLOURS, apc_sentence, funnel, funnel_columns, series_phrase, short_name
 from helpers.text import both, t
 
 KINDS = list(ATTRITION_EXITS)
@@ -264,44 +264,6 @@ def national_terms(terms: Terms, dataset: Dataset, provinces: pd.DataFrame) -> t
     return Terms(table, terms.rule_code, terms.rules, terms.files, terms.data_provinces), NATION, False
 
 
-def terms_problems(labels: list[str], table: pd.DataFrame, where: str, files: str, years: list[int]) -> list[str]:
-    """What is wrong with the report's terms against the nation's terms and the data's years: unknown, out of
-    order, fewer than two, or without a year of data (the committee report's messages)."""
-    known = list(table.sort_values("start_year")["label"])
-    problems = [
-        both("terms.check.unknown", value=term, province=where, files=files, known=", ".join(known))
-        for term in labels
-        if term not in known
-    ]
-    if problems:
-        return problems
-    positions = [known.index(term) for term in labels]
-    if positions != list(range(positions[0], positions[0] + len(positions))):
-        return [both("terms.check.order", value=", ".join(labels), known=", ".join(known))]
-    if len(labels) < 2:
-        example = " ".join(known[max(0, positions[-1] - 1) : max(0, positions[-1] - 1) + 2])
-        return [both("terms.check.too_few", minimum=2, example=example, value=", ".join(labels))]
-    rows = table.set_index("label")
-    for term in labels:
-        first, last = int(rows.loc[term, "start_year"]) + 1, int(rows.loc[term, "end_year"])
-        if not any(first <= y <= last for y in years):
-            problems.append(
-                both(
-                    "terms.check.no_data",
-                    value=term,
-                    first=first,
-                    last=last,
-                    file="annual_counts",
-                    data_first=min(years),
-                    data_last=max(years),
-                )
-            )
-    return problems
-
-
-# --- the report -----------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class NationalReport:
     """Everything the national report states, computed once from validated data."""
@@ -348,7 +310,8 @@ class NationalReport:
         all_terms, code, configured = national_terms(load_terms(data=dataset.folder), dataset, provinces)
         table = all_terms.for_province(code)
         files = ", ".join(repo_relative(f) for f in all_terms.files)
-        problems = terms_problems(terms, table, code, files, sorted(set(counts["year"].astype(int))))
+        years = sorted(set(counts["year"].astype(int)))
+        problems = term_label_problems(terms, table, code, files, years, "annual_counts")
         if problems:
             raise ParameterProblem("\n".join(problems))
 
@@ -692,21 +655,7 @@ class NationalReport:
                 self.base.caption_text(t("national_report.rates.funnel_caption", lang, period=self.period)),
             )
         )
-        headers = {
-            "name": t("national_report.terms.col_province", lang),
-            "exposure": t("trends.report.col_member_years", lang),
-            "observed": t("trends.report.col_observed", lang),
-            "expected": t("trends.report.col_expected", lang),
-            "rate": t("trends.report.col_rate", lang),
-            "flag": t("trends.report.col_flag", lang),
-        }
-        formats = {
-            "exposure": lambda v: number(v, lang),
-            "observed": lambda v: number(v, lang),
-            "expected": lambda v: number(v, lang, 1),
-            "rate": lambda v: number(v, lang, 2),
-            "flag": lambda v: t(f"trends.report.flag.{v}", lang),
-        }
+        headers, formats = funnel_columns(t("national_report.terms.col_province", lang), lang)
         parts.append(
             html_table(
                 table.sort_values(["rate", "name"], ascending=[False, True]),

@@ -87,8 +87,7 @@ def plan(inputs: NationalInputs, out_root: Path, year: int = 0, languages: tuple
         for lang in languages
     ]
     entries += [
-        {"notebook": NATIONAL_NOTEBOOK, "data_path": repo_relative(inputs.nation), "language": lang}
-        | {"year": year}
+        {"notebook": NATIONAL_NOTEBOOK, "data_path": repo_relative(inputs.nation), "language": lang} | {"year": year}
         for lang in languages
     ]
     return make_jobs(entries, Path(out_root), digests=InputDigests())

@@ -183,6 +183,27 @@ def model_verdicts(apc: pd.DataFrame, mk: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def funnel_columns(name_header: str, lang: str) -> tuple[dict, dict]:
+    """Headers and cell formats of a funnel table (:func:`helpers.analyses.funnel.funnel_table`): units or
+    provinces side by side, with member-years, observed and expected exits, the rate and the verdict."""
+    headers = {
+        "name": name_header,
+        "exposure": t("trends.report.col_member_years", lang),
+        "observed": t("trends.report.col_observed", lang),
+        "expected": t("trends.report.col_expected", lang),
+        "rate": t("trends.report.col_rate", lang),
+        "flag": t("trends.report.col_flag", lang),
+    }
+    formats = {
+        "exposure": lambda v: number(v, lang),
+        "observed": lambda v: number(v, lang),
+        "expected": lambda v: number(v, lang, 1),
+        "rate": lambda v: number(v, lang, 2),
+        "flag": lambda v: t(f"trends.report.flag.{v}", lang),
+    }
+    return headers, formats
+
+
 def short_name(name: str) -> str:
     """A unit's name for a chart label: without the '(mô phỏng)' / '(simulated)' tag the tables keep."""
     return re.sub(r"\s*\((?:mô phỏng|simulated)\)\s*$", "", str(name))
@@ -497,21 +518,7 @@ class TrendsReport(AnalysisReport):
                 self.base.caption_text(t("trends.report.funnel_caption", lang, period=period)),
             )
         )
-        headers = {
-            "name": t("columns.name", lang),
-            "exposure": t("trends.report.col_member_years", lang),
-            "observed": t("trends.report.col_observed", lang),
-            "expected": t("trends.report.col_expected", lang),
-            "rate": t("trends.report.col_rate", lang),
-            "flag": t("trends.report.col_flag", lang),
-        }
-        formats = {
-            "exposure": lambda v: number(v, lang),
-            "observed": lambda v: number(v, lang),
-            "expected": lambda v: number(v, lang, 1),
-            "rate": lambda v: number(v, lang, 2),
-            "flag": lambda v: t(f"trends.report.flag.{v}", lang),
-        }
+        headers, formats = funnel_columns(t("columns.name", lang), lang)
         parts.append(
             html_table(
                 table,
