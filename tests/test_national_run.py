@@ -72,6 +72,13 @@ def test_the_national_run_skips_what_it_made_and_a_dask_cluster_makes_the_same_b
     index = (local / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{path}"' in index for path in made)
 
+    page = (local / made[0]).read_text(encoding="utf-8")  # a province of a generated registry says what it lacks
+    assert (
+        "không hiệu chỉnh theo số liệu công bố nào" in page
+        and "được hiệu chỉnh theo số liệu công bố của Tỉnh ủy Tây Ninh" not in page
+    )
+    assert "không có phiếu khảo sát" in page and 'id="published"' not in page
+
     code, stdout, _ = run_cli(*args, "--out", local, "--jobs", "2")
     assert code == EXIT_OK and "Đã lập 0 báo cáo, bỏ qua 3" in stdout  # nothing changed: nothing re-rendered
 

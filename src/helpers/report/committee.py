@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.data.codes import ATTRITION_EXITS
+from helpers.data.datasets import dataset_info
 from helpers.data.published import check_figures, load_figures
 from helpers.data.terms import term_label
 from helpers.data.units import series_units
@@ -202,9 +203,14 @@ class CommitteeReport:
             quality = t("committee.basis.quality_counts", lang, rows=number(rows, lang), units=subordinate)
         else:
             purpose = t("committee.basis.purpose", lang)
-            sources = t("committee.basis.data", lang, first=first, last=self.base.last_year)
+            # a registry without survey or targets (the national registry's provinces) is not said to have them
+            full = data.survey is not None and data.targets is not None
+            sources = t(
+                f"committee.basis.{'data' if full else 'data_registry'}", lang, first=first, last=self.base.last_year
+            )
+            key = "quality" if self.calibrated else ("quality_own" if data.survey is not None else "quality_registry")
             quality = t(
-                "committee.basis.quality" if data.simulated else "committee.basis.quality_own",
+                f"committee.basis.{key}",
                 lang,
                 members=number(counts.get("members", 0), lang),
                 survey=number(counts.get("survey", 0), lang),
@@ -288,11 +294,18 @@ class CommitteeReport:
             for part in ("shown", "withheld", "changes")
         )
         provenance = self.base.appendix(Heading("provenance", t("committee.appendix.provenance", lang), 3))
-        if not self.base.dataset.simulated:
+        if not self.calibrated:
             # The published figures are other provinces' documents: the default province reproduces them; a
-            # province's own report has nothing to check against them.
+            # province's own report (or a generated registry's) has nothing to check against them.
             return f"{self._h('appendix', 2)}{methods}{rule}{provenance}"
         return f"{self._h('appendix', 2)}{methods}{rule}{self._published_check()}{provenance}"
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the data is the simulated province calibrated to the Tây Ninh figures (not a province's own
+        data, nor a registry generated at planted rates, whose ``dataset.toml`` says ``calibrated = false``)."""
+        data = self.base.dataset
+        return data.simulated and dataset_info(data.folder).get("calibrated") is not False
 
     def _published_check(self) -> str:
         """The Tây Ninh figures this report is modelled on, each recomputed from the numbers stated beside it."""
