@@ -127,7 +127,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from helpers.report.parameters import check_parameters
 
     check_parameters(args.unit, args.year, args.terms, args.target_change_pct, args.language, args.threshold)
-    from helpers.run.render import declared_parameters, render
+    from helpers.run.render import declared_parameters
 
     notebook = notebook_file(args.notebook)
     declared = declared_parameters(notebook)
@@ -140,6 +140,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         problems = term_list_problems(args.terms, args.data, args.unit, minimum=minimum)
         if problems:
             raise ParameterProblem("\n".join(problems))
+    from helpers.run.warm import warming
+
+    with warming() as in_kernel:  # the kernel starts and imports while the data is checked here
+        return _checked_render(args, notebook, declared, per_unit, in_kernel)
+
+
+def _checked_render(args: argparse.Namespace, notebook: Path, declared: dict, per_unit: bool, in_kernel) -> int:
+    """The rest of ``report``: check the data and the unit's series, then render in the warming kernel."""
+    from helpers.run.render import render
+
+    if per_unit:
         series = _checked_series(args)
         last = int(series["year"].max())
         if args.year > last:
@@ -160,7 +171,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     name = f"{args.notebook}-{args.unit}-{args.language}" if per_unit else f"{args.notebook}-{args.language}"
     out = args.out or reports_root() / f"{name}.html"
     title_key = entry(args.notebook).title_key if entry(args.notebook) else "report.title"
-    rendered = render(notebook, parameters, out, t(title_key, args.language))
+    rendered = in_kernel(render, notebook, parameters, out, t(title_key, args.language))
     print(both("cli.report_written", path=rendered.html))
     return EXIT_OK
 

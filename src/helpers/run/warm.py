@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import util
 from pathlib import Path
 
@@ -116,6 +119,10 @@ class WarmKernel:
             self.shutdown()  # whatever the failed report left in the kernel goes with it
             raise
 
+    def start(self, kernel_name: str) -> None:
+        """Start and preload the kernel now, ahead of the first report."""
+        self._ready(kernel_name)
+
     def _ready(self, kernel_name: str):
         """The kernel, started and preloaded if needed, reset for the next report."""
         if self.km is not None and (self.reports >= self.max_reports or not run_sync(self.km.is_alive)()):
@@ -157,6 +164,28 @@ class WarmKernel:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001, S110 - a kernel that is already gone needs no shutting down
             pass
+
+
+@contextmanager
+def warming() -> Iterator[Callable]:
+    """A kernel started and preloaded in a thread of its own while the caller goes on checking its inputs (the
+    command line's ``report``: on two cores the kernel's imports and the data checks overlap). Yields
+    ``run(func, *args, **kwargs)``, which calls ``func(*args, kernel=kernel, **kwargs)`` in that same thread (a
+    kernel manager stays with the event loop it was started in); the kernel is shut down on leaving."""
+    from helpers.run.render import kernel_name
+
+    kernel = WarmKernel(max_reports=1)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="warm-kernel")
+    pool.submit(kernel.start, kernel_name())  # a failure here is met again, and raised, by the first run
+
+    def run(func: Callable, *args, **kwargs):
+        return pool.submit(func, *args, kernel=kernel, **kwargs).result()
+
+    try:
+        yield run
+    finally:
+        pool.submit(kernel.shutdown).result()
+        pool.shutdown()
 
 
 _local = threading.local()
