@@ -48,7 +48,16 @@ from helpers.report.sections.term_table import (
     change_phrase,
     term_sentences,
 )
-from helpers.report.sections.trends import FLAG_COLOURS, apc_sentence, funnel, funnel_columns, series_phrase, short_name
+from helpers.report.sections.trends import (
+    FLAG_COLOURS,
+    FLAGS_NAMED,
+    apc_sentence,
+    flagged_sentences,
+    funnel,
+    funnel_columns,
+    series_phrase,
+    short_name,
+)
 from helpers.text import both, t
 
 KINDS = list(ATTRITION_EXITS)
@@ -620,22 +629,7 @@ class NationalReport:
             self._h("rates"),
             say("national_report.rates.intro", lang, period=self.period, n=len(table), rate=overall),
         ]
-        named = []
-        for flag in ("above", "below", "warning"):
-            rows = self._flagged(flag)
-            if not rows.empty:
-                listed = "; ".join(
-                    t(
-                        "trends.report.units_item",
-                        lang,
-                        name=r.name,
-                        rate=number(r.rate, lang, 2),
-                        observed=number(r.observed, lang),
-                        expected=number(r.expected, lang),
-                    )
-                    for r in rows.itertuples()
-                )
-                named.append(t(f"trends.report.units_{flag}", lang, units=listed))
+        named = flagged_sentences({flag: self._flagged(flag) for flag in FLAGS_NAMED}, lang)
         if (table["flag"] == "within").all():
             named.append(t("national_report.rates.all_within", lang, n=len(table)))
         parts.append(paragraphs(named))

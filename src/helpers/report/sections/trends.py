@@ -183,6 +183,31 @@ def model_verdicts(apc: pd.DataFrame, mk: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+FLAGS_NAMED = ("above", "below", "warning")  # the funnel verdicts a report names units for, in this order
+
+
+def flagged_sentences(rows: dict[str, pd.DataFrame], lang: str) -> list[str]:
+    """One sentence per funnel verdict with units (``rows``: verdict → the funnel rows, in the order to name
+    them), each unit with its rate, its exits and the exits the common rate would give."""
+    sentences = []
+    for flag, named in rows.items():
+        if named.empty:
+            continue
+        units = "; ".join(
+            t(
+                "trends.report.units_item",
+                lang,
+                name=r.name,
+                rate=number(r.rate, lang, 2),
+                observed=number(r.observed, lang),
+                expected=number(r.expected, lang),
+            )
+            for r in named.itertuples()
+        )
+        sentences.append(t(f"trends.report.units_{flag}", lang, units=units))
+    return sentences
+
+
 def funnel_columns(name_header: str, lang: str) -> tuple[dict, dict]:
     """Headers and cell formats of a funnel table (:func:`helpers.analyses.funnel.funnel_table`): units or
     provinces side by side, with member-years, observed and expected exits, the rate and the verdict."""
@@ -492,22 +517,7 @@ class TrendsReport(AnalysisReport):
         period = f"{years.start}–{years.stop - 1}"
         overall = number(table["overall_rate"].iloc[0], lang, 2)
         parts.append(say("trends.report.units_intro", lang, period=period, n=len(table), rate=overall))
-        named_sentences = []
-        for flag in ("above", "below", "warning"):
-            named = table[table["flag"] == flag]
-            if not named.empty:
-                units = "; ".join(
-                    t(
-                        "trends.report.units_item",
-                        lang,
-                        name=r.name,
-                        rate=number(r.rate, lang, 2),
-                        observed=number(r.observed, lang),
-                        expected=number(r.expected, lang),
-                    )
-                    for r in named.itertuples()
-                )
-                named_sentences.append(t("trends.report.units_" + flag, lang, units=units))
+        named_sentences = flagged_sentences({flag: table[table["flag"] == flag] for flag in FLAGS_NAMED}, lang)
         if (table["flag"] == "within").all():
             named_sentences.append(t("trends.report.units_all_within", lang))
         parts.append(paragraphs(named_sentences))
