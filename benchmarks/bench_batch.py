@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT, notebooks_dir
+from timing import plain_render
 
-BIN = Path(sys.executable).parent
 NOTEBOOK = notebooks_dir() / "05-committee.ipynb"
 DEFAULT_UNITS = ["SIMX", "D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08", "D09"]
 
@@ -36,39 +36,7 @@ def timed(command: list[str], env: dict | None = None) -> float:
 
 def plain_loop(units: list[str], work: Path) -> float:
     """Papermill then nbconvert for each unit, serially, as a shell loop would."""
-    start = time.perf_counter()
-    for unit in units:
-        executed = work / f"{unit}.ipynb"
-        subprocess.run(
-            [
-                BIN / "papermill",
-                NOTEBOOK,
-                executed,
-                "-p",
-                "unit",
-                unit,
-                "-p",
-                "year",
-                "2025",
-                "-k",
-                "helpers",
-                "--cwd",
-                REPO_ROOT,
-                "--no-progress-bar",
-            ],
-            cwd=REPO_ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed],
-            cwd=REPO_ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    return time.perf_counter() - start
+    return sum(plain_render(NOTEBOOK, work / f"{unit}.ipynb", {"unit": unit, "year": 2025}) for unit in units)
 
 
 def main() -> None:

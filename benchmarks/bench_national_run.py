@@ -18,12 +18,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT, notebooks_dir
+from timing import plain_render
 
-BIN = Path(sys.executable).parent
 MIB = 1024
 
 
@@ -90,40 +89,11 @@ def main() -> None:
     loop_work.mkdir(parents=True)
     loop_seconds = []
     for code in ("P01", "P02"):
-        folder = registry / "derived" / code
-        executed = loop_work / f"{code}.ipynb"
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                BIN / "papermill",
-                notebooks_dir() / "05-committee.ipynb",
-                executed,
-                "-p",
-                "unit",
-                code,
-                "-p",
-                "data_path",
-                str(folder),
-                "-k",
-                "helpers",
-                "--cwd",
-                REPO_ROOT,
-                "--no-progress-bar",
-            ],
-            cwd=REPO_ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**env, "HELPERS_CACHE_DIR": "off"},
+        parameters = {"unit": code, "data_path": registry / "derived" / code}
+        off = {**env, "HELPERS_CACHE_DIR": "off"}
+        loop_seconds.append(
+            plain_render(notebooks_dir() / "05-committee.ipynb", loop_work / f"{code}.ipynb", parameters, off)
         )
-        subprocess.run(
-            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed],
-            cwd=REPO_ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        loop_seconds.append(time.perf_counter() - start)
     per_loop = statistics.mean(loop_seconds)
     per_run = first / len(rendered)
     print(f"scale {args.scale:g}: {len(province)} province reports and {len(national)} national report, 2 workers\n")
