@@ -165,12 +165,49 @@ def test_trends_command_returns_known_apcs_from_a_noise_free_file(run_cli, tmp_p
     assert apc["apc"].tolist() == pytest.approx([10.0, -20.0, 5.0], abs=1e-6)
 
 
+def joinpoint_folder(tmp_path: Path) -> Path:
+    """A noise-free annual-counts file whose combined rate rises exactly 8% a year to 2018 and falls 10% a year after:
+    a joinpoint off the term boundaries (2015, 2020)."""
+    import numpy as np
+
+    folder = _exact_folder(tmp_path)
+    counts = pd.read_csv(folder / "annual_counts.csv")
+    years = counts["year"].to_numpy()
+    log_rate = np.log(1.08) * (years - 2011) + (np.log(0.9) - np.log(1.08)) * np.clip(years - 2018, 0, None)
+    counts["removed"] = np.round(10**12 * np.exp(log_rate)).astype("int64")
+    counts.to_csv(folder / "annual_counts.csv", index=False)
+    return folder
+
+
+def test_trends_command_gives_the_joinpoints_aapc_and_shift_of_a_noise_free_file(run_cli, tmp_path: Path) -> None:
+    import numpy as np
+
+    folder = joinpoint_folder(tmp_path)
+    tables, err = _json_trends(run_cli, "--data", folder, "--unit", "TN", "--kinds", "removed", "--shift-at", "2021")
+    segments = pd.DataFrame(tables["joinpoints"]).query("series == 'total'")
+    assert segments["start"].tolist() == [2011, 2018] and segments["end"].tolist() == [2018, 2025]
+    assert segments["apc"].tolist() == pytest.approx([8.0, -10.0], abs=1e-6)
+    aapc = pd.DataFrame(tables["aapc"]).set_index(["model", "window"])
+    whole = 100 * (np.exp((7 * np.log(1.08) + 7 * np.log(0.9)) / 14) - 1)
+    assert aapc.loc[("joinpoints", "all"), "apc"] == pytest.approx(whole, abs=1e-6)
+    # the term-knot model bends at 2015 and 2020 instead, so its decade average is close but not the same
+    assert aapc.loc[("terms", "all"), "apc"] != pytest.approx(whole, abs=1e-3)
+    assert tables["shift"][0]["apc"] == pytest.approx(0.0, abs=1e-6)  # no jump was planted at 2021
+    tests = pd.DataFrame(tables["joinpoint_tests"]).query("series == 'total'")
+    assert tests[["null", "alternative", "rejected"]].values.tolist() == [[0, 2, True], [1, 2, False]]
+    assert "comparison" not in tables  # one kind: nothing to compare
+
+
 @pytest.mark.parametrize("fmt", ["table", "csv"])
 def test_trends_command_formats(run_cli, fmt: str) -> None:
     code, out, _ = run_cli("trends", "--format", fmt)
     assert code == 0
     assert "424" in out and "2015-2020" in out and "apc" in out
     assert "family" in out and "dispersion" in out and "poisson" in out  # the model of each series
+    assert "apc_low" in out and "coincident" in out and "bic" in out  # joinpoints, AAPC and the kinds compared
+    if fmt == "table":
+        for name in ("joinpoints", "joinpoint_tests", "joinpoint_bic", "aapc", "comparison"):
+            assert f"# {name}" in out
 
 
 def test_trends_command_reports_a_one_year_term_as_not_fitted(run_cli) -> None:

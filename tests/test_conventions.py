@@ -122,7 +122,7 @@ def test_every_analysis_module_section_and_notebook_is_registered() -> None:
     sections = {p.stem for p in (PACKAGE_DIR / "report" / "sections").glob("*.py") if p.stem != "__init__"}
     notebooks = {p.name for p in notebooks_dir().glob("*.ipynb")}
     # Supporting modules of an analysis (its statistics), named for their idea: tests mirror them one to one.
-    supporting = {"projection", "funnel", "cohorts", "stats"}
+    supporting = {"projection", "funnel", "cohorts", "stats", "joinpoints"}
     assert analyses - names - supporting == set(), "an analysis module without a registry row"
     assert sections - names == set(), "a report section without a registry row"
     assert notebooks - {e.notebook for e in ENTRIES} == set(), "a notebook without a registry row"

@@ -478,3 +478,55 @@ def test_a_unit_with_few_exits_is_told_in_counts_not_percent_changes() -> None:
 
 def test_the_written_out_normal_quantile_is_scipys() -> None:
     assert Z95 == pytest.approx(stats.norm.ppf(0.975), abs=1e-15)
+
+
+# --- beyond the term boundaries (issue 15) --------------------------------------------------------------------
+
+
+def test_the_default_report_states_the_datas_own_joinpoint_and_the_aapc(default_report) -> None:
+    """The combined rate's planted shape turns at 2020 (+7%, +9% a year, then −25%): the data's own joinpoint is
+    that term boundary, and the sentences carry the selected model's numbers."""
+    from helpers.analyses import joinpoints as jp
+    from helpers.report.formatting import number
+
+    series = jp.yearly_series(default_report.yearly, "total")
+    selection = jp.select_joinpoints(series)  # the analysis run on its own, outside the report
+    assert selection.model.joinpoints == (2020.0,) == default_report.selections["total"].model.joinpoints
+    aapc = selection.model.aapc(2011, 2025)
+    assert aapc["apc_high"] < 0  # a clear fall over the decade
+    summary = default_report.summary_sentence()
+    assert "năm 2020 (trùng với ranh giới nhiệm kỳ)" in summary
+    assert f"giảm {number(-aapc['apc'], 'vi', 1)}% mỗi năm" in summary
+    text = _text(default_report.apc_section())
+    low, high = number(-aapc["apc_high"], "vi", 1), number(-aapc["apc_low"], "vi", 1)
+    assert f"khoảng tin cậy 95% từ {low}% đến {high}%" in text
+    for row in selection.model.segments().itertuples():
+        assert f"từ {int(row.start)} đến {int(row.end)}" in text
+    rows = default_report.comparison.set_index("test")
+    said_parallel = "biến động song song" in text and "không biến động song song" not in text
+    assert said_parallel == bool(rows.loc["parallel", "alike"] and not rows.loc["coincident", "alike"])
+    appendix = _text(default_report.methods_section())
+    assert "Kim" in appendix and "BIC" in appendix and "segmented" in appendix
+
+
+def test_a_joinpoint_off_the_term_boundaries_is_said_to_differ_from_the_term_view(tmp_path) -> None:
+    import importlib
+
+    folder = importlib.import_module("test_cli").joinpoint_folder(tmp_path)  # the command tests build it
+    report = TrendsReport.build(str(folder), "TN", TERMS, ["removed"], 0.0, 0, "en", shift_at=2021, aapc_since=2019)
+    assert report.selections["total"].model.joinpoints == (2018.0,)
+    assert report.joinpoint_agreement() == "away"
+    summary = report.summary_sentence()
+    assert "turned in 2018 (which is no term boundary)" in summary
+    text = _text(report.apc_section())
+    assert "from 2011 to 2018 it rose by 8.0% a year; from 2018 to 2025 it fell by 10.0% a year" in text
+    assert "is no term boundary" in text and "not clearly enough to conclude there was a jump" in text
+    since = report.aapcs.set_index(["model", "window"]).loc[("joinpoints", "since_2019"), "apc"]
+    assert since == pytest.approx(-10.0, abs=1e-6)
+
+
+def test_the_trend_sentences_leave_out_units_told_in_counts() -> None:
+    report = TrendsReport.build("data/sample", "D03", TERMS, KINDS, -1.0, 0, "vi")
+    assert all(report.few_exits(s.label) for s in report.spans)
+    assert report.joinpoint_sentences() == [] and report.summary_sentence() is None
+    assert "đổi hướng vào năm" not in _text(report.apc_section())

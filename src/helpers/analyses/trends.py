@@ -165,7 +165,7 @@ class TrendFit:
             }
             if row["fitted"]:
                 slope, se = self._estimate(self._segment_contrast(j))
-                row |= {"slope": slope, "se": se, **_percent(slope, se)}
+                row |= {"slope": slope, "se": se, **percent_change(slope, se)}
             j += span.fitted
             rows.append(row)
         return pd.DataFrame(rows)
@@ -174,12 +174,10 @@ class TrendFit:
         """Average annual percent change from ``first_year`` to ``last_year``, segments weighted by their years."""
         if last_year <= first_year:
             raise ValueError("the window needs at least two years")
-        weights = np.zeros(len(self.knots) + 1)
-        for y in range(first_year, last_year):
-            weights[sum(y >= k for k in self.knots)] += 1
+        weights = window_weights(self.knots, first_year, last_year)
         contrast = sum(w * self._segment_contrast(j) for j, w in enumerate(weights)) / weights.sum()
         slope, se = self._estimate(contrast) if self.fitted else (float("nan"), float("nan"))
-        return {"first_year": first_year, "last_year": last_year, "slope": slope, "se": se, **_percent(slope, se)}
+        return {"first_year": first_year, "last_year": last_year, "slope": slope, "se": se, **percent_change(slope, se)}
 
     def knot_tests(self) -> pd.DataFrame:
         """Wald test that the slope changes at each knot (H0: the next term continues the previous trend)."""
@@ -215,12 +213,23 @@ class TrendFit:
         return self.expected(self.years, self.exposure)
 
 
-def _percent(slope: float, se: float) -> dict:
+def percent_change(slope: float, se: float) -> dict:
+    """A log-scale slope (or jump) as a percent change, 100·(exp(slope) − 1), with its 95% interval: ``apc``,
+    ``apc_low``, ``apc_high``."""
     return {
         "apc": 100 * np.expm1(slope),
         "apc_low": 100 * np.expm1(slope - Z95 * se),
         "apc_high": 100 * np.expm1(slope + Z95 * se),
     }
+
+
+def window_weights(knots, first: float, last: float) -> np.ndarray:
+    """How much of the window ``first``–``last`` each segment between ``knots`` covers (segment k runs from knot
+    k − 1 to knot k): the weights of an average annual percent change (Clegg et al. 2009)."""
+    if last <= first:
+        raise ValueError("the window needs at least two years")
+    bounds = np.array([-np.inf, *knots, np.inf], dtype=float)
+    return np.clip(np.minimum(bounds[1:], last) - np.maximum(bounds[:-1], first), 0, None)
 
 
 def fit_trend(yearly: pd.DataFrame, series: str, spans: list[TermSpan]) -> TrendFit:

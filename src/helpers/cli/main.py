@@ -247,7 +247,15 @@ def cmd_trends(args: argparse.Namespace) -> int:
     from helpers.report.sections.trends import TrendsReport, outside_terms_fields
 
     report = TrendsReport.build(
-        str(args.data), args.unit, args.terms, args.kinds, args.target_change_pct, args.last_year, "vi"
+        str(args.data),
+        args.unit,
+        args.terms,
+        args.kinds,
+        args.target_change_pct,
+        args.last_year,
+        "vi",
+        shift_at=args.shift_at,
+        aapc_since=args.aapc_since,
     )
     if report.outside_years:
         terms = report.base.terms.for_province(report.base.province)
@@ -257,8 +265,29 @@ def cmd_trends(args: argparse.Namespace) -> int:
         print(both("trends.cli.no_exits", series=m.series, first=m.first_year, last=m.last_year), file=sys.stderr)
     apc = report.apc.drop(columns=["slope", "se"], errors="ignore")
     tables = {"terms": report.base.table, "apc": apc, "knot_tests": report.knots_tested, "models": models}
+    tables |= joinpoint_tables(report, args.compare_with)
     _print_tables(tables, args.format)
     return EXIT_OK
+
+
+def joinpoint_tables(report, compare_with: str = "") -> dict[str, pd.DataFrame]:
+    """The trends command's tables beyond the term knots: each series' segments between the joinpoints chosen from
+    the data, the permutation tests and BIC that chose them, the AAPC of both models, the kinds compared, and
+    the jump and the comparison with another unit when asked for."""
+    segments = pd.concat([s.model.segments() for s in report.selections.values()], ignore_index=True)
+    tests = [s.tests.assign(series=name) for name, s in report.selections.items()]
+    tables = {
+        "joinpoints": segments,
+        "joinpoint_tests": pd.concat(tests, ignore_index=True)[["series", *tests[0].columns[:-1]]] if tests else None,
+        "joinpoint_bic": pd.concat(
+            [s.criteria.assign(series=name) for name, s in report.selections.items()], ignore_index=True
+        ),
+        "aapc": report.aapcs,
+        "comparison": report.comparison,
+        "shift": pd.DataFrame([report.shift]) if report.shift else None,
+        "compare_with": report.compare_with(compare_with) if compare_with else None,
+    }
+    return {name: frame for name, frame in tables.items() if frame is not None}
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -652,11 +681,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "trends",
-        help="print the per-term table and the annual percent change per term",
+        help="print the per-term table, the annual percent change per term and the joinpoints chosen from the data",
         description="Fit the segmented trend model for a unit and print the per-term totals with their "
-        "percent change and the annual percent change of each term with its 95% CI.",
+        "percent change and the annual percent change of each term with its 95%% CI; then the joinpoints chosen "
+        "from the data (permutation tests, BIC beside them), each segment's APC, the AAPC of both models, and "
+        "the parallelism and coincidence tests of the two kinds.",
     )
     analysis_options(p)
+    p.add_argument("--shift-at", type=int, default=0, help="fit a jump in level from this year (default: none)")
+    p.add_argument("--aapc-since", type=int, default=0, help="add the AAPC from this year to the last (default: none)")
+    p.add_argument(
+        "--compare-with",
+        default="",
+        metavar="UNIT",
+        help="compare the combined rate with this unit's (the rest of it, if it contains the unit)",
+    )
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.set_defaults(func=cmd_trends)
 

@@ -43,6 +43,11 @@ APPENDIX_TERMS = {
         "p <",
         "scipy",
         "hạt giống",
+        "joinpoint",
+        "BIC",
+        "AAPC",
+        "deviance",
+        "độ lệch",
     ),
     "en": (
         "CI",
@@ -74,6 +79,10 @@ APPENDIX_TERMS = {
         "p <",
         "scipy",
         "seed",
+        "joinpoint",
+        "BIC",
+        "AAPC",
+        "deviance",
     ),
 }
 REPEAT_MIN_CHARS = 80  # a short table legend ("x: …") may stand under several tables; a paragraph may not

@@ -101,6 +101,9 @@ class CommitteeReport:
         trend = self.trends.trend_sentence(self.base.table["term"].iloc[-1])
         if trend:
             sentences.append(trend)
+        turned = self.trends.summary_sentence()
+        if turned:
+            sentences.append(turned)
         shown = [g for g in self.who.seed_groups() if not g["withheld"]] if self.who is not None else []
         if shown and not self.who.top_groups(2):  # groups that are shown, none of them standing out
             sentences.append(t("committee.summary.groups_none", lang, term=term_label(self.who.term)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import ClassVar
 
@@ -14,6 +14,19 @@ import pandas as pd
 import seaborn as sns
 
 from helpers.analyses.funnel import funnel_curves, funnel_table
+from helpers.analyses.joinpoints import (
+    MAX_JOINPOINTS,
+    MIN_BETWEEN,
+    MIN_END,
+    PERMUTATIONS,
+    SEED,
+    Selection,
+    aapc_table,
+    compare_series,
+    fit_joinpoints,
+    select_joinpoints,
+    yearly_series,
+)
 from helpers.analyses.projection import Projection, Requirement, Target, next_target, project_term, requirement
 from helpers.analyses.trends import (
     DISPERSION_THRESHOLD,
@@ -29,7 +42,7 @@ from helpers.data.codes import label
 from helpers.data.counts import counts_for_unit
 from helpers.data.terms import term_label, term_years, years_outside
 from helpers.data.units import ancestors, predecessors, series_units, subordinate_units
-from helpers.report.base import AnalysisReport, Heading, TermReport
+from helpers.report.base import AnalysisReport, Heading, TermReport, check_unit
 from helpers.report.formatting import number, p_value, percent
 from helpers.report.html import escape, html_table, paragraph, paragraphs, say
 from helpers.report.plots import (
@@ -253,6 +266,10 @@ class TrendsReport(AnalysisReport):
     merged_from: list[str]
     outside_years: tuple[int, ...] = ()  # years of data in no configured term: shown, but counted in no term
     threshold: int = 10  # a term-to-term change on fewer people than this is given as 'from 4 to 15', not a percent
+    selections: dict[str, Selection] = field(default_factory=dict)  # joinpoints chosen from the data, per series
+    comparison: pd.DataFrame | None = None  # the kinds' parallelism and coincidence tests
+    aapcs: pd.DataFrame | None = None  # average annual percent changes, both models, over the report's windows
+    shift: dict | None = None  # the combined rate's jump in level at ``shift_at``, when one is asked for
 
     @classmethod
     def build(
@@ -266,8 +283,12 @@ class TrendsReport(AnalysisReport):
         language: str,
         base: TermReport | None = None,
         threshold: int = 10,
+        shift_at: int = 0,
+        aapc_since: int = 0,
     ) -> TrendsReport:
-        """Check the series, fit each kind and their total, compare units, project the last term to its target."""
+        """Check the series, fit each kind and their total, compare units, project the last term to its target;
+        choose joinpoints from the data, compare the kinds, and with ``shift_at`` (a year, 0 for none) fit a jump
+        in level there; ``aapc_since`` adds an average annual change from that year to the last."""
         base = base or TermReport.build(data_path, unit, terms, kinds, language, last_year)
         data, province_terms = base.dataset, base.terms.for_province(base.province)
         yearly = counts_for_unit(data.annual_counts, data.units, unit)
@@ -299,6 +320,7 @@ class TrendsReport(AnalysisReport):
             )
 
         projection = _projection(base, yearly, province_terms, spans, terms, target_change_pct)
+        beyond = _beyond_terms(yearly, spans, fits, kinds, shift_at, aapc_since)
         return cls(
             base,
             yearly,
@@ -314,6 +336,7 @@ class TrendsReport(AnalysisReport):
             predecessors(data.units, unit),
             outside,
             threshold,
+            **beyond,
         )
 
     # --- sections -------------------------------------------------------------------------------------------
@@ -422,6 +445,7 @@ class TrendsReport(AnalysisReport):
         if all(self.few_exits(span.label) for span in self.spans):
             # every term is told in counts: intervals of a yearly change would only say what the text declines to
             return "".join(parts)
+        beyond = self.joinpoints_section()
         forest_rows = self.apc[self.apc["fitted"]]
         if not forest_rows.empty:
             parts.append(
@@ -458,7 +482,335 @@ class TrendsReport(AnalysisReport):
                 note=note,
             )
         )
+        parts.append(beyond)
         return "".join(parts)
+
+    # --- beyond the term boundaries: joinpoints from the data, the AAPC, the kinds compared, a jump -------------
+    def _term_knots(self) -> tuple[int, ...]:
+        return next(iter(self.fits.values())).knots
+
+    def _told_in_counts(self) -> bool:
+        return all(self.few_exits(span.label) for span in self.spans)
+
+    def joinpoint_agreement(self) -> str:
+        """How the data's own joinpoints of the combined rate sit against the term boundaries: 'at' (each on a
+        boundary), 'near' (each within a year of one), 'away' (one or more not), or for no joinpoint 'none_agrees'
+        (no boundary shows a clear change either) or 'none_differs'."""
+        joinpoints = self.selections["total"].model.joinpoints
+        knots = self._term_knots()
+        if not joinpoints:
+            clear = self.knots_tested[(self.knots_tested["series"] == "total") & (self.knots_tested["p_value"] < 0.05)]
+            return "none_differs" if not clear.empty else "none_agrees"
+        gaps = [min((abs(j - k) for k in knots), default=np.inf) for j in joinpoints]
+        return "at" if max(gaps) == 0 else "near" if max(gaps) <= 1 else "away"
+
+    def _segment_part(self, row: dict) -> str:
+        fields = {"start": _time(row["start"]), "end": _time(row["end"]), "apc": number(abs(row["apc"]), self.lang, 1)}
+        kind = "flat" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
+        return t(f"trends.report.jp.segment_{kind}", self.lang, **fields)
+
+    def _aapc_fields(self, model: str = "joinpoints") -> dict:
+        row = self.aapcs[(self.aapcs["model"] == model) & (self.aapcs["window"] == "all")].iloc[0]
+        fmt = lambda v: number(v, self.lang, 1)  # noqa: E731
+        kind = "unclear" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
+        low, high = (row["apc_low"], row["apc_high"]) if kind != "down" else (-row["apc_high"], -row["apc_low"])
+        return {
+            "kind": kind,
+            "first": int(row["first"]),
+            "last": int(row["last"]),
+            "apc": fmt(abs(row["apc"])) if kind != "unclear" else fmt(row["apc"]),
+            "low": fmt(low),
+            "high": fmt(high),
+            "direction": t(f"trends.report.direction.{'up' if row['apc'] >= 0 else 'down'}", self.lang),
+        }
+
+    def joinpoint_sentences(self) -> list[str]:
+        """The main text's plain words on the trend beyond the term boundaries: where the combined rate turned by
+        the data's own joinpoints, its average change over the period, how that sits with the term view, how the
+        kinds move against each other, and the jump at the year asked for. Empty when the trend is told in counts."""
+        if "total" not in self.selections or self._told_in_counts():
+            return []
+        lang, phrase = self.lang, series_phrase("total", self.base.kinds, self.lang)
+        model = self.selections["total"].model
+        knots = t("report.and", lang).join(map(str, self._term_knots()))
+        aapc = self._aapc_fields()
+        if model.joinpoints:
+            segments = "; ".join(self._segment_part(r) for r in model.segments().to_dict("records"))
+            years = t("report.and", lang).join(_time(j) for j in model.joinpoints)
+            first = t("trends.report.jp.changed", lang, series=phrase, years=years, segments=segments)
+        else:
+            first = t("trends.report.jp.none", lang, series=phrase, first=aapc["first"], last=aapc["last"])
+        sentences = [first, t(f"trends.report.jp.aapc_{aapc['kind']}", lang, series=phrase, **aapc)]
+        sentences.append(t(f"trends.report.jp.{self.joinpoint_agreement()}", lang, knots=knots))
+        return sentences
+
+    def comparison_sentence(self) -> str:
+        """Whether the kinds move alike, in plain words (the p-values go to the appendix); empty without two kinds
+        with exits."""
+        if self.comparison is None or self._told_in_counts():
+            return ""
+        rows = self.comparison.set_index("test")
+        verdict = (
+            "coincident"
+            if rows.loc["coincident", "alike"]
+            else "parallel"
+            if rows.loc["parallel", "alike"]
+            else "differ"
+        )
+        a, b = (series_phrase(k, self.base.kinds, self.lang) for k in self.base.kinds)
+        return t(f"trends.report.jp.kinds_{verdict}", self.lang, a=_upper_first(a), b=b)
+
+    def shift_sentence(self) -> str:
+        """The jump in the combined rate's level at the year asked for, in plain words; empty when none was."""
+        if self.shift is None:
+            return ""
+        s, fmt = self.shift, lambda v: number(v, self.lang, 1)  # noqa: E731
+        kind = "unclear" if s["apc_low"] <= 0 <= s["apc_high"] else "up" if s["apc"] > 0 else "down"
+        low, high = (s["apc_low"], s["apc_high"]) if kind != "down" else (-s["apc_high"], -s["apc_low"])
+        side = t(f"trends.report.jp.side.{'up' if s['apc'] >= 0 else 'down'}", self.lang)
+        return t(
+            f"trends.report.jp.shift_{kind}",
+            self.lang,
+            year=int(s["at"]),
+            pct=fmt(abs(s["apc"])),
+            low=fmt(low),
+            high=fmt(high),
+            side=side,
+        )
+
+    def summary_sentence(self) -> str | None:
+        """One plain sentence for the committee's summary: where the trend turned by the data, whether that is
+        a term boundary, and the average change over the period (None when the trend is told in counts)."""
+        if "total" not in self.selections or self._told_in_counts():
+            return None
+        lang, model, aapc = self.lang, self.selections["total"].model, self._aapc_fields()
+        fields = {**aapc, "series": series_phrase("total", self.base.kinds, lang)}
+        fields["trend"] = t(f"trends.report.jp.summary_trend.{aapc['kind']}", lang, **fields)
+        if not model.joinpoints:
+            return t("trends.report.jp.summary_none", lang, **fields)
+        agreement = t(f"trends.report.jp.summary_agreement.{self.joinpoint_agreement()}", lang)
+        years = t("report.and", lang).join(_time(j) for j in model.joinpoints)
+        return t("trends.report.jp.summary", lang, years=years, agreement=agreement, **fields)
+
+    def joinpoints_section(self) -> str:
+        """The main text's paragraph and table of the trend's own segments (inside the per-term section)."""
+        sentences = self.joinpoint_sentences()
+        if not sentences:
+            return ""
+        lang, kinds = self.lang, self.base.kinds
+        parts = [paragraph(" ".join(sentences))]
+        extra = [s for s in (self.comparison_sentence(), self.shift_sentence()) if s]
+        if extra:
+            parts.append(paragraph(" ".join(extra)))
+        rows = pd.concat([sel.model.segments() for sel in self.selections.values()], ignore_index=True)
+        shown = rows.assign(
+            series=[_upper_first(series_phrase(s, kinds, lang)) for s in rows["series"]],
+            period=[f"{_time(a)}–{_time(b)}" for a, b in zip(rows["start"], rows["end"])],
+        )
+        fmt = lambda v: number(v, lang, 1) + "%"  # noqa: E731
+        headers = {
+            "series": t("trends.report.col_series", lang),
+            "period": t("trends.report.jp.col_period", lang),
+            "apc": t("trends.report.col_apc", lang),
+            "apc_low": t("trends.report.col_low", lang),
+            "apc_high": t("trends.report.col_high", lang),
+        }
+        period = {
+            "first": int(self.selections["total"].model.series.time.min()),
+            "last": int(self.yearly["year"].max()),
+        }
+        parts.append(
+            html_table(
+                shown,
+                {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
+                headers,
+                caption=self.base.caption_text(t("trends.report.jp.table", lang, **period)),
+                note=t("trends.report.jp.table_note", lang),
+            )
+        )
+        return "".join(parts)
+
+    def _joinpoint_results(self) -> str:
+        """The appendix's numbers behind the joinpoint sentences: each permutation test, the BIC of every size,
+        the AAPCs of both models, the comparison's p-values and the jump's estimate."""
+        if not self.selections:
+            return ""
+        lang, kinds = self.lang, self.base.kinds
+        tests = pd.concat(
+            [sel.tests.assign(series=name) for name, sel in self.selections.items() if not sel.tests.empty]
+            or [pd.DataFrame(columns=["series", "null", "alternative", "p_value", "level", "rejected"])],
+            ignore_index=True,
+        )
+        parts = []
+        if not tests.empty:
+            shown = tests.assign(
+                series=[_upper_first(series_phrase(s, kinds, lang)) for s in tests["series"]],
+                rejected=[t(f"trends.report.jp.rejected.{bool(r)}", lang) for r in tests["rejected"]],
+            )
+            parts.append(
+                html_table(
+                    shown[["series", "null", "alternative", "p_value", "level", "rejected"]],
+                    {
+                        "p_value": lambda v: number(v, lang, 3),
+                        "level": lambda v: number(v, lang, 4),
+                        "null": str,
+                        "alternative": str,
+                    },
+                    {
+                        "series": t("trends.report.col_series", lang),
+                        "null": t("trends.report.jp.col_null", lang),
+                        "alternative": t("trends.report.jp.col_alternative", lang),
+                        "p_value": t("trends.report.methods.col_p", lang),
+                        "level": t("trends.report.jp.col_level", lang),
+                        "rejected": t("trends.report.jp.col_rejected", lang),
+                    },
+                    caption=self.base.caption("trends.report.jp.tests_caption"),
+                )
+            )
+        criteria = pd.concat(
+            [sel.criteria.assign(series=name, permutation=sel.chosen) for name, sel in self.selections.items()],
+            ignore_index=True,
+        )
+        shown = criteria.assign(
+            series=[_upper_first(series_phrase(s, kinds, lang)) for s in criteria["series"]],
+            by_bic=[t(f"trends.report.jp.rejected.{bool(c)}", lang) for c in _bic_chosen(criteria)],
+            by_test=[
+                t(f"trends.report.jp.rejected.{bool(k == p)}", lang)
+                for k, p in zip(criteria["joinpoints"], criteria["permutation"])
+            ],
+            places=[p or "–" for p in criteria["places"]],
+        )
+        parts.append(
+            html_table(
+                shown[["series", "joinpoints", "places", "bic", "by_bic", "by_test"]],
+                {"joinpoints": str, "bic": lambda v: number(v, lang, 1)},
+                {
+                    "series": t("trends.report.col_series", lang),
+                    "joinpoints": t("trends.report.jp.col_joinpoints", lang),
+                    "places": t("trends.report.jp.col_places", lang),
+                    "bic": "BIC",
+                    "by_bic": t("trends.report.jp.col_by_bic", lang),
+                    "by_test": t("trends.report.jp.col_by_test", lang),
+                },
+                caption=self.base.caption("trends.report.jp.bic_caption"),
+                note=t("trends.report.jp.bic_note", lang),
+            )
+        )
+        if self.aapcs is not None:
+            shown = self.aapcs.assign(
+                model=[t(f"trends.report.jp.model.{m}", lang) for m in self.aapcs["model"]],
+                window=[self._window_label(w) for w in self.aapcs["window"]],
+                span=[f"{int(a)}–{int(b)}" for a, b in zip(self.aapcs["first"], self.aapcs["last"])],
+            )
+            fmt = lambda v: number(v, lang, 1) + "%"  # noqa: E731
+            parts.append(
+                html_table(
+                    shown[["model", "window", "span", "apc", "apc_low", "apc_high"]],
+                    {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
+                    {
+                        "model": t("trends.report.jp.col_model", lang),
+                        "window": t("trends.report.methods.col_window", lang),
+                        "span": t("trends.report.jp.col_span", lang),
+                        "apc": "AAPC",
+                        "apc_low": t("trends.report.col_low", lang),
+                        "apc_high": t("trends.report.col_high", lang),
+                    },
+                    caption=self.base.caption("trends.report.jp.aapc_caption"),
+                    note=t("trends.report.jp.aapc_note", lang),
+                )
+            )
+        results = []
+        if self.comparison is not None:
+            rows = self.comparison.set_index("test")
+            results.append(
+                t(
+                    "trends.report.jp.compare_p",
+                    lang,
+                    a=series_phrase(kinds[0], kinds, lang),
+                    b=series_phrase(kinds[1], kinds, lang),
+                    k=int(rows["joinpoints"].iloc[0]),
+                    parallel=p_value(rows.loc["parallel", "p_value"], lang),
+                    coincident=p_value(rows.loc["coincident", "p_value"], lang),
+                )
+            )
+        if self.shift is not None:
+            results.append(
+                t(
+                    "trends.report.jp.shift_estimate",
+                    lang,
+                    year=int(self.shift["at"]),
+                    pct=number(self.shift["apc"], lang, 1),
+                    low=number(self.shift["apc_low"], lang, 1),
+                    high=number(self.shift["apc_high"], lang, 1),
+                )
+            )
+        return paragraphs(results) + "".join(parts)
+
+    def compare_with(self, other: str) -> pd.DataFrame:
+        """The combined rate of this unit against another unit's of the same data folder (parallelism and
+        coincidence, :func:`helpers.analyses.joinpoints.compare_series`); against a unit that contains this one,
+        against the rest of it, so that the two series share no member."""
+        from helpers.data.cache import cached_dataset
+
+        unit = self.base.unit
+        data = cached_dataset(self.base.dataset.folder, scope=other)  # this report's dataset holds only its unit
+        check_unit(data, other)
+        theirs = counts_for_unit(data.annual_counts, data.units, other)
+        columns = ["members_start", *self.base.kinds]
+        if unit != other and unit in series_units(data.units, other):
+            mine = counts_for_unit(data.annual_counts, data.units, unit).set_index("year")[columns]
+            theirs = (theirs.set_index("year")[columns] - mine.reindex(theirs["year"]).fillna(0)).reset_index()
+            name = f"rest_of:{other}"
+        else:
+            name = other
+        theirs = rates(check_series(theirs, other), self.base.kinds)
+        years = sorted(set(theirs["year"]) & set(self.selections["total"].model.series.time.astype(int)))
+        mine_series = yearly_series(self.yearly[self.yearly["year"].isin(years)], "total")
+        other_series = yearly_series(theirs[theirs["year"].isin(years)], "total")
+        most = max(self.selections["total"].chosen, select_joinpoints(other_series).chosen)
+        result = compare_series(mine_series, other_series, most)
+        return result.assign(a=unit, b=name)
+
+    def compare_with_section(self, other: str) -> str:
+        """The plain sentence on whether this unit's combined rate moves like ``other``'s (see :meth:`compare_with`);
+        nothing when no other unit is named."""
+        if not other:
+            return ""
+        rows = self.compare_with(other).set_index("test")
+        verdict = (
+            "coincident"
+            if rows.loc["coincident", "alike"]
+            else "parallel"
+            if rows.loc["parallel", "alike"]
+            else "differ"
+        )
+        names = self.base.dataset.units.set_index("unit_code")["name"]
+        b = rows["b"].iloc[0]
+        other_name = (
+            names.get(other, other)
+            if b == other
+            else t("trends.report.jp.rest_of", self.lang, unit=names.get(other, other))
+        )
+        text = t(
+            f"trends.report.jp.units_{verdict}",
+            self.lang,
+            a=names[self.base.unit],
+            b=other_name,
+        )
+        detail = t(
+            "trends.report.jp.units_p",
+            self.lang,
+            parallel=p_value(rows.loc["parallel", "p_value"], self.lang),
+            coincident=p_value(rows.loc["coincident", "p_value"], self.lang),
+        )
+        return paragraph(f"{text} {detail}")
+
+    def _window_label(self, window: str) -> str:
+        if window == "all":
+            return t("trends.report.methods.mk_all", self.lang)
+        if window.startswith("since_"):
+            return t("trends.report.jp.since", self.lang, year=window.removeprefix("since_"))
+        return term_label(window)
 
     def few_exits(self, term: str) -> bool:
         """Whether a term's exits are too few for a yearly percent change to mean much: fewer than the
@@ -661,6 +1013,11 @@ class TrendsReport(AnalysisReport):
                 lang,
                 minimum=MIN_YEARS_PER_TERM,
                 threshold=number(DISPERSION_THRESHOLD, lang, 1),
+                min_end=MIN_END,
+                min_between=MIN_BETWEEN,
+                permutations=number(PERMUTATIONS, lang),
+                seed=SEED,
+                cap=MAX_JOINPOINTS,
             )
             for key in (
                 "model",
@@ -672,9 +1029,16 @@ class TrendsReport(AnalysisReport):
                 "projection",
                 "targets",
                 "funnel",
+                "joinpoints",
+                "bic",
+                "aapc",
+                "compare",
+                "reference",
                 "limits",
             )
         ]
+        if self.shift is not None:
+            items_.insert(-1, t("trends.report.methods.shift", lang, year=int(self.shift["at"])))
         first = self.spans[-1]
         items_.append(
             t(
@@ -685,7 +1049,7 @@ class TrendsReport(AnalysisReport):
                 last=first.last_year,
             )
         )
-        return self.list_section("methods", items_, heading) + self._methods_results()
+        return self.list_section("methods", items_, heading) + self._methods_results() + self._joinpoint_results()
 
     def _model_verdict(self, window: str, model: pd.DataFrame) -> str:
         """The model's verdict on the combined rate for one term, or over the whole fitted period ('all')."""
@@ -768,6 +1132,50 @@ class TrendsReport(AnalysisReport):
             )
         intro = say("trends.report.methods.results", lang) if results or table else ""
         return intro + paragraphs(results) + table
+
+
+def _time(value: float) -> str:
+    """A joinpoint's or segment end's time in words: 2018, or 2018/2 for mid-2018 (half-year data)."""
+    return str(int(value)) if float(value).is_integer() else f"{int(value)}/2"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _bic_chosen(criteria: pd.DataFrame) -> list[bool]:
+    """For each row of the stacked BIC tables, whether BIC alone would choose that number for its series."""
+    best = criteria.loc[criteria.groupby("series", sort=False)["bic"].idxmin()]
+    chosen = set(zip(best["series"], best["joinpoints"]))
+    return [(s, k) in chosen for s, k in zip(criteria["series"], criteria["joinpoints"])]
+
+
+def _beyond_terms(
+    yearly: pd.DataFrame, spans, fits: dict[str, TrendFit], kinds: list[str], shift_at: int, aapc_since: int
+) -> dict:
+    """Joinpoints chosen from the data for every series with exits, the two kinds compared, the AAPCs of both
+    models over the fitted period, each term and the years since ``aapc_since``, and the jump at ``shift_at``."""
+    fitted = [y for s in spans if s.fitted for y in range(s.first_year, s.last_year + 1)]
+    window = yearly[yearly["year"].isin(fitted)]
+    series = {name: yearly_series(window, name) for name, fit in fits.items() if fit.fitted}
+    selections = {name: select_joinpoints(s) for name, s in series.items()}
+    comparison = None
+    if len(kinds) == 2 and all(k in selections for k in kinds):
+        most = max(selections[k].chosen for k in kinds)
+        comparison = compare_series(series[kinds[0]], series[kinds[1]], most)
+    first, last = int(window["year"].min()), int(window["year"].max())
+    windows = [("all", first, last)] + [(s.label, s.first_year - 1, s.last_year) for s in spans if s.fitted]
+    windows = [(label, max(a, first), b) for label, a, b in windows if min(b, last) > max(a, first)]
+    if aapc_since and first <= aapc_since < last:
+        windows.append((f"since_{aapc_since}", aapc_since, last))
+    models = {}
+    if fits["total"].fitted:
+        models = {"terms": fits["total"], "joinpoints": selections["total"].model}
+    aapcs = aapc_table(models, windows) if models else None
+    shift = None
+    if shift_at and "total" in series and first < shift_at <= last:
+        shift = fit_joinpoints(series["total"], selections["total"].model.joinpoints, shift_at=shift_at).shift()
+    return {"selections": selections, "comparison": comparison, "aapcs": aapcs, "shift": shift}
 
 
 def _projection(
