@@ -210,6 +210,20 @@ def test_a_level_shift_at_a_date_is_recovered_exactly() -> None:
     assert fit.segments()["apc"].to_numpy() == pytest.approx([8, -10], abs=1e-6)
 
 
+def test_a_segment_without_exits_is_flagged_not_given_an_infinite_fall() -> None:
+    """A small unit's removals stop after 2022 (as in the default data's D07): the segment after the joinpoint has
+    no exits, its slope's estimate is on the boundary, and neither it nor an average over it is stated."""
+    counts = np.array([6, 4, 7, 4, 10, 7, 6, 5, 8, 2, 5, 7, 0, 0, 0], dtype=float)
+    series = jp.Series("removed", YEARS, counts, np.full(15, 3500.0))
+    selection = jp.select_joinpoints(series, permutations=199)
+    model = selection.model
+    assert model.joinpoints == (2022.0,)
+    segments = model.segments()
+    assert segments["no_exits"].tolist() == [False, True]
+    assert np.isnan(segments.loc[1, "apc"]) and np.isfinite(segments.loc[0, "apc"])
+    assert np.isnan(model.aapc()["apc"]) and np.isfinite(model.aapc(2011, 2020)["apc"])
+
+
 def test_joinpoint_rules_and_default_maximum() -> None:
     one, two = jp.candidate_joinpoints(YEARS, 1), jp.candidate_joinpoints(YEARS, 2)
     assert one[:, 0].tolist() == list(range(2013, 2024))  # two years kept on either side

@@ -495,8 +495,8 @@ def test_the_default_report_states_the_datas_own_joinpoint_and_the_aapc(default_
     aapc = selection.model.aapc(2011, 2025)
     assert aapc["apc_high"] < 0  # a clear fall over the decade
     summary = default_report.summary_sentence()
-    assert "năm 2020 (trùng với ranh giới nhiệm kỳ)" in summary
-    assert f"giảm {number(-aapc['apc'], 'vi', 1)}% mỗi năm" in summary
+    assert "tỷ lệ này tăng đến năm 2020 rồi giảm, mốc thay đổi trùng với năm cuối nhiệm kỳ 2015–2020" in summary
+    assert f"bình quân giảm {number(-aapc['apc'], 'vi', 1)}% mỗi năm" in summary
     text = _text(default_report.apc_section())
     low, high = number(-aapc["apc_high"], "vi", 1), number(-aapc["apc_low"], "vi", 1)
     assert f"khoảng tin cậy 95% từ {low}% đến {high}%" in text
@@ -517,7 +517,7 @@ def test_a_joinpoint_off_the_term_boundaries_is_said_to_differ_from_the_term_vie
     assert report.selections["total"].model.joinpoints == (2018.0,)
     assert report.joinpoint_agreement() == "away"
     summary = report.summary_sentence()
-    assert "turned in 2018 (which is no term boundary)" in summary
+    assert "this rate rose until 2018 then fell, turning in a year that is no term boundary" in summary
     text = _text(report.apc_section())
     assert "from 2011 to 2018 it rose by 8.0% a year; from 2018 to 2025 it fell by 10.0% a year" in text
     assert "is no term boundary" in text and "not clearly enough to conclude there was a jump" in text

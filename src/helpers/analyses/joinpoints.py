@@ -120,13 +120,19 @@ def poisson_fit(x: np.ndarray, y: np.ndarray, offset: np.ndarray, max_iter: int 
     eta = np.log(mu)
     old = np.full(batch, np.inf)
     xt = np.swapaxes(x, -1, -2)
+    # a mean far above every count of its series is a step gone astray, not an estimate: a ceiling keeps it finite
+    ceiling = np.log(10 * (np.max(y, axis=-1, keepdims=True) + 1))
     for _ in range(max_iter):
         z = eta - offset + (y - mu) / mu
         # a stretch of zeros drives its rate towards 0 (the estimate to the boundary): floored weights keep the
         # system solvable there and change nothing where the counts are not degenerate
         xw = x * np.maximum(mu, 1e-8)[..., None]
-        beta = np.linalg.solve(xt @ xw, np.einsum("...np,...n->...p", xw, z)[..., None])[..., 0]
-        eta = np.clip(np.einsum("...np,...p->...n", x, beta) + offset, -30, 700)
+        a, b = xt @ xw, np.einsum("...np,...n->...p", xw, z)[..., None]
+        try:
+            beta = np.linalg.solve(a, b)[..., 0]
+        except np.linalg.LinAlgError:  # one singular system in the batch: the pseudo-inverse for all of them
+            beta = (np.linalg.pinv(a) @ b)[..., 0]
+        eta = np.clip(np.einsum("...np,...p->...n", x, beta) + offset, -30, ceiling)
         mu = np.exp(eta)
         dev = _deviance(y, mu)
         done = np.abs(dev - old) <= tol * (np.abs(dev) + 0.1)
@@ -183,6 +189,13 @@ class JoinpointFit:
         p = len(self.params)
         return self.cov_location[:p, :p] if location else self.cov
 
+    def _empty_segments(self) -> list[bool]:
+        """Whether each segment has no exits after its start: its rate fell to nothing, the slope's estimate is
+        −∞ (on the boundary) and no percent change or interval can be stated for it."""
+        bounds = [-np.inf, *self.joinpoints, np.inf]
+        t, y = self.series.time, self.series.counts
+        return [not y[(t > bounds[j]) & (t <= bounds[j + 1])].any() for j in range(len(bounds) - 1)]
+
     def segments(self, location: bool = False) -> pd.DataFrame:
         """Each segment's annual percent change with its 95% interval.
 
@@ -190,20 +203,22 @@ class JoinpointFit:
         -------
         pandas.DataFrame
             ``series``, ``segment`` (1, 2, …), ``start`` and ``end`` (times; a segment ends where the next
-            starts), ``slope``, ``se``, ``apc``, ``apc_low``, ``apc_high``.
+            starts), ``no_exits`` (no exit after the segment's start: nothing is estimated), ``slope``, ``se``,
+            ``apc``, ``apc_low``, ``apc_high``.
         """
         cov = self._covariance(location)
         bounds = [float(self.series.time.min()), *self.joinpoints, float(self.series.time.max())]
         rows = []
-        for j in range(len(self.joinpoints) + 1):
+        for j, empty in enumerate(self._empty_segments()):
             c = self._slope_contrast(j)
-            slope, se = float(c @ self.params), float(np.sqrt(c @ cov @ c))
+            slope, se = (np.nan, np.nan) if empty else (float(c @ self.params), float(np.sqrt(c @ cov @ c)))
             rows.append(
                 {
                     "series": self.series.name,
                     "segment": j + 1,
                     "start": bounds[j],
                     "end": bounds[j + 1],
+                    "no_exits": empty,
                     "slope": slope,
                     "se": se,
                     **percent_change(slope, se),
@@ -218,6 +233,9 @@ class JoinpointFit:
         first = float(self.series.time.min()) if first is None else float(first)
         last = float(self.series.time.max()) if last is None else float(last)
         weights = window_weights(self.joinpoints, first, last)
+        if any(w > 0 and empty for w, empty in zip(weights, self._empty_segments())):
+            nothing = {"slope": np.nan, "se": np.nan, **percent_change(np.nan, np.nan)}
+            return {"first": first, "last": last, **nothing}  # a segment without exits has no finite slope
         contrast = sum(w * self._slope_contrast(j) for j, w in enumerate(weights)) / weights.sum()
         slope = float(contrast @ self.params)
         if location:

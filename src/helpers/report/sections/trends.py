@@ -506,11 +506,16 @@ class TrendsReport(AnalysisReport):
 
     def _segment_part(self, row: dict) -> str:
         fields = {"start": _time(row["start"]), "end": _time(row["end"]), "apc": number(abs(row["apc"]), self.lang, 1)}
+        if row["no_exits"]:
+            return t("trends.report.jp.segment_none", self.lang, **fields)
         kind = "flat" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
         return t(f"trends.report.jp.segment_{kind}", self.lang, **fields)
 
-    def _aapc_fields(self, model: str = "joinpoints") -> dict:
+    def _aapc_fields(self, model: str = "joinpoints") -> dict | None:
+        """The whole period's AAPC in words' fields; None when a segment without exits leaves it undefined."""
         row = self.aapcs[(self.aapcs["model"] == model) & (self.aapcs["window"] == "all")].iloc[0]
+        if pd.isna(row["apc"]):
+            return None
         fmt = lambda v: number(v, self.lang, 1)  # noqa: E731
         kind = "unclear" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
         low, high = (row["apc_low"], row["apc_high"]) if kind != "down" else (-row["apc_high"], -row["apc_low"])
@@ -534,15 +539,45 @@ class TrendsReport(AnalysisReport):
         model = self.selections["total"].model
         knots = t("report.and", lang).join(map(str, self._term_knots()))
         aapc = self._aapc_fields()
+        first_year, last_year = int(model.series.time.min()), int(model.series.time.max())
         if model.joinpoints:
             segments = "; ".join(self._segment_part(r) for r in model.segments().to_dict("records"))
             years = t("report.and", lang).join(_time(j) for j in model.joinpoints)
             first = t("trends.report.jp.changed", lang, series=phrase, years=years, segments=segments)
         else:
-            first = t("trends.report.jp.none", lang, series=phrase, first=aapc["first"], last=aapc["last"])
-        sentences = [first, t(f"trends.report.jp.aapc_{aapc['kind']}", lang, series=phrase, **aapc)]
-        sentences.append(t(f"trends.report.jp.{self.joinpoint_agreement()}", lang, knots=knots))
+            first = t("trends.report.jp.none", lang, series=phrase, first=first_year, last=last_year)
+        sentences = [first]
+        if aapc is not None:
+            sentences.append(t(f"trends.report.jp.aapc_{aapc['kind']}", lang, series=phrase, **aapc))
+        sentences.append(
+            t(f"trends.report.jp.{self.joinpoint_agreement()}", lang, knots=knots, terms=self._ending_terms())
+        )
         return sentences
+
+    def _ending_terms(self) -> str:
+        """The terms whose last year is one of the combined rate's turning years ('2015–2020')."""
+        joinpoints = set(self.selections["total"].model.joinpoints)
+        return t("report.and", self.lang).join(term_label(s.label) for s in self.spans if s.last_year in joinpoints)
+
+    def _path(self) -> str:
+        """The combined rate's course segment by segment, in a few words: 'tăng đến năm 2020 rồi giảm'."""
+        rows = self.selections["total"].model.segments().to_dict("records")
+        words = []
+        for row in rows:
+            kind = (
+                "none"
+                if row["no_exits"]
+                else "flat"
+                if row["apc_low"] <= 0 <= row["apc_high"]
+                else "up"
+                if row["apc"] > 0
+                else "down"
+            )
+            direction = t(f"trends.report.jp.path.{kind}", self.lang)
+            last = row is rows[-1]
+            key = "trends.report.jp.path_last" if last else "trends.report.jp.path_part"
+            words.append(t(key, self.lang, direction=direction, end=_time(row["end"])))
+        return ", ".join(words[:-1]) + " " + words[-1]
 
     def comparison_sentence(self) -> str:
         """Whether the kinds move alike, in plain words (the p-values go to the appendix); empty without two kinds
@@ -584,32 +619,39 @@ class TrendsReport(AnalysisReport):
         if "total" not in self.selections or self._told_in_counts():
             return None
         lang, model, aapc = self.lang, self.selections["total"].model, self._aapc_fields()
+        if aapc is None:
+            return None
         fields = {**aapc, "series": series_phrase("total", self.base.kinds, lang)}
         fields["trend"] = t(f"trends.report.jp.summary_trend.{aapc['kind']}", lang, **fields)
         if not model.joinpoints:
             return t("trends.report.jp.summary_none", lang, **fields)
-        agreement = t(f"trends.report.jp.summary_agreement.{self.joinpoint_agreement()}", lang)
-        years = t("report.and", lang).join(_time(j) for j in model.joinpoints)
-        return t("trends.report.jp.summary", lang, years=years, agreement=agreement, **fields)
+        agreement = t(
+            f"trends.report.jp.summary_agreement.{self.joinpoint_agreement()}", lang, terms=self._ending_terms()
+        )
+        return t("trends.report.jp.summary", lang, path=self._path(), agreement=agreement, **fields)
 
     def joinpoints_section(self) -> str:
         """The main text's paragraph and table of the trend's own segments (inside the per-term section)."""
         sentences = self.joinpoint_sentences()
         if not sentences:
             return ""
-        lang, kinds = self.lang, self.base.kinds
+        lang = self.lang
         parts = [paragraph(" ".join(sentences))]
         extra = [s for s in (self.comparison_sentence(), self.shift_sentence()) if s]
         if extra:
             parts.append(paragraph(" ".join(extra)))
         rows = pd.concat([sel.model.segments() for sel in self.selections.values()], ignore_index=True)
         shown = rows.assign(
-            series=[_upper_first(series_phrase(s, kinds, lang)) for s in rows["series"]],
-            period=[f"{_time(a)}–{_time(b)}" for a, b in zip(rows["start"], rows["end"])],
+            period=[
+                f"{_series_label(s, lang)}, {_time(a)}–{_time(b)}"
+                for s, a, b in zip(rows["series"], rows["start"], rows["end"])
+            ],
         )
-        fmt = lambda v: number(v, lang, 1) + "%"  # noqa: E731
+        fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
+        note = t("trends.report.jp.table_note", lang)
+        if rows["no_exits"].any():
+            note += " " + t("trends.report.jp.table_dash", lang)
         headers = {
-            "series": t("trends.report.col_series", lang),
             "period": t("trends.report.jp.col_period", lang),
             "apc": t("trends.report.col_apc", lang),
             "apc_low": t("trends.report.col_low", lang),
@@ -625,7 +667,7 @@ class TrendsReport(AnalysisReport):
                 {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
                 headers,
                 caption=self.base.caption_text(t("trends.report.jp.table", lang, **period)),
-                note=t("trends.report.jp.table_note", lang),
+                note=note,
             )
         )
         return "".join(parts)
@@ -644,7 +686,7 @@ class TrendsReport(AnalysisReport):
         parts = []
         if not tests.empty:
             shown = tests.assign(
-                series=[_upper_first(series_phrase(s, kinds, lang)) for s in tests["series"]],
+                series=[_series_label(s, lang) for s in tests["series"]],
                 rejected=[t(f"trends.report.jp.rejected.{bool(r)}", lang) for r in tests["rejected"]],
             )
             parts.append(
@@ -672,7 +714,7 @@ class TrendsReport(AnalysisReport):
             ignore_index=True,
         )
         shown = criteria.assign(
-            series=[_upper_first(series_phrase(s, kinds, lang)) for s in criteria["series"]],
+            series=[f"{_series_label(s, lang)}, {k}" for s, k in zip(criteria["series"], criteria["joinpoints"])],
             by_bic=[t(f"trends.report.jp.rejected.{bool(c)}", lang) for c in _bic_chosen(criteria)],
             by_test=[
                 t(f"trends.report.jp.rejected.{bool(k == p)}", lang)
@@ -682,11 +724,10 @@ class TrendsReport(AnalysisReport):
         )
         parts.append(
             html_table(
-                shown[["series", "joinpoints", "places", "bic", "by_bic", "by_test"]],
-                {"joinpoints": str, "bic": lambda v: number(v, lang, 1)},
+                shown[["series", "places", "bic", "by_bic", "by_test"]],
+                {"bic": lambda v: number(v, lang, 1)},
                 {
-                    "series": t("trends.report.col_series", lang),
-                    "joinpoints": t("trends.report.jp.col_joinpoints", lang),
+                    "series": t("trends.report.jp.col_joinpoints", lang),
                     "places": t("trends.report.jp.col_places", lang),
                     "bic": "BIC",
                     "by_bic": t("trends.report.jp.col_by_bic", lang),
@@ -698,25 +739,29 @@ class TrendsReport(AnalysisReport):
         )
         if self.aapcs is not None:
             shown = self.aapcs.assign(
-                model=[t(f"trends.report.jp.model.{m}", lang) for m in self.aapcs["model"]],
-                window=[self._window_label(w) for w in self.aapcs["window"]],
+                model=[
+                    f"{t(f'trends.report.jp.model.{m}', lang)}, {self._window_label(w)}"
+                    for m, w in zip(self.aapcs["model"], self.aapcs["window"])
+                ],
                 span=[f"{int(a)}–{int(b)}" for a, b in zip(self.aapcs["first"], self.aapcs["last"])],
             )
-            fmt = lambda v: number(v, lang, 1) + "%"  # noqa: E731
+            fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
+            note = t("trends.report.jp.aapc_note", lang)
+            if self.aapcs["apc"].isna().any():
+                note += " " + t("trends.report.jp.aapc_dash", lang)
             parts.append(
                 html_table(
-                    shown[["model", "window", "span", "apc", "apc_low", "apc_high"]],
+                    shown[["model", "span", "apc", "apc_low", "apc_high"]],
                     {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
                     {
                         "model": t("trends.report.jp.col_model", lang),
-                        "window": t("trends.report.methods.col_window", lang),
                         "span": t("trends.report.jp.col_span", lang),
                         "apc": "AAPC",
                         "apc_low": t("trends.report.col_low", lang),
                         "apc_high": t("trends.report.col_high", lang),
                     },
                     caption=self.base.caption("trends.report.jp.aapc_caption"),
-                    note=t("trends.report.jp.aapc_note", lang),
+                    note=note,
                 )
             )
         results = []
