@@ -687,21 +687,19 @@ class TrendsReport(AnalysisReport):
         if not tests.empty:
             shown = tests.assign(
                 series=[_series_label(s, lang) for s in tests["series"]],
+                pair=[
+                    t("trends.report.jp.test_pair", lang, null=a, alternative=b)
+                    for a, b in zip(tests["null"], tests["alternative"])
+                ],
                 rejected=[t(f"trends.report.jp.rejected.{bool(r)}", lang) for r in tests["rejected"]],
             )
             parts.append(
                 html_table(
-                    shown[["series", "null", "alternative", "p_value", "level", "rejected"]],
-                    {
-                        "p_value": lambda v: number(v, lang, 3),
-                        "level": lambda v: number(v, lang, 4),
-                        "null": str,
-                        "alternative": str,
-                    },
+                    shown[["series", "pair", "p_value", "level", "rejected"]],
+                    {"p_value": lambda v: number(v, lang, 3), "level": lambda v: number(v, lang, 4)},
                     {
                         "series": t("trends.report.col_series", lang),
-                        "null": t("trends.report.jp.col_null", lang),
-                        "alternative": t("trends.report.jp.col_alternative", lang),
+                        "pair": t("trends.report.jp.col_pair", lang),
                         "p_value": t("trends.report.methods.col_p", lang),
                         "level": t("trends.report.jp.col_level", lang),
                         "rejected": t("trends.report.jp.col_rejected", lang),
