@@ -25,6 +25,7 @@ from helpers.analyses.joinpoints import (
     compare_series,
     fit_joinpoints,
     select_joinpoints,
+    time_label,
     yearly_series,
 )
 from helpers.analyses.projection import Projection, Requirement, Target, next_target, project_term, requirement
@@ -460,7 +461,6 @@ class TrendsReport(AnalysisReport):
             series=[series_phrase(s, kinds, lang) for s in self.apc["series"]],
             verdict=[t(f"trends.report.verdict.{trend_class(r)}", lang) for r in self.apc.to_dict("records")],
         )
-        fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
         headers = {
             "term": t("report.terms.col_term", lang),
             "series": t("trends.report.col_series", lang),
@@ -473,15 +473,7 @@ class TrendsReport(AnalysisReport):
         if self.apc["apc"].isna().any():
             note += " " + t("trends.report.apc_dash", lang, minimum=MIN_YEARS_PER_TERM)
         period = {"first": self.spans[0].first_year, "last": int(self.yearly["year"].max())}
-        parts.append(
-            html_table(
-                shown,
-                {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
-                headers,
-                caption=self.base.caption_text(t("trends.report.apc_table", lang, **period)),
-                note=note,
-            )
-        )
+        parts.append(self._percent_table(shown, headers, t("trends.report.apc_table", lang, **period), note))
         parts.append(beyond)
         return "".join(parts)
 
@@ -505,7 +497,11 @@ class TrendsReport(AnalysisReport):
         return "at" if max(gaps) == 0 else "near" if max(gaps) <= 1 else "away"
 
     def _segment_part(self, row: dict) -> str:
-        fields = {"start": _time(row["start"]), "end": _time(row["end"]), "apc": number(abs(row["apc"]), self.lang, 1)}
+        fields = {
+            "start": time_label(row["start"]),
+            "end": time_label(row["end"]),
+            "apc": number(abs(row["apc"]), self.lang, 1),
+        }
         if row["no_exits"]:
             return t("trends.report.jp.segment_none", self.lang, **fields)
         kind = "flat" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
@@ -542,7 +538,7 @@ class TrendsReport(AnalysisReport):
         first_year, last_year = int(model.series.time.min()), int(model.series.time.max())
         if model.joinpoints:
             segments = "; ".join(self._segment_part(r) for r in model.segments().to_dict("records"))
-            years = t("report.and", lang).join(_time(j) for j in model.joinpoints)
+            years = t("report.and", lang).join(time_label(j) for j in model.joinpoints)
             first = t("trends.report.jp.changed", lang, series=phrase, years=years, segments=segments)
         else:
             first = t("trends.report.jp.none", lang, series=phrase, first=first_year, last=last_year)
@@ -576,7 +572,7 @@ class TrendsReport(AnalysisReport):
             direction = t(f"trends.report.jp.path.{kind}", self.lang)
             last = row is rows[-1]
             key = "trends.report.jp.path_last" if last else "trends.report.jp.path_part"
-            words.append(t(key, self.lang, direction=direction, end=_time(row["end"])))
+            words.append(t(key, self.lang, direction=direction, end=time_label(row["end"])))
         return ", ".join(words[:-1]) + " " + words[-1]
 
     def comparison_sentence(self) -> str:
@@ -643,11 +639,10 @@ class TrendsReport(AnalysisReport):
         rows = pd.concat([sel.model.segments() for sel in self.selections.values()], ignore_index=True)
         shown = rows.assign(
             period=[
-                f"{_series_label(s, lang)}, {_time(a)}–{_time(b)}"
+                f"{_series_label(s, lang)}, {time_label(a)}–{time_label(b)}"
                 for s, a, b in zip(rows["series"], rows["start"], rows["end"])
             ],
         )
-        fmt = lambda v: "–" if pd.isna(v) else number(v, lang, 1) + "%"  # noqa: E731
         note = t("trends.report.jp.table_note", lang)
         if rows["no_exits"].any():
             note += " " + t("trends.report.jp.table_dash", lang)
@@ -661,16 +656,14 @@ class TrendsReport(AnalysisReport):
             "first": int(self.selections["total"].model.series.time.min()),
             "last": int(self.yearly["year"].max()),
         }
-        parts.append(
-            html_table(
-                shown,
-                {"apc": fmt, "apc_low": fmt, "apc_high": fmt},
-                headers,
-                caption=self.base.caption_text(t("trends.report.jp.table", lang, **period)),
-                note=note,
-            )
-        )
+        parts.append(self._percent_table(shown, headers, t("trends.report.jp.table", lang, **period), note))
         return "".join(parts)
+
+    def _percent_table(self, shown: pd.DataFrame, headers: dict, caption: str, note: str) -> str:
+        """A table of percent changes with their 95% bounds ('–' where none is estimated)."""
+        fmt = lambda v: "–" if pd.isna(v) else number(v, self.lang, 1) + "%"  # noqa: E731
+        formats = {"apc": fmt, "apc_low": fmt, "apc_high": fmt}
+        return html_table(shown, formats, headers, caption=self.base.caption_text(caption), note=note)
 
     def _joinpoint_results(self) -> str:
         """The appendix's numbers behind the joinpoint sentences: each permutation test, the BIC of every size,
@@ -1175,11 +1168,6 @@ class TrendsReport(AnalysisReport):
             )
         intro = say("trends.report.methods.results", lang) if results or table else ""
         return intro + paragraphs(results) + table
-
-
-def _time(value: float) -> str:
-    """A joinpoint's or segment end's time in words: 2018, or 2018/2 for mid-2018 (half-year data)."""
-    return str(int(value)) if float(value).is_integer() else f"{int(value)}/2"
 
 
 def _upper_first(text: str) -> str:
