@@ -274,6 +274,7 @@ def test_false_joinpoint_rate_under_a_straight_line_stays_at_the_nominal_level()
         for i, s in enumerate(_draws(truth, replicates, 11))
     ]
     rate = np.mean(np.array(chosen) > 0)
+    print(f"straight line: {rate:.2%} chose a joinpoint ({np.bincount(chosen, minlength=3)})")
     # at or under 5%, up to the Monte-Carlo error of the replicates (one-sided 95%: 1.645 standard errors)
     assert rate <= jp.ALPHA + 1.645 * np.sqrt(jp.ALPHA * (1 - jp.ALPHA) / replicates), rate
 
@@ -288,6 +289,8 @@ def test_the_planted_number_of_joinpoints_is_selected_in_most_replicates_and_aap
         chosen.append(selection.chosen)
         a = selection.model.aapc()
         covered.append(a["apc_low"] <= planted_aapc <= a["apc_high"])
+    share = np.mean(np.array(chosen) == 1)
+    print(f"one joinpoint: {share:.1%} chose 1 ({np.bincount(chosen)}), AAPC covered {np.mean(covered):.1%}")
     assert np.mean(np.array(chosen) == 1) >= 0.8, np.bincount(chosen)
     assert 0.9 <= np.mean(covered) <= 0.98, np.mean(covered)
 
@@ -308,4 +311,5 @@ def test_aapc_intervals_cover_the_planted_aapc_93_to_97_percent() -> None:
             fit = jp.fit_joinpoints(jp.Series("x", YEARS, y, truth.exposure), knots, estimated=False)
             a = fit.aapc(first, last)
             covered.append(a["apc_low"] <= want <= a["apc_high"])
+        print(f"term-knot AAPC {first}–{last}: covered {np.mean(covered):.1%}")
         assert 0.93 <= np.mean(covered) <= 0.97, (first, last, np.mean(covered))
