@@ -530,3 +530,27 @@ def test_the_trend_sentences_leave_out_units_told_in_counts() -> None:
     assert all(report.few_exits(s.label) for s in report.spans)
     assert report.joinpoint_sentences() == [] and report.summary_sentence() is None
     assert "đổi hướng vào năm" not in _text(report.apc_section())
+
+
+def test_a_unit_is_compared_with_the_rest_of_its_province_not_with_itself() -> None:
+    from helpers.analyses import joinpoints as jp
+    from helpers.data.datasets import load_dataset
+    from helpers.report.sections.trends import comparison_verdict
+
+    report = TrendsReport.build("data/sample", "D03", TERMS, KINDS, -1.0, 0, "vi")
+    result = report.compare_with("SIM")
+    assert set(result["b"]) == {"rest_of:SIM"}
+    data = load_dataset("data/sample")
+    province = counts_for_unit(data.annual_counts, data.units, "SIM").set_index("year")
+    unit = counts_for_unit(data.annual_counts, data.units, "D03").set_index("year")
+    rest = (province[["members_start", *KINDS]] - unit[["members_start", *KINDS]]).reset_index()
+    rest = rates(rest, KINDS)
+    ours = jp.yearly_series(report.yearly, "total")
+    theirs = jp.yearly_series(rest, "total")
+    most = max(report.selections["total"].chosen, jp.select_joinpoints(theirs).chosen)
+    expected = jp.compare_series(ours, theirs, most)
+    assert result["p_value"].tolist() == expected["p_value"].tolist()
+    sentence = _text(report.compare_with_section("SIM"))
+    verdict = comparison_verdict(result)
+    assert ("biến động song song" in sentence and "không biến động" not in sentence) == (verdict == "parallel")
+    assert "phần còn lại của Đảng bộ tỉnh mô phỏng" in sentence

@@ -580,14 +580,7 @@ class TrendsReport(AnalysisReport):
         with exits."""
         if self.comparison is None or self._told_in_counts():
             return ""
-        rows = self.comparison.set_index("test")
-        verdict = (
-            "coincident"
-            if rows.loc["coincident", "alike"]
-            else "parallel"
-            if rows.loc["parallel", "alike"]
-            else "differ"
-        )
+        verdict = comparison_verdict(self.comparison)
         a, b = (series_phrase(k, self.base.kinds, self.lang) for k in self.base.kinds)
         return t(f"trends.report.jp.kinds_{verdict}", self.lang, a=_upper_first(a), b=b)
 
@@ -813,13 +806,7 @@ class TrendsReport(AnalysisReport):
         if not other:
             return ""
         rows = self.compare_with(other).set_index("test")
-        verdict = (
-            "coincident"
-            if rows.loc["coincident", "alike"]
-            else "parallel"
-            if rows.loc["parallel", "alike"]
-            else "differ"
-        )
+        verdict = comparison_verdict(rows.reset_index())
         names = self.base.dataset.units.set_index("unit_code")["name"]
         b = rows["b"].iloc[0]
         other_name = (
@@ -1168,6 +1155,15 @@ class TrendsReport(AnalysisReport):
             )
         intro = say("trends.report.methods.results", lang) if results or table else ""
         return intro + paragraphs(results) + table
+
+
+def comparison_verdict(comparison: pd.DataFrame) -> str:
+    """'coincident', 'parallel' or 'differ' from the two tests of :func:`helpers.analyses.joinpoints.compare_series`
+    (coincidence first: two series on one curve are parallel too)."""
+    rows = comparison.set_index("test")
+    return (
+        "coincident" if rows.loc["coincident", "alike"] else "parallel" if rows.loc["parallel", "alike"] else "differ"
+    )
 
 
 def _upper_first(text: str) -> str:
