@@ -122,12 +122,12 @@ def test_batched_poisson_fits_equal_statsmodels_glm() -> None:
     counts[2] = rng.poisson(series.counts / 80)  # a small unit's series, with zeros
     places = jp.candidate_joinpoints(YEARS, 2)
     x = np.stack([jp.design(YEARS, 2011, p) for p in places])
-    beta, _, dev = jp.poisson_fit(x[None], counts[:, None, :], np.log(series.exposure))
+    beta, _, dev = jp.poisson_fit(x, counts, np.log(series.exposure))  # every design against every response
     for r in range(3):
         for c in (0, 17, len(places) - 1):
             ref = sm.GLM(counts[r], x[c], family=sm.families.Poisson(), offset=np.log(series.exposure)).fit(tol=1e-12)
-            assert beta[r, c] == pytest.approx(ref.params, abs=1e-7)
-            assert dev[r, c] == pytest.approx(ref.deviance, abs=1e-7)
+            assert beta[c, r] == pytest.approx(ref.params, abs=1e-7)
+            assert dev[c, r] == pytest.approx(ref.deviance, abs=1e-7)
 
 
 # --- exact answers --------------------------------------------------------------------------------------

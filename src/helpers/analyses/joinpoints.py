@@ -43,19 +43,14 @@ class Series:
         return len(self.time)
 
 
-def yearly_series(yearly: pd.DataFrame, column: str, first: int | None = None, last: int | None = None) -> Series:
+def yearly_series(yearly: pd.DataFrame, column: str) -> Series:
     """The yearly counts of ``column`` (a checked series, :func:`helpers.analyses.trends.check_series`), members at
-    the start of each year as exposure, optionally cut to ``first``–``last``."""
-    rows = yearly
-    if first is not None:
-        rows = rows[rows["year"] >= first]
-    if last is not None:
-        rows = rows[rows["year"] <= last]
+    the start of each year as exposure."""
     return Series(
         column,
-        rows["year"].to_numpy(dtype=float),
-        rows[column].to_numpy(dtype=float),
-        rows[EXPOSURE].to_numpy(dtype=float),
+        yearly["year"].to_numpy(dtype=float),
+        yearly[column].to_numpy(dtype=float),
+        yearly[EXPOSURE].to_numpy(dtype=float),
     )
 
 
@@ -107,39 +102,42 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def poisson_fit(x: np.ndarray, y: np.ndarray, offset: np.ndarray, max_iter: int = 60, tol: float = 1e-12, start=None):
-    """Poisson log-link fits by iteratively reweighted least squares, many at once: designs ``x`` (..., n, p) and
-    responses ``y`` (..., n) broadcast against each other (y may be non-integer: permuted data are).
+    """Poisson log-link fits by iteratively reweighted least squares, every design against every response: designs
+    ``x`` (C, n, p) or one (n, p), responses ``y`` (R, n) or one (n,) (y may be non-integer: permuted data are).
 
-    Returns ``(beta, mu, deviance)`` with shapes (..., p), (..., n) and (...); the stopping rule is R's glm's,
-    |Δdeviance| / (|deviance| + 0.1) below ``tol``. ``start``: fitted means to start from (default y + 0.1)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-1])
-    y = np.broadcast_to(y, (*batch, x.shape[-2]))
-    mu = y + 0.1 if start is None else np.broadcast_to(np.asarray(start, dtype=float), y.shape)
-    eta = np.log(mu)
-    old = np.full(batch, np.inf)
-    xt = np.swapaxes(x, -1, -2)
+    Returns ``(beta, mu, deviance)`` with shapes (C, R, p), (C, R, n) and (C, R), without the axis of a single
+    design or response. The stopping rule is R's glm's, |Δdeviance| / (|deviance| + 0.1) below ``tol``; ``start``:
+    fitted means to start from (default y + 0.1). Laid out as one matrix product per design over all responses,
+    so the weighted cross-products of thousands of permuted data sets come from BLAS."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    xs, ys = (x[None] if x.ndim == 2 else x), (y[None] if y.ndim == 1 else y)
+    c, n, p = xs.shape
+    outer = (xs[:, :, :, None] * xs[:, :, None, :]).reshape(c, n, p * p)
+    xt = np.swapaxes(xs, 1, 2)
+    mu = np.broadcast_to(ys + 0.1 if start is None else np.asarray(start, dtype=float), (c, len(ys), n)).copy()
+    eta, old = np.log(mu), np.inf
     # a mean far above every count of its series is a step gone astray, not an estimate: a ceiling keeps it finite
-    ceiling = np.log(10 * (np.max(y, axis=-1, keepdims=True) + 1))
+    ceiling = np.log(10 * (np.max(ys, axis=-1, keepdims=True) + 1))
     for _ in range(max_iter):
-        z = eta - offset + (y - mu) / mu
         # a stretch of zeros drives its rate towards 0 (the estimate to the boundary): floored weights keep the
         # system solvable there and change nothing where the counts are not degenerate
-        xw = x * np.maximum(mu, 1e-8)[..., None]
-        a, b = xt @ xw, np.einsum("...np,...n->...p", xw, z)[..., None]
+        w = np.maximum(mu, 1e-8)
+        z = eta - offset + (ys - mu) / mu
+        a, b = np.matmul(w, outer).reshape(c, -1, p, p), np.matmul(w * z, xs)[..., None]
         try:
             beta = np.linalg.solve(a, b)[..., 0]
         except np.linalg.LinAlgError:  # one singular system in the batch: the pseudo-inverse for all of them
             beta = (np.linalg.pinv(a) @ b)[..., 0]
-        eta = np.clip(np.einsum("...np,...p->...n", x, beta) + offset, -30, ceiling)
+        eta = np.clip(np.matmul(beta, xt) + offset, -30, ceiling)
         mu = np.exp(eta)
-        dev = _deviance(y, mu)
-        done = np.abs(dev - old) <= tol * (np.abs(dev) + 0.1)
+        dev = _deviance(ys, mu)
+        done = np.all(np.abs(dev - old) <= tol * (np.abs(dev) + 0.1))
         old = dev
-        if np.all(done):
+        if done:
             break
-    return beta, mu, dev
+    squeeze = (0,) if x.ndim == 2 else ()
+    squeeze += (1,) if y.ndim == 1 else ()
+    return tuple(np.squeeze(v, axis=squeeze) if squeeze else v for v in (beta, mu, dev))
 
 
 def candidate_joinpoints(time: np.ndarray, k: int, min_end: int = MIN_END, min_between: int = MIN_BETWEEN):
@@ -173,7 +171,6 @@ class JoinpointFit:
     params: np.ndarray
     cov: np.ndarray  # the joinpoints taken as known, as Joinpoint's parametric intervals take them
     cov_location: np.ndarray  # coefficients then joinpoint places, with the places' uncertainty (R segmented)
-    estimated: bool = True  # the joinpoints were chosen from the data (they count as parameters)
 
     @property
     def scale(self) -> float:
@@ -284,9 +281,7 @@ def fit_joinpoints(
         cov_location = np.linalg.inv(xa.T @ (xa * mu[:, None])) * scale
     except np.linalg.LinAlgError:  # a joinpoint with no change in slope has no place to estimate
         cov_location = np.full((xa.shape[1], xa.shape[1]), np.nan)
-    return JoinpointFit(
-        series, joinpoints, shift_at, origin, family, dispersion, float(dev), beta, cov, cov_location, estimated
-    )
+    return JoinpointFit(series, joinpoints, shift_at, origin, family, dispersion, float(dev), beta, cov, cov_location)
 
 
 def term_model(series: Series, spans, shift_at: float | None = None) -> JoinpointFit:
@@ -317,37 +312,10 @@ def grid_search(series: Series, k: int, shift_at=None, min_end: int = MIN_END, m
 def _min_deviance(x: np.ndarray, ys: np.ndarray, offset: np.ndarray, start: np.ndarray) -> np.ndarray:
     """The smallest deviance over the designs ``x`` (C, n, p) for each response row of ``ys`` (R, n), each fit
     started from the null model's means ``start`` (permuted data scatter around them) and stopped at a relative
-    change in deviance of 1e-10: the statistic needs the deviances to many digits, not the last ones.
-
-    The same IRLS as :func:`poisson_fit`, laid out as one matrix product per design (responses × points) so that
-    the weighted cross-products of thousands of permuted data sets come from BLAS."""
-    c, n, p = x.shape
-    outer = (x[:, :, :, None] * x[:, :, None, :]).reshape(c, n, p * p)
-    per_chunk = max(1, _CHUNK_VALUES // (c * n * p))
-    out = np.empty(len(ys))
-    xt = np.swapaxes(x, 1, 2)
-    for i in range(0, len(ys), per_chunk):
-        y = ys[i : i + per_chunk][None]  # (1, R, n)
-        ceiling = np.log(10 * (np.max(y, axis=-1, keepdims=True) + 1))
-        mu = np.broadcast_to(np.asarray(start, dtype=float), (c, y.shape[1], n)).copy()
-        eta, previous = np.log(mu), np.inf
-        for _ in range(60):
-            w = np.maximum(mu, 1e-8)
-            z = eta - offset + (y - mu) / mu
-            a = np.matmul(w, outer).reshape(c, -1, p, p)
-            b = np.matmul(w * z, x)[..., None]
-            try:
-                beta = np.linalg.solve(a, b)[..., 0]
-            except np.linalg.LinAlgError:
-                beta = (np.linalg.pinv(a) @ b)[..., 0]
-            eta = np.clip(np.matmul(beta, xt) + offset, -30, ceiling)
-            mu = np.exp(eta)
-            dev = _deviance(y, mu)
-            if np.all(np.abs(dev - previous) <= 1e-10 * (np.abs(dev) + 0.1)):
-                break
-            previous = dev
-        out[i : i + per_chunk] = dev.min(axis=0)
-    return out
+    change in deviance of 1e-10: the statistic needs the deviances to many digits, not the last ones."""
+    per_chunk = max(1, _CHUNK_VALUES // (x.shape[0] * x.shape[1] * x.shape[2]))
+    chunks = [ys[i : i + per_chunk] for i in range(0, len(ys), per_chunk)]
+    return np.concatenate([poisson_fit(x, y, offset, tol=1e-10, start=start)[2].min(axis=0) for y in chunks])
 
 
 def _permuted(mu0: np.ndarray, y: np.ndarray, permutations: int, rng: np.random.Generator) -> np.ndarray:
@@ -374,7 +342,7 @@ class Selection:
     chosen: int
     fits: dict = field(repr=False)  # number of joinpoints → its best JoinpointFit
     tests: pd.DataFrame  # permutation: null, alternative, statistic, p_value, level, rejected
-    criteria: pd.DataFrame  # joinpoints, places, deviance, bic, chosen
+    criteria: pd.DataFrame  # joinpoints, places, deviance, bic, bic_best (BIC's own choice), chosen
 
     @property
     def model(self) -> JoinpointFit:
@@ -417,8 +385,9 @@ def select_joinpoints(
     phi = largest.dispersion if largest.family == "quasi_poisson" else 1.0
     bic = {k: f.deviance / phi + (2 * k + 2) * np.log(series.n) for k, f in fits.items()}
     tests = []
+    by_bic = min(bic, key=lambda k: (bic[k], k))
     if method == "bic":
-        chosen = min(bic, key=lambda k: (bic[k], k))
+        chosen = by_bic
     else:
         rng = np.random.default_rng(seed)
         a, b = 0, top
@@ -441,6 +410,7 @@ def select_joinpoints(
             "places": [", ".join(time_label(p) for p in f.joinpoints) for f in fits.values()],
             "deviance": [f.deviance for f in fits.values()],
             "bic": [bic[k] for k in fits],
+            "bic_best": [k == by_bic for k in fits],
             "chosen": [k == chosen for k in fits],
         }
     )
@@ -484,9 +454,9 @@ def compare_series(
     origin = float(a.time.min())
     single = np.stack([design(a.time, origin, row) for row in places])
     shared = np.stack([design(time, origin, row) for row in places])
-    nulls = {
-        "coincident": shared,
+    nulls = {  # parallel: the shared curve with a level of its own for the second series; coincident: one curve
         "parallel": np.concatenate([shared, np.broadcast_to(group[:, None], (*shared.shape[:2], 1))], axis=2),
+        "coincident": shared,
     }
 
     def separate(ys: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
@@ -494,14 +464,14 @@ def compare_series(
         total = np.zeros(len(ys))
         for part in (slice(None, a.n), slice(a.n, None)):
             if start is None:
-                total += poisson_fit(single, ys[:, None, part], offset[part])[2].min(axis=1)
+                total += poisson_fit(single, ys[:, part], offset[part])[2].min(axis=0)
             else:
                 total += _min_deviance(single, ys[:, part], offset[part], start[part])
         return total
 
     rng = np.random.default_rng(seed)
     rows = []
-    for test, x0 in (("parallel", nulls["parallel"]), ("coincident", nulls["coincident"])):
+    for test, x0 in nulls.items():
         _, mu0, dev0 = poisson_fit(x0, y, offset)
         best = int(np.argmin(dev0))
         observed = float(_ratio(np.array(dev0[best]), separate(y[None])[0:1])[0])

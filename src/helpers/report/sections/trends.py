@@ -443,7 +443,7 @@ class TrendsReport(AnalysisReport):
         if not disagree.empty:
             terms = t("report.and", lang).join(term_label(w) for w in disagree["window"])
             parts.append(say("trends.report.model_concludes", lang, terms=terms))
-        if all(self.few_exits(span.label) for span in self.spans):
+        if self._told_in_counts():
             # every term is told in counts: intervals of a yearly change would only say what the text declines to
             return "".join(parts)
         beyond = self.joinpoints_section()
@@ -502,28 +502,14 @@ class TrendsReport(AnalysisReport):
             "end": time_label(row["end"]),
             "apc": number(abs(row["apc"]), self.lang, 1),
         }
-        if row["no_exits"]:
-            return t("trends.report.jp.segment_none", self.lang, **fields)
-        kind = "flat" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
-        return t(f"trends.report.jp.segment_{kind}", self.lang, **fields)
+        return t(f"trends.report.jp.segment_{trend_class(row | {'fitted': True})}", self.lang, **fields)
 
     def _aapc_fields(self, model: str = "joinpoints") -> dict | None:
         """The whole period's AAPC in words' fields; None when a segment without exits leaves it undefined."""
         row = self.aapcs[(self.aapcs["model"] == model) & (self.aapcs["window"] == "all")].iloc[0]
         if pd.isna(row["apc"]):
             return None
-        fmt = lambda v: number(v, self.lang, 1)  # noqa: E731
-        kind = "unclear" if row["apc_low"] <= 0 <= row["apc_high"] else "up" if row["apc"] > 0 else "down"
-        low, high = (row["apc_low"], row["apc_high"]) if kind != "down" else (-row["apc_high"], -row["apc_low"])
-        return {
-            "kind": kind,
-            "first": int(row["first"]),
-            "last": int(row["last"]),
-            "apc": fmt(abs(row["apc"])) if kind != "unclear" else fmt(row["apc"]),
-            "low": fmt(low),
-            "high": fmt(high),
-            "direction": t(f"trends.report.direction.{'up' if row['apc'] >= 0 else 'down'}", self.lang),
-        }
+        return {"first": int(row["first"]), "last": int(row["last"]), **interval_fields(row, self.lang)}
 
     def joinpoint_sentences(self) -> list[str]:
         """The main text's plain words on the trend beyond the term boundaries: where the combined rate turned by
@@ -560,16 +546,7 @@ class TrendsReport(AnalysisReport):
         rows = self.selections["total"].model.segments().to_dict("records")
         words = []
         for row in rows:
-            kind = (
-                "none"
-                if row["no_exits"]
-                else "flat"
-                if row["apc_low"] <= 0 <= row["apc_high"]
-                else "up"
-                if row["apc"] > 0
-                else "down"
-            )
-            direction = t(f"trends.report.jp.path.{kind}", self.lang)
+            direction = t(f"trends.report.jp.path.{trend_class(row | {'fitted': True})}", self.lang)
             last = row is rows[-1]
             key = "trends.report.jp.path_last" if last else "trends.report.jp.path_part"
             words.append(t(key, self.lang, direction=direction, end=time_label(row["end"])))
@@ -588,18 +565,16 @@ class TrendsReport(AnalysisReport):
         """The jump in the combined rate's level at the year asked for, in plain words; empty when none was."""
         if self.shift is None:
             return ""
-        s, fmt = self.shift, lambda v: number(v, self.lang, 1)  # noqa: E731
-        kind = "unclear" if s["apc_low"] <= 0 <= s["apc_high"] else "up" if s["apc"] > 0 else "down"
-        low, high = (s["apc_low"], s["apc_high"]) if kind != "down" else (-s["apc_high"], -s["apc_low"])
-        side = t(f"trends.report.jp.side.{'up' if s['apc'] >= 0 else 'down'}", self.lang)
+        fields = interval_fields(self.shift, self.lang)
+        side = t(f"trends.report.jp.side.{'up' if self.shift['apc'] >= 0 else 'down'}", self.lang)
+        pct = number(abs(self.shift["apc"]), self.lang, 1)
         return t(
-            f"trends.report.jp.shift_{kind}",
+            f"trends.report.jp.shift_{fields['kind']}",
             self.lang,
-            year=int(s["at"]),
-            pct=fmt(abs(s["apc"])),
-            low=fmt(low),
-            high=fmt(high),
+            year=int(self.shift["at"]),
+            pct=pct,
             side=side,
+            **fields,
         )
 
     def summary_sentence(self) -> str | None:
@@ -699,7 +674,7 @@ class TrendsReport(AnalysisReport):
         )
         shown = criteria.assign(
             series=[f"{_series_label(s, lang)}, {k}" for s, k in zip(criteria["series"], criteria["joinpoints"])],
-            by_bic=[t(f"trends.report.jp.rejected.{bool(c)}", lang) for c in _bic_chosen(criteria)],
+            by_bic=[t(f"trends.report.jp.rejected.{bool(c)}", lang) for c in criteria["bic_best"]],
             by_test=[
                 t(f"trends.report.jp.rejected.{bool(k == p)}", lang)
                 for k, p in zip(criteria["joinpoints"], criteria["permutation"])
@@ -1166,15 +1141,19 @@ def comparison_verdict(comparison: pd.DataFrame) -> str:
     )
 
 
+def interval_fields(row, lang: str) -> dict:
+    """A percent change with its 95% interval as the sentences give it: its class (:func:`trend_class`), the size
+    of a rise or fall without its sign and the bounds turned round for a fall ('giảm 4,8%, từ 3,3% đến 6,3%'); an
+    unclear change keeps its sign and its bounds as they are."""
+    kind = trend_class(dict(row) | {"fitted": True})
+    fmt = lambda v: number(v, lang, 1)  # noqa: E731
+    low, high = (-row["apc_high"], -row["apc_low"]) if kind == "down" else (row["apc_low"], row["apc_high"])
+    apc = row["apc"] if kind == "unclear" else abs(row["apc"])
+    return {"kind": kind, "apc": fmt(apc), "low": fmt(low), "high": fmt(high)}
+
+
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _bic_chosen(criteria: pd.DataFrame) -> list[bool]:
-    """For each row of the stacked BIC tables, whether BIC alone would choose that number for its series."""
-    best = criteria.loc[criteria.groupby("series", sort=False)["bic"].idxmin()]
-    chosen = set(zip(best["series"], best["joinpoints"]))
-    return [(s, k) in chosen for s, k in zip(criteria["series"], criteria["joinpoints"])]
 
 
 def _beyond_terms(
@@ -1182,8 +1161,7 @@ def _beyond_terms(
 ) -> dict:
     """Joinpoints chosen from the data for every series with exits, the two kinds compared, the AAPCs of both
     models over the fitted period, each term and the years since ``aapc_since``, and the jump at ``shift_at``."""
-    fitted = [y for s in spans if s.fitted for y in range(s.first_year, s.last_year + 1)]
-    window = yearly[yearly["year"].isin(fitted)]
+    window = yearly[yearly["year"].isin(fits["total"].years)]  # the years the term model was fitted to
     series = {name: yearly_series(window, name) for name, fit in fits.items() if fit.fitted}
     selections = {name: select_joinpoints(s) for name, s in series.items()}
     comparison = None
